@@ -1,0 +1,3 @@
+from mimo_openai_ext._cli import run
+
+run()

@@ -1,0 +1,139 @@
+"""Every error and warning this library raises.
+
+Exceptions::
+
+    MimoAudioError                      (root; never raised itself)
+    ├── InvalidAudioSourceError         (+ ValueError)  not a path/bytes/file/URL/data URI we can use
+    ├── UnsupportedAudioFormatError     (+ ValueError)  real audio, but not a format MiMo accepts
+    ├── CorruptAudioError               (+ ValueError)  empty, truncated or unreadable bytes
+    ├── AudioTooLargeError              (+ ValueError)  over MiMo's size limit
+    ├── ContextOverflowError            (+ ValueError)  a request that cannot fit the model's context
+    ├── MissingAPIKeyError              (+ ValueError)  no key from the argument nor the env var
+    ├── MissingExtraError               (+ ImportError) an optional extra is needed
+    └── UnsupportedFeatureError         (+ ValueError)  an OpenAI feature with no MiMo equivalent
+
+Warnings::
+
+    MimoAudioWarning (UserWarning)
+    ├── UnknownModelWarning             a model id missing from MODELS (passed through)
+    ├── KeyHostMismatchWarning          a Token Plan key on the pay-as-you-go host, or the reverse
+    ├── AudioNotHeardWarning            usage says the audio was ignored or short-changed
+    └── TruncatedAnswerWarning          finish_reason "length" or "repetition_truncation"
+
+``openai``'s own exceptions (``openai.BadRequestError``, ...) pass through unwrapped.
+Every message says what was found, what is allowed and what to do, and names the
+file (or ``<bytes>``).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AudioNotHeardWarning",
+    "AudioTooLargeError",
+    "ContextOverflowError",
+    "CorruptAudioError",
+    "InvalidAudioSourceError",
+    "KeyHostMismatchWarning",
+    "MimoAudioError",
+    "MimoAudioWarning",
+    "MissingAPIKeyError",
+    "MissingExtraError",
+    "TruncatedAnswerWarning",
+    "UnknownModelWarning",
+    "UnsupportedAudioFormatError",
+    "UnsupportedFeatureError",
+]
+
+
+class MimoAudioError(Exception):
+    """Root of every error this library raises."""
+
+
+class InvalidAudioSourceError(MimoAudioError, ValueError):
+    """The source is not something we can read: wrong type, bad URL scheme, missing file."""
+
+    def __init__(self, message: str, *, source_name: str = "<source>") -> None:
+        super().__init__(message)
+        self.source_name = source_name
+
+
+class UnsupportedAudioFormatError(MimoAudioError, ValueError):
+    """Real media, but in a format MiMo does not accept."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source_name: str = "<bytes>",
+        found: str = "unknown",
+        allowed: tuple[str, ...] = ("mp3", "wav", "flac", "m4a", "ogg"),
+    ) -> None:
+        super().__init__(message)
+        self.source_name = source_name
+        self.found = found
+        self.allowed = allowed
+
+
+class CorruptAudioError(MimoAudioError, ValueError):
+    """Empty, truncated or otherwise unreadable audio."""
+
+    def __init__(self, message: str, *, source_name: str = "<bytes>") -> None:
+        super().__init__(message)
+        self.source_name = source_name
+
+
+class AudioTooLargeError(MimoAudioError, ValueError):
+    """Audio over one of MiMo's size limits."""
+
+    def __init__(
+        self, message: str, *, source_name: str = "<bytes>", size: int = 0, limit: int = 0
+    ) -> None:
+        super().__init__(message)
+        self.source_name = source_name
+        self.size = size
+        self.limit = limit
+
+
+class ContextOverflowError(MimoAudioError, ValueError):
+    """A request whose estimated tokens cannot fit the model's context window."""
+
+    def __init__(self, message: str, *, estimated_tokens: int = 0, context_tokens: int = 0) -> None:
+        super().__init__(message)
+        self.estimated_tokens = estimated_tokens
+        self.context_tokens = context_tokens
+
+
+class MissingAPIKeyError(MimoAudioError, ValueError):
+    """No API key was given as an argument nor found in the environment."""
+
+
+class MissingExtraError(MimoAudioError, ImportError):
+    """An optional extra (``pip install 'mimo-openai-ext[NAME]'``) is needed."""
+
+    def __init__(self, message: str, *, extra: str) -> None:
+        super().__init__(message)
+        self.extra = extra
+
+
+class UnsupportedFeatureError(MimoAudioError, ValueError):
+    """An OpenAI feature that has no MiMo equivalent (timestamps, srt, ...)."""
+
+
+class MimoAudioWarning(UserWarning):
+    """Root of every warning this library emits."""
+
+
+class UnknownModelWarning(MimoAudioWarning):
+    """A model id missing from ``MODELS``; it is passed through unchanged."""
+
+
+class KeyHostMismatchWarning(MimoAudioWarning):
+    """A key of one kind sent to the other kind of host (MiMo answers 401)."""
+
+
+class AudioNotHeardWarning(MimoAudioWarning):
+    """The response's ``audio_tokens`` is 0 or far from the estimate."""
+
+
+class TruncatedAnswerWarning(MimoAudioWarning):
+    """The answer was cut (``finish_reason`` ``length`` or ``repetition_truncation``)."""
