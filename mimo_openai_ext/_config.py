@@ -55,16 +55,10 @@ AUDIO_FORMATS: Mapping[AudioFormat, FormatSpec] = MappingProxyType(
         "wav": FormatSpec(
             "wav", "audio/wav", (".wav", ".wave"), ("audio/x-wav", "audio/wave", "audio/vnd.wave")
         ),
-        "mp3": FormatSpec(
-            "mp3", "audio/mpeg", (".mp3",), ("audio/mp3", "audio/x-mp3", "audio/mpeg3")
-        ),
+        "mp3": FormatSpec("mp3", "audio/mpeg", (".mp3",), ("audio/mp3", "audio/x-mp3", "audio/mpeg3")),
         "flac": FormatSpec("flac", "audio/flac", (".flac",), ("audio/x-flac",)),
-        "m4a": FormatSpec(
-            "m4a", "audio/mp4", (".m4a", ".mp4", ".aac"), ("audio/x-m4a", "audio/m4a", "audio/aac")
-        ),
-        "ogg": FormatSpec(
-            "ogg", "audio/ogg", (".ogg", ".oga", ".opus"), ("audio/opus", "application/ogg")
-        ),
+        "m4a": FormatSpec("m4a", "audio/mp4", (".m4a", ".mp4"), ("audio/x-m4a", "audio/m4a", "audio/aac")),
+        "ogg": FormatSpec("ogg", "audio/ogg", (".ogg", ".oga", ".opus"), ("audio/opus", "application/ogg")),
     }
 )
 """MiMo's accepted formats: mp3, wav, flac, m4a, ogg (MiMo's audio page)."""

@@ -85,9 +85,7 @@ class CorruptAudioError(MimoAudioError, ValueError):
 class AudioTooLargeError(MimoAudioError, ValueError):
     """Audio over one of MiMo's size limits."""
 
-    def __init__(
-        self, message: str, *, source_name: str = "<bytes>", size: int = 0, limit: int = 0
-    ) -> None:
+    def __init__(self, message: str, *, source_name: str = "<bytes>", size: int = 0, limit: int = 0) -> None:
         super().__init__(message)
         self.source_name = source_name
         self.size = size

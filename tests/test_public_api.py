@@ -27,9 +27,7 @@ def test_all_names_exist() -> None:
 
 def test_every_public_object_is_listed() -> None:
     public = {
-        n
-        for n, v in vars(mimo_openai_ext).items()
-        if not n.startswith("_") and not isinstance(v, type(sys))
+        n for n, v in vars(mimo_openai_ext).items() if not n.startswith("_") and not isinstance(v, type(sys))
     }
     assert public - set(mimo_openai_ext.__all__) == set()
 
