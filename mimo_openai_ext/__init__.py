@@ -3,12 +3,24 @@
 Nothing happens at import: no environment reads, no network, no optional extras.
 """
 
+from ._across import AcrossChunksAnswer, ChunkAnswer, ask_across_chunks, ask_across_chunks_async
+from ._answer import Answer, read_answer, read_reasoning
+from ._ask import AudioInput, ask, ask_async, ask_stream, ask_stream_async, thinking
+from ._batch import ask_batch, ask_batch_async
+from ._batch_estimate import BatchEstimate, estimate_batch
+from ._batch_results import BatchResult, BatchResults
+from ._client import create_completion, create_completion_async, mimo_async_client, mimo_client
 from ._config import (
+    ASR_LANGUAGES,
     AUDIO_FORMATS,
+    DEFAULT_ASR_MODEL,
     DEFAULT_BASE_URL,
     DEFAULT_LIMITS,
     DEFAULT_MODEL,
     MODELS,
+    OPENAI_INPUT_AUDIO_FORMATS,
+    WHISPER_MODEL_MAP,
+    AsrLanguage,
     AudioFormat,
     FormatSpec,
     Limits,
@@ -16,6 +28,11 @@ from ._config import (
     Price,
     get_model,
 )
+from ._convert import convert_audio, encode_array
+from ._decode import SourceAudioInfo
+from ._display import display_part
+from ._emulator import EmulatorHandle, EmulatorOptions, RequestRecord, run_emulator, start_emulator
+from ._estimate import estimate_audio_tokens
 from ._exceptions import (
     AudioNotHeardWarning,
     AudioTooLargeError,
@@ -27,26 +44,73 @@ from ._exceptions import (
     MimoAudioWarning,
     MissingAPIKeyError,
     MissingExtraError,
+    ResultsFileError,
     TruncatedAnswerWarning,
     UnknownModelWarning,
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
 )
+from ._fit import FittedAudio, fit_audio
+from ._jsonl import BatchErrorRecord, BatchRecord, read_results
+from ._media import SniffResult, sniff_audio
+from ._migrate import to_mimo_messages, to_mimo_part, to_openai_messages, to_openai_part
+from ._parts import data_uri, input_audio_part, text_part, user_message
+from ._probe import AudioInfo, probe_audio, probe_bytes
+from ._rate import RateLimiter
+from ._retry import RetryEvent, RetryPolicy, set_testing
+from ._sample import SAMPLE_TRANSCRIPT, sample_audio_path
+from ._source import AudioSource, read_source
+from ._split import AudioChunk, split_audio
+from ._streaming import (
+    AnswerStream,
+    AsyncAnswerStream,
+    StreamDelta,
+    stream_completion,
+    stream_completion_async,
+)
+from ._transcribe import Transcript, transcribe, transcribe_async
 from ._types import InputAudio, InputAudioPart, TextPart
+from ._usage import AudioEstimate, RequestEstimate, UsageReport, check_audio_heard, estimate_request
+from ._whisper import AsyncMimoTranscriptions, MimoTranscriptions, TranscriptionFile, transcriptions
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ASR_LANGUAGES",
     "AUDIO_FORMATS",
+    "DEFAULT_ASR_MODEL",
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
     "DEFAULT_MODEL",
     "MODELS",
+    "OPENAI_INPUT_AUDIO_FORMATS",
+    "SAMPLE_TRANSCRIPT",
+    "WHISPER_MODEL_MAP",
+    "AcrossChunksAnswer",
+    "Answer",
+    "AnswerStream",
+    "AsrLanguage",
+    "AsyncAnswerStream",
+    "AsyncMimoTranscriptions",
+    "AudioChunk",
+    "AudioEstimate",
     "AudioFormat",
+    "AudioInfo",
+    "AudioInput",
     "AudioNotHeardWarning",
+    "AudioSource",
     "AudioTooLargeError",
+    "BatchErrorRecord",
+    "BatchEstimate",
+    "BatchRecord",
+    "BatchResult",
+    "BatchResults",
+    "ChunkAnswer",
     "ContextOverflowError",
     "CorruptAudioError",
+    "EmulatorHandle",
+    "EmulatorOptions",
+    "FittedAudio",
     "FormatSpec",
     "InputAudio",
     "InputAudioPart",
@@ -55,14 +119,73 @@ __all__ = [
     "Limits",
     "MimoAudioError",
     "MimoAudioWarning",
+    "MimoTranscriptions",
     "MissingAPIKeyError",
     "MissingExtraError",
     "ModelSpec",
     "Price",
+    "RateLimiter",
+    "RequestEstimate",
+    "RequestRecord",
+    "ResultsFileError",
+    "RetryEvent",
+    "RetryPolicy",
+    "SniffResult",
+    "SourceAudioInfo",
+    "StreamDelta",
     "TextPart",
+    "Transcript",
+    "TranscriptionFile",
     "TruncatedAnswerWarning",
     "UnknownModelWarning",
     "UnsupportedAudioFormatError",
     "UnsupportedFeatureError",
+    "UsageReport",
+    "ask",
+    "ask_across_chunks",
+    "ask_across_chunks_async",
+    "ask_async",
+    "ask_batch",
+    "ask_batch_async",
+    "ask_stream",
+    "ask_stream_async",
+    "check_audio_heard",
+    "convert_audio",
+    "create_completion",
+    "create_completion_async",
+    "data_uri",
+    "display_part",
+    "encode_array",
+    "estimate_audio_tokens",
+    "estimate_batch",
+    "estimate_request",
+    "fit_audio",
     "get_model",
+    "input_audio_part",
+    "mimo_async_client",
+    "mimo_client",
+    "probe_audio",
+    "probe_bytes",
+    "read_answer",
+    "read_reasoning",
+    "read_results",
+    "read_source",
+    "run_emulator",
+    "sample_audio_path",
+    "set_testing",
+    "sniff_audio",
+    "split_audio",
+    "start_emulator",
+    "stream_completion",
+    "stream_completion_async",
+    "text_part",
+    "thinking",
+    "to_mimo_messages",
+    "to_mimo_part",
+    "to_openai_messages",
+    "to_openai_part",
+    "transcribe",
+    "transcribe_async",
+    "transcriptions",
+    "user_message",
 ]

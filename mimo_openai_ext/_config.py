@@ -21,11 +21,16 @@ from typing import Literal
 from ._exceptions import UnknownModelWarning
 
 __all__ = [
+    "ASR_LANGUAGES",
     "AUDIO_FORMATS",
+    "DEFAULT_ASR_MODEL",
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
     "DEFAULT_MODEL",
     "MODELS",
+    "OPENAI_INPUT_AUDIO_FORMATS",
+    "WHISPER_MODEL_MAP",
+    "AsrLanguage",
     "AudioFormat",
     "FormatSpec",
     "Limits",
@@ -95,6 +100,8 @@ class Price:
     output_usd_per_mtok: float
     as_of: str
     source: str
+    audio_usd_per_hour: float = 0.0
+    """Billed per hour of audio (the ASR model), on top of the token prices."""
 
 
 _V25_PRICE = Price(
@@ -159,6 +166,14 @@ MODELS: dict[str, ModelSpec] = {
         default_max_completion_tokens=2_048,
         asr=True,
         asr_formats=("wav", "mp3"),
+        price=Price(
+            input_usd_per_mtok=0.0,
+            cache_hit_usd_per_mtok=0.0,
+            output_usd_per_mtok=0.0,
+            as_of="2026-05-27",
+            source="third-party copies of MiMo's pricing page (about CNY 0.5 per audio hour)",
+            audio_usd_per_hour=0.07,
+        ),
         status="transcription only: wav/mp3, data URI only, base64 <= 10 MB; ~CNY 0.5 per audio hour",
     ),
     "mimo-v2.5-pro": ModelSpec("mimo-v2.5-pro", False, 1_048_576, status="text only"),
@@ -166,6 +181,20 @@ MODELS: dict[str, ModelSpec] = {
 """Known models. Mutate to add or correct one; unknown ids still pass through."""
 
 DEFAULT_MODEL = "mimo-v2.5"
+DEFAULT_ASR_MODEL = "mimo-v2.5-asr"
+"""The transcription model (``transcribe`` / ``mimo-audio transcribe``)."""
+AsrLanguage = Literal["auto", "zh", "en"]
+ASR_LANGUAGES: tuple[AsrLanguage, ...] = ("auto", "zh", "en")
+"""``asr_options.language`` values the ASR model accepts."""
+OPENAI_INPUT_AUDIO_FORMATS: tuple[AudioFormat, ...] = ("wav", "mp3")
+"""The formats OpenAI's own ``input_audio`` part takes (its ``format`` field)."""
+WHISPER_MODEL_MAP: dict[str, str] = {
+    "whisper-1": DEFAULT_ASR_MODEL,
+    "gpt-4o-transcribe": DEFAULT_ASR_MODEL,
+    "gpt-4o-mini-transcribe": DEFAULT_ASR_MODEL,
+    "gpt-4o-transcribe-diarize": DEFAULT_ASR_MODEL,
+}
+"""OpenAI transcription model ids and the MiMo model that serves them (mutate to change)."""
 DEFAULT_BASE_URL = "https://api.xiaomimimo.com/v1"
 TOKEN_PLAN_HOST_MARK = "token-plan-"
 """Token Plan hosts are ``https://token-plan-{cn,sgp,ams}.xiaomimimo.com/v1``."""

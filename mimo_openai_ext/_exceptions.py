@@ -10,7 +10,8 @@ Exceptions::
     ├── ContextOverflowError            (+ ValueError)  a request that cannot fit the model's context
     ├── MissingAPIKeyError              (+ ValueError)  no key from the argument nor the env var
     ├── MissingExtraError               (+ ImportError) an optional extra is needed
-    └── UnsupportedFeatureError         (+ ValueError)  an OpenAI feature with no MiMo equivalent
+    ├── UnsupportedFeatureError         (+ ValueError)  an OpenAI feature with no MiMo equivalent
+    └── ResultsFileError                (+ ValueError)  a batch results file we must not append to
 
 Warnings::
 
@@ -38,6 +39,7 @@ __all__ = [
     "MimoAudioWarning",
     "MissingAPIKeyError",
     "MissingExtraError",
+    "ResultsFileError",
     "TruncatedAnswerWarning",
     "UnknownModelWarning",
     "UnsupportedAudioFormatError",
@@ -135,3 +137,11 @@ class AudioNotHeardWarning(MimoAudioWarning):
 
 class TruncatedAnswerWarning(MimoAudioWarning):
     """The answer was cut (``finish_reason`` ``length`` or ``repetition_truncation``)."""
+
+
+class ResultsFileError(MimoAudioError, ValueError):
+    """A batch results (JSONL) file that exists without ``resume``, is locked, or is corrupt."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path

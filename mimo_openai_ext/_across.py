@@ -1,0 +1,293 @@
+"""Ask one question across a recording too long for one request.
+
+The audio is split (:func:`split_audio`: quiet cuts, overlapping seams, each piece
+within MiMo's limits), each piece is asked the question concurrently (at most
+``concurrency`` requests in flight, each through the one retry layer), and, when
+there is more than one piece, one final text-only call combines the partial answers.
+Usage and cost are summed over every call. Pieces are made while earlier ones are in
+flight, so at most ``concurrency`` encoded pieces are in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._answer import Answer
+from ._config import DEFAULT_MODEL, Limits
+from ._split import DEFAULT_OVERLAP_S, AudioChunk, split_audio
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI, OpenAI
+
+    from ._retry import RetryPolicy
+    from ._source import AudioSource
+    from ._usage import UsageReport
+
+__all__ = ["AcrossChunksAnswer", "ChunkAnswer", "ask_across_chunks", "ask_across_chunks_async"]
+
+
+@dataclass(frozen=True)
+class ChunkAnswer:
+    """The answer for one piece, with where the piece lies in the recording."""
+
+    index: int
+    start_s: float
+    end_s: float
+    answer: Answer
+
+    @property
+    def text(self) -> str:
+        return self.answer.text
+
+
+@dataclass(frozen=True)
+class AcrossChunksAnswer:
+    """Every piece's answer, the combined answer (if asked for) and the summed usage."""
+
+    question: str
+    chunks: tuple[ChunkAnswer, ...]
+    combined: Answer | None
+    usage: UsageReport
+    """Summed over every call (each piece, plus the combining call)."""
+
+    @property
+    def text(self) -> str:
+        """The combined answer, else the one piece's answer, else each piece's answer by time."""
+        if self.combined is not None:
+            return self.combined.text
+        if len(self.chunks) == 1:
+            return self.chunks[0].text
+        return "\n\n".join(f"[{_clock(c.start_s)}-{_clock(c.end_s)}] {c.text}" for c in self.chunks)
+
+    @property
+    def cost_usd(self) -> float | None:
+        return self.usage.cost_usd
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "text": self.text,
+            "chunks": [
+                {"index": c.index, "start_s": c.start_s, "end_s": c.end_s, "answer": c.answer.to_dict()}
+                for c in self.chunks
+            ],
+            "combined": self.combined.to_dict() if self.combined is not None else None,
+            "usage": self.usage.to_dict(),
+        }
+
+
+def _clock(seconds: float) -> str:
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def combine_prompt(question: str, chunks: tuple[ChunkAnswer, ...], *, overlap_s: float) -> str:
+    """The text-only request that merges the pieces' answers."""
+    parts = "\n\n".join(
+        f"Part {c.index + 1} ({_clock(c.start_s)}-{_clock(c.end_s)}):\n{c.text.strip()}" for c in chunks
+    )
+    return (
+        f"A recording was split into {len(chunks)} consecutive parts (neighbouring parts overlap by "
+        f"about {overlap_s:g} s) and the question below was answered for each part separately. "
+        "Combine the partial answers into one answer about the whole recording. Do not count "
+        "anything twice because of the overlaps; say which part something comes from when it "
+        f"matters.\n\nQuestion: {question}\n\n{parts}"
+    )
+
+
+def _chunks(source: AudioSource, options: dict[str, Any]) -> Iterator[AudioChunk]:
+    return split_audio(source, **options)
+
+
+def _split_options(
+    max_duration_s: float | None, max_tokens: int | None, overlap_s: float, silence_aware: bool,
+    keep_quality: bool, limits: Limits | None, name: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "max_duration_s": max_duration_s,
+        "max_tokens": max_tokens,
+        "overlap_s": overlap_s,
+        "silence_aware": silence_aware,
+        "keep_quality": keep_quality,
+        "limits": limits,
+        "name": name,
+    }
+
+
+def _summed(chunks: tuple[ChunkAnswer, ...], combined: Answer | None) -> UsageReport:
+    answers = [c.answer for c in chunks] + ([combined] if combined is not None else [])
+    total = answers[0].usage
+    for answer in answers[1:]:
+        total = total + answer.usage
+    return total
+
+
+def _check(question: str, concurrency: int) -> None:
+    if not isinstance(question, str) or not question.strip():
+        raise ValueError("the question is empty: ask something about the audio")
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
+
+
+def ask_across_chunks(
+    client: OpenAI,
+    source: AudioSource,
+    question: str,
+    *,
+    max_duration_s: float | None = None,
+    max_tokens: int | None = None,
+    overlap_s: float = DEFAULT_OVERLAP_S,
+    silence_aware: bool = True,
+    concurrency: int = 4,
+    combine: bool = True,
+    model: str = DEFAULT_MODEL,
+    thinking: bool = True,
+    max_completion_tokens: int | None = None,
+    retry: RetryPolicy | None = None,
+    keep_quality: bool = False,
+    limits: Limits | None = None,
+    name: str | None = None,
+    on_chunk: Callable[[ChunkAnswer], None] | None = None,
+) -> AcrossChunksAnswer:
+    """Ask ``question`` about each piece of a long recording, then combine the answers.
+
+    Splitting takes ``max_duration_s`` / ``max_tokens`` / ``overlap_s`` /
+    ``silence_aware`` / ``keep_quality`` (see :func:`split_audio`; by default each piece
+    is as long as MiMo's size limit allows). Up to ``concurrency`` pieces are asked at
+    once with ``retry``. ``combine=True`` adds one text-only call merging the answers
+    (skipped for a single piece). ``on_chunk`` is called as each piece is answered.
+    """
+    from ._ask import ask
+
+    _check(question, concurrency)
+    options = _split_options(max_duration_s, max_tokens, overlap_s, silence_aware, keep_quality, limits, name)
+    ask_options: dict[str, Any] = {
+        "model": model, "thinking": thinking, "max_completion_tokens": max_completion_tokens,
+        "retry": retry, "limits": limits,
+    }  # fmt: skip
+
+    def one(chunk: AudioChunk) -> ChunkAnswer:
+        answer = ask(client, chunk.data, question, **ask_options)
+        done = ChunkAnswer(chunk.index, chunk.start_s, chunk.end_s, answer)
+        if on_chunk is not None:
+            on_chunk(done)
+        return done
+
+    slots = threading.BoundedSemaphore(concurrency)
+    futures: list[Future[ChunkAnswer]] = []
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mimo-chunk") as pool:
+        try:
+            for chunk in _chunks(source, options):
+                slots.acquire()
+                future = pool.submit(one, chunk)
+                future.add_done_callback(lambda _: slots.release())
+                futures.append(future)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        answers = tuple(f.result() for f in futures)
+    combined = _combine(client, question, answers, overlap_s, ask_options) if combine else None
+    return AcrossChunksAnswer(question, answers, combined, _summed(answers, combined))
+
+
+def _combine_request(
+    question: str, answers: tuple[ChunkAnswer, ...], overlap_s: float, ask_options: dict[str, Any]
+) -> dict[str, Any]:
+    from ._ask import thinking
+
+    kwargs: dict[str, Any] = {
+        "model": ask_options["model"],
+        "messages": [{"role": "user", "content": combine_prompt(question, answers, overlap_s=overlap_s)}],
+    }
+    if ask_options["max_completion_tokens"] is not None:
+        kwargs["max_completion_tokens"] = ask_options["max_completion_tokens"]
+    if not ask_options["thinking"]:
+        kwargs["extra_body"] = thinking(False)
+    return kwargs
+
+
+def _combine(
+    client: OpenAI,
+    question: str,
+    answers: tuple[ChunkAnswer, ...],
+    overlap_s: float,
+    ask_options: dict[str, Any],
+) -> Answer | None:
+    from ._client import create_completion
+
+    if len(answers) < 2:
+        return None
+    kwargs = _combine_request(question, answers, overlap_s, ask_options)
+    return Answer.from_completion(create_completion(client, retry=ask_options["retry"], **kwargs))
+
+
+async def ask_across_chunks_async(
+    client: AsyncOpenAI,
+    source: AudioSource,
+    question: str,
+    *,
+    max_duration_s: float | None = None,
+    max_tokens: int | None = None,
+    overlap_s: float = DEFAULT_OVERLAP_S,
+    silence_aware: bool = True,
+    concurrency: int = 4,
+    combine: bool = True,
+    model: str = DEFAULT_MODEL,
+    thinking: bool = True,
+    max_completion_tokens: int | None = None,
+    retry: RetryPolicy | None = None,
+    keep_quality: bool = False,
+    limits: Limits | None = None,
+    name: str | None = None,
+    on_chunk: Callable[[ChunkAnswer], None] | None = None,
+) -> AcrossChunksAnswer:
+    """The async twin of :func:`ask_across_chunks` (splitting runs in a worker thread)."""
+    from ._ask import ask_async
+    from ._client import create_completion_async
+
+    _check(question, concurrency)
+    options = _split_options(max_duration_s, max_tokens, overlap_s, silence_aware, keep_quality, limits, name)
+    ask_options: dict[str, Any] = {
+        "model": model, "thinking": thinking, "max_completion_tokens": max_completion_tokens,
+        "retry": retry, "limits": limits,
+    }  # fmt: skip
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(chunk: AudioChunk) -> ChunkAnswer:
+        try:
+            answer = await ask_async(client, chunk.data, question, **ask_options)
+        finally:
+            slots.release()
+        done = ChunkAnswer(chunk.index, chunk.start_s, chunk.end_s, answer)
+        if on_chunk is not None:
+            on_chunk(done)
+        return done
+
+    iterator = _chunks(source, options)
+    tasks: list[asyncio.Task[ChunkAnswer]] = []
+    try:
+        while True:
+            await slots.acquire()
+            chunk = await asyncio.to_thread(next, iterator, None)
+            if chunk is None:
+                slots.release()
+                break
+            tasks.append(asyncio.ensure_future(one(chunk)))
+        answers = tuple(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        raise
+    combined = None
+    if combine and len(answers) > 1:
+        kwargs = _combine_request(question, answers, overlap_s, ask_options)
+        completion = await create_completion_async(client, retry=retry, **kwargs)
+        combined = Answer.from_completion(completion)
+    return AcrossChunksAnswer(question, answers, combined, _summed(answers, combined))

@@ -1,0 +1,143 @@
+"""Reading MiMo's answer out of a completion.
+
+MiMo puts its thinking in ``message.reasoning_content`` and, in its own audio example,
+the whole answer too (``content`` is ``""``): ``read_answer`` reads ``content`` and falls
+back to ``reasoning_content``. A cut answer (``finish_reason`` ``length`` or MiMo's
+``repetition_truncation``) warns ``TruncatedAnswerWarning``.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._exceptions import TruncatedAnswerWarning
+from ._usage import RequestEstimate, UsageReport
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletion
+
+__all__ = ["TRUNCATED_FINISH_REASONS", "Answer", "read_answer", "read_reasoning", "warn_if_truncated"]
+
+TRUNCATED_FINISH_REASONS = frozenset({"length", "repetition_truncation"})
+
+
+def _message(completion: ChatCompletion) -> Any:
+    if not completion.choices:
+        return None
+    return completion.choices[0].message
+
+
+def _text_field(message: Any, name: str) -> str:
+    value = getattr(message, name, None)
+    if value is None:
+        extra = getattr(message, "model_extra", None) or {}
+        value = extra.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def read_reasoning(completion: ChatCompletion) -> str:
+    """``message.reasoning_content`` of the first choice, or ``""``."""
+    return _text_field(_message(completion), "reasoning_content")
+
+
+def _finish_reason(completion: ChatCompletion) -> str | None:
+    if not completion.choices:
+        return None
+    reason = completion.choices[0].finish_reason
+    return str(reason) if reason is not None else None
+
+
+def warn_if_truncated(finish_reason: str | None, *, completion_tokens: int | None = None) -> bool:
+    """Warn ``TruncatedAnswerWarning`` for ``length`` / ``repetition_truncation``; True if cut."""
+    if finish_reason not in TRUNCATED_FINISH_REASONS:
+        return False
+    used = f" after {completion_tokens} completion tokens" if completion_tokens is not None else ""
+    if finish_reason == "length":
+        advice = "raise max_completion_tokens, or turn thinking off (thinking=False / --no-thinking)"
+    else:
+        advice = "MiMo stopped a repeating answer: rephrase the question or shorten the audio"
+    warnings.warn(
+        f"the answer was cut (finish_reason {finish_reason!r}{used}): {advice}",
+        TruncatedAnswerWarning,
+        stacklevel=3,
+    )
+    return True
+
+
+def read_answer(completion: ChatCompletion, *, warn: bool = True) -> str:
+    """The answer text: ``content``, or ``reasoning_content`` when ``content`` is empty."""
+    message = _message(completion)
+    text = _text_field(message, "content")
+    if not text.strip():
+        text = _text_field(message, "reasoning_content") or text
+    if warn:
+        usage = completion.usage
+        warn_if_truncated(
+            _finish_reason(completion), completion_tokens=usage.completion_tokens if usage else None
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer with its usage report and (when known) the pre-call estimate."""
+
+    text: str
+    """``content``, or ``reasoning_content`` when ``content`` was empty."""
+    reasoning: str
+    finish_reason: str | None
+    model: str
+    usage: UsageReport
+    estimate: RequestEstimate | None = None
+    id: str = ""
+    text_from_reasoning: bool = False
+    """True when ``content`` was empty and ``text`` is the reasoning."""
+
+    @property
+    def truncated(self) -> bool:
+        return self.finish_reason in TRUNCATED_FINISH_REASONS
+
+    @property
+    def cost_usd(self) -> float | None:
+        return self.usage.cost_usd
+
+    @classmethod
+    def from_completion(
+        cls, completion: ChatCompletion, *, estimate: RequestEstimate | None = None, warn: bool = True
+    ) -> Answer:
+        """Read a completion (warns when it was truncated)."""
+        content = _text_field(_message(completion), "content")
+        text = read_answer(completion, warn=warn)
+        model = completion.model or (estimate.model if estimate else "")
+        return cls(
+            text=text,
+            reasoning=read_reasoning(completion),
+            finish_reason=_finish_reason(completion),
+            model=model,
+            usage=UsageReport.from_usage(completion.usage, model=model),
+            estimate=estimate,
+            id=completion.id,
+            text_from_reasoning=bool(text) and not content.strip(),
+        )
+
+    def _repr_html_(self) -> str:  # Jupyter
+        from ._display import answer_html
+
+        return answer_html(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (what ``mimo-audio ask --json`` prints)."""
+        return {
+            "id": self.id,
+            "model": self.model,
+            "text": self.text,
+            "reasoning": self.reasoning,
+            "finish_reason": self.finish_reason,
+            "truncated": self.truncated,
+            "text_from_reasoning": self.text_from_reasoning,
+            "usage": self.usage.to_dict(),
+            "cost_usd": self.usage.cost_usd,
+            "estimate": self.estimate.to_dict() if self.estimate else None,
+        }

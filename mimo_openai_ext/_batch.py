@@ -1,0 +1,231 @@
+"""Ask one question (or one per item) over many audio sources, concurrently and safely.
+
+* At most ``concurrency`` requests in flight, and at most ``requests_per_minute``
+  requests (retries included: each attempt goes through the rate limiter) in any minute.
+* Retries follow a :class:`RetryPolicy` (the same one ``ask`` uses), attempt by attempt.
+* Results come back in input order. One item's failure is recorded on that item (its
+  exception type, message and HTTP status) and never sinks the batch.
+* With ``results_path``, each result is appended to a JSONL file as it completes
+  (flushed and fsynced); ``resume=True`` skips the items already in it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
+
+from ._batch_engine import check_concurrency, make_limiter, run_batch
+from ._batch_results import BatchResult, BatchResults
+from ._config import DEFAULT_MODEL, Limits
+from ._rate import RateLimiter
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI, OpenAI
+
+    from ._answer import Answer
+    from ._retry import RetryPolicy
+    from ._source import AudioSource
+
+__all__ = ["ask_batch", "ask_batch_async"]
+
+_T = TypeVar("_T")
+
+
+async def ask_batch_async(
+    client: AsyncOpenAI,
+    sources: Iterable[AudioSource],
+    question: str | Sequence[str],
+    *,
+    model: str = DEFAULT_MODEL,
+    thinking: bool = True,
+    max_completion_tokens: int | None = None,
+    system: str | None = None,
+    concurrency: int = 8,
+    requests_per_minute: int | None = None,
+    rate_limiter: RateLimiter | None = None,
+    limits: Limits | None = None,
+    retry: RetryPolicy | None = None,
+    results_path: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = False,
+    on_result: Callable[[BatchResult], None] | None = None,
+) -> BatchResults:
+    """Ask ``question`` about every source with ``client``; results in input order.
+
+    ``question`` is one string for all, or one per source. At most ``concurrency``
+    requests run at once and at most ``requests_per_minute`` (default
+    ``limits.requests_per_minute``, MiMo's 100) start in any minute — retries included;
+    pass a shared ``rate_limiter`` instead to pace several batches together. ``system``
+    is an optional system prompt sent with every request. A failed
+    item keeps its error (``result.error``: type, message, status) and the batch goes on.
+    With ``results_path`` every result is appended to that JSONL file as it completes;
+    ``resume=True`` skips the items (same source and question) already in it.
+    """
+    ask_one = _async_asker(client, _AskOptions(model, thinking, max_completion_tokens, system))
+    return await run_batch(
+        ask_one,
+        sources,
+        question,
+        model=model,
+        concurrency=concurrency,
+        rate_limiter=make_limiter(rate_limiter, requests_per_minute, limits),
+        retry=retry,
+        results_path=results_path,
+        resume=resume,
+        overwrite=overwrite,
+        progress=progress,
+        on_result=on_result,
+    )
+
+
+def ask_batch(
+    client: OpenAI,
+    sources: Iterable[AudioSource],
+    question: str | Sequence[str],
+    *,
+    model: str = DEFAULT_MODEL,
+    thinking: bool = True,
+    max_completion_tokens: int | None = None,
+    system: str | None = None,
+    concurrency: int = 8,
+    requests_per_minute: int | None = None,
+    rate_limiter: RateLimiter | None = None,
+    limits: Limits | None = None,
+    retry: RetryPolicy | None = None,
+    results_path: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    progress: bool = False,
+    on_result: Callable[[BatchResult], None] | None = None,
+) -> BatchResults:
+    """The blocking twin of :func:`ask_batch_async`, for a sync ``OpenAI`` client.
+
+    Requests run on ``concurrency`` threads, under the same rate limit, retries and
+    results file. It also works inside a running event loop (Jupyter), where
+    ``await ask_batch_async(async_client, ...)`` is the more natural choice.
+    """
+    if _is_async_client(client):
+        raise TypeError(
+            "ask_batch() needs a sync openai.OpenAI client; with an AsyncOpenAI use "
+            "`await ask_batch_async(client, ...)` (or asyncio.run(...) around it)"
+        )
+    limiter = make_limiter(rate_limiter, requests_per_minute, limits)
+    check_concurrency(concurrency)
+
+    async def batch() -> BatchResults:
+        with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mimo-batch") as pool:
+            return await run_batch(
+                _thread_asker(client, pool, _AskOptions(model, thinking, max_completion_tokens, system)),
+                sources,
+                question,
+                model=model,
+                concurrency=concurrency,
+                rate_limiter=limiter,
+                retry=retry,
+                results_path=results_path,
+                resume=resume,
+                overwrite=overwrite,
+                progress=progress,
+                on_result=on_result,
+            )
+
+    return _run_sync(batch)
+
+
+@dataclass(frozen=True)
+class _AskOptions:
+    model: str
+    thinking: bool
+    max_completion_tokens: int | None
+    system: str | None
+
+
+def _async_asker(
+    client: AsyncOpenAI, options: _AskOptions
+) -> Callable[[AudioSource, str], Awaitable[Answer]]:
+    """One attempt of ``ask_async`` (the batch retries, so each attempt is rate-limited)."""
+    from ._ask import ask_async
+    from ._retry import RetryPolicy
+
+    one_attempt = RetryPolicy(attempts=1)
+
+    def ask_one(source: AudioSource, question: str) -> Awaitable[Answer]:
+        return ask_async(
+            client,
+            source,
+            question,
+            model=options.model,
+            thinking=options.thinking,
+            max_completion_tokens=options.max_completion_tokens,
+            system=options.system,
+            retry=one_attempt,
+        )
+
+    return ask_one
+
+
+def _thread_asker(
+    client: OpenAI, pool: ThreadPoolExecutor, options: _AskOptions
+) -> Callable[[AudioSource, str], Awaitable[Answer]]:
+    """One attempt of the sync ``ask`` on a worker thread."""
+    from ._ask import ask
+    from ._retry import RetryPolicy
+
+    one_attempt = RetryPolicy(attempts=1)
+    loop = asyncio.get_running_loop()
+
+    def ask_one(source: AudioSource, question: str) -> Awaitable[Answer]:
+        return loop.run_in_executor(
+            pool,
+            lambda: ask(
+                client,
+                source,
+                question,
+                model=options.model,
+                thinking=options.thinking,
+                max_completion_tokens=options.max_completion_tokens,
+                system=options.system,
+                retry=one_attempt,
+            ),
+        )
+
+    return ask_one
+
+
+def _is_async_client(client: object) -> bool:
+    import openai
+
+    return isinstance(client, openai.AsyncOpenAI)
+
+
+def _run_sync(make: Callable[[], Awaitable[_T]]) -> _T:
+    """``asyncio.run`` here, or on a helper thread when this thread already runs a loop."""
+
+    async def main() -> _T:
+        return await make()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    box: list[_T] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            box.append(asyncio.run(main()))
+        except BaseException as exc:
+            failure.append(exc)
+
+    thread = threading.Thread(target=target, name="mimo-batch-loop")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+    return box[0]

@@ -1,0 +1,181 @@
+"""``mimo-audio probe FILE...`` and ``mimo-audio estimate FILE... [--model M] [--json]``.
+
+Each file is handled on its own: a refused file prints one error line and the others
+still run. Exit codes: 0 all good; 2 some file could not be read; 1 (``estimate``) every
+file was read but something is over a limit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from typing import TYPE_CHECKING
+
+from .._config import DEFAULT_LIMITS, DEFAULT_MODEL, ModelSpec, get_model
+from .._exceptions import MimoAudioError, UnknownModelWarning
+
+if TYPE_CHECKING:
+    from .._probe import AudioInfo
+
+__all__ = ["register"]
+
+_FAILED = 2
+"""Some file could not be read (refused format, corrupt, missing)."""
+_DOES_NOT_FIT = 1
+"""``estimate``: every file was read, but one is over a limit (size, context, ASR format)."""
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    probe = subparsers.add_parser(
+        "probe",
+        help="show each file's real format, duration, sample rate and size (headers only)",
+        description="Read each file's headers: format (from the bytes, not the name), MIME, codec, "
+        "duration, sample rate, channels, size and estimated audio tokens.",
+    )
+    probe.add_argument("files", nargs="+", metavar="FILE", help="audio files ('-' reads standard input)")
+    probe.add_argument("--json", action="store_true", help="print one JSON document")
+    probe.set_defaults(func=run_probe)
+
+    estimate = subparsers.add_parser(
+        "estimate",
+        help="estimate audio tokens and check each file against MiMo's limits",
+        description="Estimate each file's audio tokens (duration x 6.25), whether it fits the model's "
+        "context, and its base64 data URI size against MiMo's limit. Exit 1 when something is over a "
+        "limit, 2 when a file cannot be read.",
+    )
+    estimate.add_argument("files", nargs="+", metavar="FILE", help="audio files ('-' reads standard input)")
+    estimate.add_argument("--model", default=DEFAULT_MODEL, help=f"model id (default: {DEFAULT_MODEL})")
+    estimate.add_argument("--json", action="store_true", help="print one JSON document")
+    estimate.set_defaults(func=run_estimate)
+
+
+def _probe_all(files: list[str]) -> tuple[list[tuple[str, AudioInfo | MimoAudioError]], bool]:
+    from .._probe import probe_audio
+
+    results: list[tuple[str, AudioInfo | MimoAudioError]] = []
+    ok = True
+    for path in files:
+        try:
+            source = sys.stdin.buffer if path == "-" else path
+            results.append((path, probe_audio(source, name="<stdin>" if path == "-" else None)))
+        except MimoAudioError as exc:
+            results.append((path, exc))
+            ok = False
+    return results, ok
+
+
+def _error_line(exc: MimoAudioError) -> str:
+    return f"mimo-audio: error: {exc}"
+
+
+def _info_dict(path: str, info: AudioInfo) -> dict[str, object]:
+    return {
+        "file": path,
+        "format": info.format,
+        "mime": info.mime,
+        "codec": info.codec,
+        "duration_s": round(info.duration_s, 3),
+        "sample_rate_hz": info.sample_rate_hz,
+        "channels": info.channels,
+        "size_bytes": info.size_bytes,
+        "audio_tokens": info.audio_tokens,
+    }
+
+
+def _error_dict(path: str, exc: MimoAudioError) -> dict[str, object]:
+    return {"file": path, "error": str(exc), "error_type": type(exc).__name__}
+
+
+def run_probe(args: argparse.Namespace) -> int:
+    results, ok = _probe_all(args.files)
+    if args.json:
+        rows = [
+            _info_dict(p, r) if not isinstance(r, MimoAudioError) else _error_dict(p, r) for p, r in results
+        ]
+        print(json.dumps({"files": rows}, indent=2))
+    for path, result in results:
+        if isinstance(result, MimoAudioError):
+            print(_error_line(result), file=sys.stderr)
+        elif not args.json:
+            print(
+                f"{path}: {result.format} ({result.mime}, {result.codec}), {result.duration_s:.3f} s, "
+                f"{result.sample_rate_hz} Hz, {result.channels} ch, {result.size_bytes:,} bytes, "
+                f"~{result.audio_tokens:,} audio tokens"
+            )
+    return 0 if ok else _FAILED
+
+
+def _row_fits(row: dict[str, object]) -> bool:
+    return (
+        bool(row["data_uri_fits"]) and bool(row["fits_context"]) and row.get("format_accepted") is not False
+    )
+
+
+def _row(path: str, result: AudioInfo | MimoAudioError, model: ModelSpec) -> dict[str, object]:
+    return _error_dict(path, result) if isinstance(result, MimoAudioError) else _fit_row(path, result, model)
+
+
+def _fit_row(path: str, info: AudioInfo, model: ModelSpec) -> dict[str, object]:
+    limit = DEFAULT_LIMITS.asr_max_data_uri_chars if model.asr else DEFAULT_LIMITS.max_data_uri_chars
+    row = _info_dict(path, info)
+    row.update(
+        data_uri_chars=info.data_uri_chars,
+        data_uri_limit=limit,
+        data_uri_fits=info.data_uri_chars <= limit,
+        context_tokens=model.context_tokens,
+        fits_context=info.audio_tokens <= model.context_tokens,
+    )
+    if model.asr:
+        row["format_accepted"] = info.format in model.asr_formats
+    elif not model.audio_input:
+        row["format_accepted"] = False
+    return row
+
+
+def _fit_text(row: dict[str, object], model: ModelSpec) -> str:
+    size = "fits" if row["data_uri_fits"] else "TOO LARGE"
+    context = "fits" if row["fits_context"] else "DOES NOT FIT"
+    text = (
+        f"{row['file']}: {row['format']}, {row['duration_s']} s, ~{row['audio_tokens']:,} audio tokens "
+        f"({context} {model.id}'s {model.context_tokens:,}-token context); base64 data URI "
+        f"{row['data_uri_chars']:,} / {row['data_uri_limit']:,} chars ({size})"
+    )
+    if row.get("format_accepted") is False:
+        takes = f"only {', '.join(model.asr_formats)}" if model.asr else "no audio (a text-only model)"
+        text += f"; {model.id} takes {takes}"
+    return text
+
+
+def _model(model_id: str) -> ModelSpec:
+    """Look the model up; an unknown id is a one-line warning, not a Python traceback-style one."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UnknownModelWarning)
+        spec = get_model(model_id)
+    for warning in caught:
+        print(f"mimo-audio: warning: {warning.message}", file=sys.stderr)
+    return spec
+
+
+def run_estimate(args: argparse.Namespace) -> int:
+    model = _model(args.model)
+    results, ok = _probe_all(args.files)
+    rows = [_row(p, r, model) for p, r in results]
+    good = [r for r in rows if "error" not in r]
+    total = sum(int(str(r["audio_tokens"])) for r in good)
+    fits = total <= model.context_tokens and all(_row_fits(r) for r in good)
+    if args.json:
+        summary = {"model": model.id, "files": rows, "total_audio_tokens": total, "all_fit": fits}
+        print(json.dumps(summary, indent=2))
+    for row, (_, result) in zip(rows, results, strict=True):
+        if isinstance(result, MimoAudioError):
+            print(_error_line(result), file=sys.stderr)
+        elif not args.json:
+            print(_fit_text(row, model))
+    if not args.json and len(good) > 1:
+        verdict = "fits" if total <= model.context_tokens else "does NOT fit"
+        print(f"total: ~{total:,} audio tokens in one request ({verdict} {model.context_tokens:,})")
+    if not ok:
+        return _FAILED
+    return 0 if fits else _DOES_NOT_FIT

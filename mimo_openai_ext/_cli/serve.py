@@ -1,0 +1,122 @@
+"""``mimo-audio serve``: run the MiMo emulator in the foreground until interrupted."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+__all__ = ["register"]
+
+_DEFAULT_PORT = 8765
+
+
+def _faults(value: str) -> tuple[str, ...]:
+    from .._emulator._faults import FaultSyntaxError, parse_fault
+
+    names = tuple(v.strip() for v in value.split(",") if v.strip())
+    try:
+        for name in names:
+            parse_fault(name)
+    except FaultSyntaxError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return names
+
+
+def _rate(value: str) -> float:
+    try:
+        rate = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if not 0 <= rate <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
+    return rate
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {value!r}")
+    return int(value)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = subparsers.add_parser(
+        "serve",
+        help="run a local MiMo emulator (an OpenAI-compatible HTTP server) for offline use",
+        description=(
+            "Serve MiMo's chat API on loopback: real status codes and error bodies, audio "
+            "probed for true usage numbers, streaming, and injectable faults. Point any "
+            "openai client at the printed base URL."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=_DEFAULT_PORT, help=f"port (default: {_DEFAULT_PORT}; 0 = any free)"
+    )
+    keys = parser.add_mutually_exclusive_group()
+    keys.add_argument("--api-key", default=None, help="the key to accept (default: sk-mimo-emulator)")
+    keys.add_argument("--any-key", action="store_true", help="accept any key except Token Plan (tp-) keys")
+    parser.add_argument(
+        "--latency-ms", type=float, default=0.0, metavar="N", help="delay before every answer"
+    )
+    parser.add_argument(
+        "--fault-rate", type=_rate, default=0.0, metavar="F", help="share of requests faulted (0..1)"
+    )
+    parser.add_argument(
+        "--faults",
+        type=_faults,
+        default=None,
+        metavar="LIST",
+        help="faults to draw from (default: 429,500,503,reset)",
+    )
+    parser.add_argument("--seed", type=int, default=None, help="seed for fault draws (repeatable runs)")
+    parser.add_argument(
+        "--rpm", type=_positive_int, default=None, metavar="N", help="requests per minute per model"
+    )
+    parser.add_argument(
+        "--reasoning-only",
+        action="store_true",
+        help="MiMo's quirk: empty content, the answer in reasoning_content",
+    )
+    parser.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
+    parser.set_defaults(func=_run)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .._emulator import DEFAULT_EMULATOR_API_KEY, EmulatorOptions, start_emulator
+
+    options = EmulatorOptions(
+        api_key=None if args.any_key else (args.api_key or DEFAULT_EMULATOR_API_KEY),
+        latency_ms=args.latency_ms,
+        fault_rate=args.fault_rate,
+        seed=args.seed,
+        rpm=args.rpm,
+        reasoning_only=args.reasoning_only,
+        **({"faults": args.faults} if args.faults else {}),
+    )
+    try:
+        handle = start_emulator(host=args.host, port=args.port, options=options, verbose=not args.quiet)
+    except OSError as exc:
+        print(
+            f"mimo-audio: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 2
+    key = "any key except tp-/ttp-" if args.any_key else handle.api_key
+    print(handle.base_url, flush=True)
+    print(f"MiMo emulator serving (api key: {key}); Ctrl-C to stop.", file=sys.stderr, flush=True)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _stop)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        handle.close()
+    return 0

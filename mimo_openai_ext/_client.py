@@ -1,0 +1,164 @@
+"""Building a MiMo client, and the one retried ``chat.completions.create``.
+
+``mimo_client()`` / ``mimo_async_client()`` return plain ``openai.OpenAI`` /
+``AsyncOpenAI`` objects: arguments first, then ``MIMO_API_KEY`` / ``MIMO_BASE_URL``,
+then the default pay-as-you-go URL. Helpers that take a client never modify it: retried
+calls go through ``client.with_options(max_retries=0)``, a copy.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, overload
+from urllib.parse import urlsplit
+
+from ._config import (
+    DEFAULT_BASE_URL,
+    ENV_API_KEY,
+    ENV_BASE_URL,
+    PAY_AS_YOU_GO_KEY_PREFIX,
+    TOKEN_PLAN_HOST_MARK,
+    TOKEN_PLAN_KEY_PREFIXES,
+)
+from ._exceptions import KeyHostMismatchWarning, MissingAPIKeyError
+from ._retry import RetryPolicy, run_with_retry, run_with_retry_async
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI, AsyncStream, OpenAI, Stream
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+
+__all__ = [
+    "check_key_host",
+    "create_completion",
+    "create_completion_async",
+    "mimo_async_client",
+    "mimo_client",
+    "resolve_connection",
+]
+
+_PAY_AS_YOU_GO_HOST = urlsplit(DEFAULT_BASE_URL).hostname or ""
+
+
+def resolve_connection(
+    api_key: str | None = None,
+    base_url: str | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    stacklevel: int = 2,
+) -> tuple[str, str]:
+    """``(api_key, base_url)`` from the arguments, then the environment, then the default URL.
+
+    ``stacklevel`` is passed on to the mismatch warning (2: the caller of this function).
+    """
+    env = os.environ if environ is None else environ
+    key = (api_key if api_key is not None else env.get(ENV_API_KEY, "")).strip()
+    if not key:
+        raise MissingAPIKeyError(
+            "no MiMo API key: pass api_key=... (or --api-key on the command line) or set the "
+            f"{ENV_API_KEY} environment variable; create a key in the MiMo console "
+            "(https://platform.xiaomimimo.com), or try `mimo-audio ask --offline` without one"
+        )
+    url = (base_url or env.get(ENV_BASE_URL, "") or DEFAULT_BASE_URL).strip()
+    check_key_host(key, url, stacklevel=stacklevel + 1)
+    return key, url
+
+
+def check_key_host(api_key: str, base_url: str, *, stacklevel: int = 2) -> None:
+    """Warn (``KeyHostMismatchWarning``) when a key's kind does not match the host's kind.
+
+    MiMo answers 401 "Invalid API Key" to a Token Plan key (``tp-``/``ttp-``) on the
+    pay-as-you-go host, and to an ``sk-`` key on a ``token-plan-*`` host. Other hosts
+    (gateways, the local emulator) are not checked. The key itself is never printed.
+    """
+    host = (urlsplit(base_url).hostname or "").lower()
+    if api_key.startswith(TOKEN_PLAN_KEY_PREFIXES) and host == _PAY_AS_YOU_GO_HOST:
+        prefix = api_key.split("-", 1)[0] + "-"
+        warnings.warn(
+            f"a Token Plan key ({prefix}...) is being sent to the pay-as-you-go host {host}; MiMo "
+            "will answer 401: use your plan's https://token-plan-{cn,sgp,ams}.xiaomimimo.com/v1 "
+            f"as base_url ({ENV_BASE_URL}), or an sk- key",
+            KeyHostMismatchWarning,
+            stacklevel=stacklevel,
+        )
+    elif api_key.startswith(PAY_AS_YOU_GO_KEY_PREFIX) and host.startswith(TOKEN_PLAN_HOST_MARK):
+        warnings.warn(
+            f"a pay-as-you-go key (sk-...) is being sent to the Token Plan host {host}; MiMo will "
+            f"answer 401: use base_url={DEFAULT_BASE_URL} ({ENV_BASE_URL}), or a tp-/ttp- key",
+            KeyHostMismatchWarning,
+            stacklevel=stacklevel,
+        )
+
+
+def mimo_client(*, api_key: str | None = None, base_url: str | None = None, **client_options: Any) -> OpenAI:
+    """An ``openai.OpenAI`` for MiMo. Extra keyword options go to ``OpenAI(...)``.
+
+    Raises ``MissingAPIKeyError`` when neither ``api_key`` nor ``MIMO_API_KEY`` is set;
+    warns ``KeyHostMismatchWarning`` (before any request) on a key/host kind mismatch.
+    """
+    from openai import OpenAI
+
+    key, url = resolve_connection(api_key, base_url, stacklevel=3)
+    return OpenAI(api_key=key, base_url=url, **client_options)
+
+
+def mimo_async_client(
+    *, api_key: str | None = None, base_url: str | None = None, **client_options: Any
+) -> AsyncOpenAI:
+    """The ``openai.AsyncOpenAI`` twin of :func:`mimo_client`."""
+    from openai import AsyncOpenAI
+
+    key, url = resolve_connection(api_key, base_url, stacklevel=3)
+    return AsyncOpenAI(api_key=key, base_url=url, **client_options)
+
+
+@overload
+def create_completion(
+    client: OpenAI, *, stream: Literal[True], retry: RetryPolicy | None = None, **create_kwargs: Any
+) -> Stream[ChatCompletionChunk]: ...
+@overload
+def create_completion(
+    client: OpenAI, *, stream: Literal[False] = False, retry: RetryPolicy | None = None, **create_kwargs: Any
+) -> ChatCompletion: ...
+def create_completion(
+    client: OpenAI, *, stream: bool = False, retry: RetryPolicy | None = None, **create_kwargs: Any
+) -> ChatCompletion | Stream[ChatCompletionChunk]:
+    """``client.chat.completions.create(**create_kwargs)`` under one retry layer.
+
+    The SDK's own retries are off for this call (``with_options(max_retries=0)`` on a
+    copy), so ``retry.attempts`` is the number of requests on the wire. A stream is
+    retried only until its response starts; once handed over it is never re-sent.
+    """
+    create = client.with_options(max_retries=0).chat.completions.create
+    if stream:
+        create_kwargs["stream"] = True
+    result: ChatCompletion | Stream[ChatCompletionChunk] = run_with_retry(
+        lambda: create(**create_kwargs), retry=retry
+    )
+    return result
+
+
+@overload
+async def create_completion_async(
+    client: AsyncOpenAI, *, stream: Literal[True], retry: RetryPolicy | None = None, **create_kwargs: Any
+) -> AsyncStream[ChatCompletionChunk]: ...
+@overload
+async def create_completion_async(
+    client: AsyncOpenAI,
+    *,
+    stream: Literal[False] = False,
+    retry: RetryPolicy | None = None,
+    **create_kwargs: Any,
+) -> ChatCompletion: ...
+async def create_completion_async(
+    client: AsyncOpenAI, *, stream: bool = False, retry: RetryPolicy | None = None, **create_kwargs: Any
+) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+    """The async twin of :func:`create_completion`."""
+    create = client.with_options(max_retries=0).chat.completions.create
+    if stream:
+        create_kwargs["stream"] = True
+    result: ChatCompletion | AsyncStream[ChatCompletionChunk] = await run_with_retry_async(
+        lambda: create(**create_kwargs), retry=retry
+    )
+    return result

@@ -1,0 +1,83 @@
+"""The emulator's settings and the record it keeps of every request."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from .._config import DEFAULT_LIMITS, Limits, ModelSpec
+from ._faults import parse_fault
+
+__all__ = ["DEFAULT_EMULATOR_API_KEY", "FAULT_NAMES", "EmulatorOptions", "RequestRecord"]
+
+DEFAULT_EMULATOR_API_KEY = "sk-mimo-emulator"
+"""The key a default emulator accepts (a pay-as-you-go ``sk-`` key, like MiMo's)."""
+
+FAULT_NAMES = ("429", "500", "503", "reset")
+"""Faults drawn by ``fault_rate``: ``429`` (with ``Retry-After``), ``500``, ``503``, ``reset``."""
+
+
+@dataclass(frozen=True)
+class EmulatorOptions:
+    """How an emulator behaves. Change a running one with ``handle.configure(...)``."""
+
+    api_key: str | None = DEFAULT_EMULATOR_API_KEY
+    """The accepted key; ``None`` accepts any non-empty key except Token Plan (``tp-``) keys."""
+    latency_ms: float = 0.0
+    """Added before every answer (not before faults)."""
+    fault_rate: float = 0.0
+    """Probability (0..1) that a request gets one of ``faults`` instead of an answer."""
+    faults: tuple[str, ...] = FAULT_NAMES
+    """Faults drawn by ``fault_rate``: HTTP statuses (``"429"``, ``"500"``, ...) or ``"reset"``."""
+    seed: int | None = None
+    """Seed for the fault draws, so a run is repeatable."""
+    rpm: int | None = None
+    """Requests per minute per model; past it the answer is 429 with ``Retry-After``."""
+    retry_after_s: float | None = 1.0
+    """``Retry-After`` sent with drawn 429 faults (``None``: no header)."""
+    reasoning_only: bool = False
+    """MiMo's quirk: ``content`` is ``""`` and the answer is in ``reasoning_content``."""
+    limits: Limits = DEFAULT_LIMITS
+    models: Mapping[str, ModelSpec] | None = None
+    """The model table; ``None`` reads ``mimo_openai_ext.MODELS`` on every request."""
+    cache_ttl_s: float = 300.0
+    """How long a prompt prefix stays cached (for ``cached_tokens``)."""
+    max_body_bytes: int = 256_000_000
+    """Bodies over this are refused with 413 before they are read."""
+    max_bytes_in_flight: int = 100_000_000
+    """Body bytes held at once (each costs about 3x while parsed); more requests wait their turn."""
+    url_fetch_timeout_s: float = 10.0
+    max_log_records: int = 100_000
+    """The request log keeps the newest this many records (a long ``serve`` stays small)."""
+    extra_answer: str = field(default="")
+    """Appended to every answer (to tell emulators apart in a test)."""
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.fault_rate <= 1.0:
+            raise ValueError(f"fault_rate must be between 0 and 1, got {self.fault_rate!r}")
+        for name in self.faults:
+            parse_fault(name)  # raises FaultSyntaxError (a ValueError) naming the bad entry
+        if self.rpm is not None and self.rpm < 1:
+            raise ValueError(f"rpm must be at least 1 (or None for no limit), got {self.rpm!r}")
+        if self.latency_ms < 0:
+            raise ValueError(f"latency_ms must be >= 0, got {self.latency_ms!r}")
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    """One request as seen on the wire (faulted ones included). No bodies are kept."""
+
+    time_s: float
+    """``time.monotonic()`` when the request line arrived."""
+    method: str
+    path: str
+    model: str | None
+    status: int
+    """The HTTP status answered; ``0`` for a dropped connection."""
+    fault: str | None
+    """``"429"``, ``"500"``, ``"503"``, ``"reset"``, ``"slow=2"``, ``"rpm"``, ... or ``None``."""
+    body_bytes: int
+    stream: bool
+    request_id: str | None
+    """The response ``id`` for answered completions."""
+    audio_tokens: int = 0

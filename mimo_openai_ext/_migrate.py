@@ -1,0 +1,246 @@
+"""Moving chat messages between OpenAI's audio shape and MiMo's.
+
+OpenAI (``gpt-4o-audio-preview``) sends raw base64 plus a declared ``format``::
+
+    {"type": "input_audio", "input_audio": {"data": "<base64>", "format": "wav"}}
+
+MiMo wants a data URI whose MIME matches the bytes, and no ``format``::
+
+    {"type": "input_audio", "input_audio": {"data": "data:audio/wav;base64,<base64>"}}
+
+(MiMo is reported to ignore raw base64 silently: ``audio_tokens: 0`` and an invented
+answer.) The converters here never mutate their input: they return new lists and dicts,
+with every message and part that is not audio copied unchanged.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, cast
+
+from ._config import AUDIO_FORMATS, DEFAULT_ASR_MODEL, OPENAI_INPUT_AUDIO_FORMATS, Limits
+from ._exceptions import (
+    InvalidAudioSourceError,
+    UnsupportedAudioFormatError,
+    UnsupportedFeatureError,
+)
+from ._source import is_data_uri, is_url, parse_data_uri
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionContentPartInputAudioParam, ChatCompletionMessageParam
+
+    from ._types import InputAudioPart
+
+__all__ = ["to_mimo_messages", "to_mimo_part", "to_openai_messages", "to_openai_part"]
+
+_PART_NAME = "input_audio part"
+
+
+def _audio_fields(part: Mapping[str, object], name: str) -> tuple[str, object]:
+    """The part's ``input_audio.data`` string and its ``format`` (None when absent)."""
+    if part.get("type") != "input_audio":
+        raise InvalidAudioSourceError(
+            f"{name}: not an input_audio part (type={part.get('type')!r}); "
+            'expected {"type": "input_audio", "input_audio": {"data": ...}}',
+            source_name=name,
+        )
+    inner = part.get("input_audio")
+    if not isinstance(inner, Mapping) or not isinstance(inner.get("data"), str):
+        raise InvalidAudioSourceError(
+            f"{name}: input_audio must be a dict with a string 'data' (raw base64, a data URI or "
+            f"an https URL); found {type(inner).__name__}",
+            source_name=name,
+        )
+    return cast(str, inner["data"]), inner.get("format")
+
+
+def _decode_raw_base64(data: str, name: str) -> tuple[bytes, str]:
+    """Decode OpenAI's raw base64; return the bytes and a compact payload to re-send."""
+    compact = "".join(data.split())
+    try:
+        decoded = base64.b64decode(compact, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        preview = data[:24] + ("..." if len(data) > 24 else "")
+        raise InvalidAudioSourceError(
+            f"{name}: input_audio.data {preview!r} is neither base64 ({exc}), a data URI nor an "
+            "https URL; put base64.b64encode(audio_bytes).decode() there",
+            source_name=name,
+        ) from None
+    return decoded, compact
+
+
+def _declared_format(declared: object, name: str) -> str | None:
+    if declared is None:
+        return None
+    if not isinstance(declared, str) or declared.lower() not in AUDIO_FORMATS:
+        allowed = ", ".join(AUDIO_FORMATS)
+        raise UnsupportedAudioFormatError(
+            f"{name}: declared format {declared!r} is not one MiMo accepts ({allowed}); "
+            "fix the 'format' field or drop it (MiMo reads the format from the bytes)",
+            source_name=name,
+            found=str(declared),
+            allowed=tuple(AUDIO_FORMATS),
+        )
+    return declared.lower()
+
+
+def _check_declared(declared: str | None, found: str, mime: str, name: str) -> None:
+    if declared is None or declared == found:
+        return
+    raise UnsupportedAudioFormatError(
+        f"{name}: declared format {declared!r} but the bytes are {found} ({mime}); MiMo rejects "
+        "audio whose label contradicts its content. Fix the 'format' field (or the data), or pass "
+        "check_format=False to trust the bytes",
+        source_name=name,
+        found=found,
+        allowed=(declared,),
+    )
+
+
+def to_mimo_part(
+    part: Mapping[str, object],
+    *,
+    check_format: bool = True,
+    limits: Limits | None = None,
+    name: str = _PART_NAME,
+) -> InputAudioPart:
+    """Convert one OpenAI-shaped ``input_audio`` part into MiMo's shape.
+
+    Raw base64 becomes a data URI whose MIME comes from the bytes (never from the
+    declared ``format``, which is dropped). With ``check_format`` (the default) a
+    declared format the bytes contradict is refused with
+    :class:`UnsupportedAudioFormatError`; unreadable bytes raise
+    :class:`CorruptAudioError`. An https URL or a MiMo data URI passes through
+    (re-labelled from its bytes). Other keys of the part are kept.
+    """
+    from ._parts import audio_part_and_info
+
+    data, raw_format = _audio_fields(part, name)
+    declared = _declared_format(raw_format, name)
+    result = {key: copy.deepcopy(value) for key, value in part.items() if key != "input_audio"}
+    if is_url(data):
+        result["input_audio"] = {"data": data}
+        return cast("InputAudioPart", result)
+    source: str | bytes = data if is_data_uri(data) else _decode_raw_base64(data, name)[0]
+    audio, info = audio_part_and_info(source, name=name, limits=limits)
+    if check_format and info is not None:
+        _check_declared(declared, info.format, info.mime, name)
+    result["input_audio"] = dict(audio["input_audio"])
+    return cast("InputAudioPart", result)
+
+
+def to_openai_part(
+    part: Mapping[str, object], *, name: str = _PART_NAME
+) -> ChatCompletionContentPartInputAudioParam:
+    """Convert one MiMo ``input_audio`` part (data URI) into OpenAI's raw base64 + ``format``.
+
+    OpenAI accepts only wav and mp3: other formats raise
+    :class:`UnsupportedAudioFormatError` (convert them to wav first). OpenAI has no URL
+    form, so a URL part raises :class:`UnsupportedFeatureError`.
+    """
+    from ._media import sniff_audio
+
+    data, _ = _audio_fields(part, name)
+    if is_url(data):
+        raise UnsupportedFeatureError(
+            f"{name}: OpenAI's input_audio has no URL form ({data[:80]}); download the audio and "
+            "pass its bytes as a data URI (input_audio_part(path)) before converting"
+        )
+    if is_data_uri(data):
+        uri = parse_data_uri(data, name=name)
+        payload, b64 = uri.data, None
+        if uri.canonical_payload:
+            b64 = data.partition(",")[2]
+    else:
+        payload, b64 = _decode_raw_base64(data, name)
+    sniffed = sniff_audio(payload, source_name=name)
+    if sniffed.format not in OPENAI_INPUT_AUDIO_FORMATS:
+        allowed = " and ".join(OPENAI_INPUT_AUDIO_FORMATS)
+        raise UnsupportedAudioFormatError(
+            f"{name}: the audio is {sniffed.format} ({sniffed.mime}), but OpenAI's input_audio takes "
+            f"only {allowed}; convert it first: fit_audio(audio, model={DEFAULT_ASR_MODEL!r}) gives "
+            "WAV or MP3 (up to the ASR size limit), then convert its .part",
+            source_name=name,
+            found=sniffed.format,
+            allowed=tuple(OPENAI_INPUT_AUDIO_FORMATS),
+        )
+    result = {key: copy.deepcopy(value) for key, value in part.items() if key != "input_audio"}
+    result["input_audio"] = {
+        "data": b64 if b64 is not None else base64.b64encode(payload).decode("ascii"),
+        "format": sniffed.format,
+    }
+    return cast("ChatCompletionContentPartInputAudioParam", result)
+
+
+def _is_audio_part(part: object) -> bool:
+    return isinstance(part, Mapping) and part.get("type") == "input_audio"
+
+
+def _convert_messages(messages: Iterable[object], convert_part: _PartConverter) -> list[object]:
+    if isinstance(messages, (str, bytes, Mapping)):
+        raise InvalidAudioSourceError(
+            f"messages must be a list of message dicts, not a {type(messages).__name__}",
+            source_name="messages",
+        )
+    converted: list[object] = []
+    for i, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if (
+            not isinstance(message, Mapping)
+            or isinstance(content, (str, bytes))
+            or not isinstance(content, Sequence)
+        ):
+            converted.append(copy.deepcopy(message))
+            continue
+        new_message = {key: copy.deepcopy(value) for key, value in message.items() if key != "content"}
+        new_message["content"] = [
+            convert_part(part, f"messages[{i}].content[{j}]") if _is_audio_part(part) else copy.deepcopy(part)
+            for j, part in enumerate(content)
+        ]
+        converted.append(new_message)
+    return converted
+
+
+class _PartConverter:
+    """``(part, name) -> new part``, with the caller's options bound."""
+
+    def __init__(self, to_mimo: bool, *, check_format: bool = True, limits: Limits | None = None) -> None:
+        self._to_mimo = to_mimo
+        self._check_format = check_format
+        self._limits = limits
+
+    def __call__(self, part: object, name: str) -> object:
+        mapping = cast(Mapping[str, object], part)
+        if self._to_mimo:
+            return to_mimo_part(mapping, check_format=self._check_format, limits=self._limits, name=name)
+        return to_openai_part(mapping, name=name)
+
+
+def to_mimo_messages(
+    messages: Iterable[Mapping[str, object]] | Iterable[object],
+    *,
+    check_format: bool = True,
+    limits: Limits | None = None,
+) -> list[ChatCompletionMessageParam]:
+    """Return a copy of ``messages`` with every OpenAI-shaped audio part in MiMo's shape.
+
+    Only ``input_audio`` parts change (see :func:`to_mimo_part`); everything else, including
+    messages that are not dicts (an SDK ``ChatCompletionMessage``), is copied as is. Errors
+    name the part (``messages[1].content[0]``). The result goes straight into
+    ``client.chat.completions.create(messages=...)``.
+    """
+    converter = _PartConverter(True, check_format=check_format, limits=limits)
+    return cast("list[ChatCompletionMessageParam]", _convert_messages(messages, converter))
+
+
+def to_openai_messages(
+    messages: Iterable[Mapping[str, object]] | Iterable[object],
+) -> list[ChatCompletionMessageParam]:
+    """Return a copy of ``messages`` with every MiMo audio part in OpenAI's shape (wav/mp3 only).
+
+    See :func:`to_openai_part` for what cannot be converted.
+    """
+    return cast("list[ChatCompletionMessageParam]", _convert_messages(messages, _PartConverter(False)))

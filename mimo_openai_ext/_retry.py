@@ -1,0 +1,365 @@
+"""One retry layer around ``chat.completions.create`` (tenacity underneath).
+
+* Only transient failures are retried: HTTP 429, 500, 502, 503, 504, connection errors
+  and timeouts. 400, 401, 402, 403, 404, 421 (and anything else) fail at once.
+* A server's ``retry-after-ms`` / ``Retry-After`` (seconds or an HTTP date) is honoured,
+  capped at ``RetryPolicy.retry_after_max_s``; otherwise exponential backoff with jitter.
+* Caps on attempts and on total time. A wait that would overrun the time budget is not
+  slept: the last error is raised at once.
+* Exactly one layer: the call goes through ``client.with_options(max_retries=0)`` (a
+  copy; the user's client is untouched), so ``attempts=N`` means at most N requests.
+* The caller gets the original ``openai`` exception (``reraise``), its message extended
+  with MiMo's ``error.param`` detail, plus a note saying what to do (Python 3.11+).
+* ``set_testing(True)`` skips the sleeps (the computed waits are still reported to
+  ``on_retry``) so tests never sleep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import math
+import random
+import sys
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    import tenacity
+
+__all__ = [
+    "DEFAULT_RETRY",
+    "NON_RETRYABLE_STATUS",
+    "RETRYABLE_STATUS",
+    "RetryEvent",
+    "RetryPolicy",
+    "api_error_detail",
+    "api_error_hint",
+    "is_retryable",
+    "is_testing",
+    "parse_retry_after",
+    "run_with_retry",
+    "run_with_retry_async",
+    "set_testing",
+]
+
+log = logging.getLogger("mimo_openai_ext")
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+"""Transient statuses: rate limit, server error, bad gateway, overloaded, gateway timeout."""
+NON_RETRYABLE_STATUS = frozenset({400, 401, 402, 403, 404, 421})
+"""MiMo's documented permanent failures (listed for documentation; anything not retryable fails)."""
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True)
+class RetryEvent:
+    """One retry about to happen: reported to ``RetryPolicy.on_retry`` before the wait."""
+
+    attempt: int
+    """The attempt that just failed (1 = the first request)."""
+    wait_s: float
+    """The computed wait before the next attempt (not slept in testing mode)."""
+    retry_after_s: float | None
+    """The server's ``retry-after-ms`` / ``Retry-After``, in seconds, when it sent one."""
+    elapsed_s: float
+    exception: BaseException
+
+
+@dataclass(frozen=True, kw_only=True)
+class RetryPolicy:
+    """How to retry a MiMo call. Every option is keyword-only and carries its unit."""
+
+    attempts: int = 4
+    """Total attempts, the first one included: at most this many requests on the wire."""
+    timeout_s: float = 120.0
+    """Total time budget across attempts and waits; a wait that would overrun it is skipped."""
+    wait_initial_s: float = 0.5
+    wait_max_s: float = 20.0
+    """Cap on one backoff wait (without a server hint)."""
+    wait_exp_base: float = 2.0
+    wait_jitter_s: float = 0.5
+    """Uniform random jitter added to each backoff wait."""
+    retry_after_max_s: float = 60.0
+    """Cap on a server-requested wait (``Retry-After``)."""
+    on_retry: Callable[[RetryEvent], None] | None = None
+    """Called before each wait (logging, metrics, tests)."""
+
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError(f"RetryPolicy(attempts={self.attempts}): need at least 1 attempt")
+        for name in ("timeout_s", "wait_initial_s", "wait_max_s", "wait_jitter_s", "retry_after_max_s"):
+            value = getattr(self, name)
+            if not value >= 0 or (math.isinf(value) and name != "timeout_s"):
+                raise ValueError(f"RetryPolicy({name}={value}): must be a finite number >= 0")
+        if self.wait_exp_base < 1:
+            raise ValueError(f"RetryPolicy(wait_exp_base={self.wait_exp_base}): must be >= 1")
+
+    def backoff_s(self, attempt: int) -> float:
+        """The wait after failed attempt number ``attempt`` when the server gave no hint."""
+        base = self.wait_initial_s * self.wait_exp_base ** min(attempt - 1, 64)
+        return min(self.wait_max_s, base) + random.uniform(0.0, self.wait_jitter_s)
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+# -- testing switch -------------------------------------------------------------------
+
+_testing: dict[str, Any] = {"on": False, "attempts": None}
+
+
+class _TestingToken:
+    """Returned by ``set_testing``; as a context manager it restores the previous mode."""
+
+    def __init__(self, previous: dict[str, Any]) -> None:
+        self._previous = previous
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        _testing.update(self._previous)
+
+
+def set_testing(testing: bool = True, *, attempts: int | None = None) -> _TestingToken:
+    """Turn testing mode on or off: waits are computed and reported but never slept.
+
+    ``attempts`` (optional) overrides every policy's attempt cap while testing. Use it as
+    a plain call or as ``with set_testing(True): ...`` to restore the previous mode.
+    """
+    if attempts is not None and attempts < 1:
+        raise ValueError(f"set_testing(attempts={attempts}): need at least 1 attempt")
+    previous = dict(_testing)
+    _testing.update(on=bool(testing), attempts=attempts if testing else None)
+    return _TestingToken(previous)
+
+
+def is_testing() -> bool:
+    """Whether ``set_testing(True)`` is in effect."""
+    return bool(_testing["on"])
+
+
+# -- classification and server hints ---------------------------------------------------
+
+
+def _status_of(exc: BaseException) -> int | None:
+    status = getattr(exc, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """True for 429/500/502/503/504, connection errors and timeouts; False otherwise."""
+    import openai
+
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in RETRYABLE_STATUS
+    return False
+
+
+def parse_retry_after(headers: Mapping[str, str] | None, *, now_s: float | None = None) -> float | None:
+    """Seconds asked for by ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
+    if headers is None:
+        return None
+    for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            seconds = float(value.strip()) / divisor
+        except ValueError:
+            continue
+        if math.isfinite(seconds):
+            return max(seconds, 0.0)
+        return None
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        parsed = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    now = time.time() if now_s is None else now_s
+    return max(parsed.timestamp() - now, 0.0)
+
+
+def _server_hint_s(exc: BaseException) -> float | None:
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    return parse_retry_after(headers) if headers is not None else None
+
+
+# -- MiMo's error detail ---------------------------------------------------------------
+
+_HINTS = {
+    400: "check the request: audio format/size, model id, parameters",
+    401: "check the API key (MIMO_API_KEY or --api-key) and that its kind matches the host: "
+    "sk- keys use https://api.xiaomimimo.com/v1, tp-/ttp- keys a token-plan-*.xiaomimimo.com host",
+    402: "the account balance is insufficient: top it up in the MiMo console",
+    403: "refused by region or risk control: check the account and where you call from",
+    404: "wrong endpoint or the model lacks this modality: check base_url and the model id",
+    421: "refused by MiMo's content filter: change the input",
+    429: "rate limited: slow down or retry later (limits are per model per account)",
+}
+
+
+def api_error_detail(exc: BaseException) -> str | None:
+    """MiMo's human detail (``error.param``, else ``error.message``) from an openai error."""
+    param = getattr(exc, "param", None)
+    if isinstance(param, str) and param.strip():
+        return param.strip()
+    body = getattr(exc, "body", None)
+    if isinstance(body, Mapping):
+        for key in ("param", "message"):
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return None
+
+
+def api_error_hint(exc: BaseException) -> str:
+    """What to do about an openai error, in a few words."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return "the request timed out: retry later or raise the client's timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "could not reach the server: check base_url and the network"
+    status = _status_of(exc)
+    if status is not None and status >= 500:
+        return "MiMo had a server error: retry later"
+    return _HINTS.get(status or 0, "see MiMo's error detail")
+
+
+def _surface_detail(exc: BaseException) -> None:
+    """Put MiMo's ``error.param`` into the exception's message (once) and add a hint note."""
+    import openai
+
+    if not isinstance(exc, openai.APIError) or getattr(exc, "_mimo_detail_surfaced", False):
+        return
+    try:
+        exc._mimo_detail_surfaced = True  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - exotic exception types
+        return
+    detail = api_error_detail(exc)
+    message = str(exc)
+    if detail and detail not in message:
+        message = f"{message} ({detail})"
+        exc.args = (message, *exc.args[1:])
+        if isinstance(getattr(exc, "message", None), str):
+            exc.message = message
+    if sys.version_info >= (3, 11):
+        exc.add_note(f"mimo-openai-ext: {api_error_hint(exc)}")
+
+
+# -- the retry loop -------------------------------------------------------------------
+
+
+class _Schedule:
+    """Wait and stop decisions for one call; both read the same memoised wait."""
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self.policy = policy
+        self.attempts = _testing["attempts"] or policy.attempts
+        self._waits: dict[int, tuple[float, float | None]] = {}
+
+    def _compute(self, state: tenacity.RetryCallState) -> tuple[float, float | None]:
+        number = state.attempt_number
+        if number not in self._waits:
+            exc = state.outcome.exception() if state.outcome is not None else None
+            hint = _server_hint_s(exc) if exc is not None else None
+            wait = (
+                min(hint, self.policy.retry_after_max_s)
+                if hint is not None
+                else self.policy.backoff_s(number)
+            )
+            self._waits[number] = (wait, hint)
+        return self._waits[number]
+
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        return self._compute(state)[0]
+
+    def stop(self, state: tenacity.RetryCallState) -> bool:
+        if state.attempt_number >= self.attempts:
+            return True
+        wait, _ = self._compute(state)
+        return (state.seconds_since_start or 0.0) + wait > self.policy.timeout_s
+
+    def before_sleep(self, state: tenacity.RetryCallState) -> None:
+        wait, hint = self._compute(state)
+        exc = state.outcome.exception() if state.outcome is not None else None
+        if exc is None:  # pragma: no cover - only exceptions are retried
+            return
+        log.info(
+            "MiMo call failed (%s); retrying in %.2f s (attempt %d of %d)",
+            _short(exc),
+            wait,
+            state.attempt_number + 1,
+            self.attempts,
+        )
+        if self.policy.on_retry is not None:
+            self.policy.on_retry(
+                RetryEvent(state.attempt_number, wait, hint, state.seconds_since_start or 0.0, exc)
+            )
+
+
+def _short(exc: BaseException) -> str:
+    status = _status_of(exc)
+    return f"HTTP {status}" if status is not None else type(exc).__name__
+
+
+def _sleep(seconds: float) -> None:
+    if not _testing["on"]:
+        time.sleep(seconds)
+
+
+async def _sleep_async(seconds: float) -> None:
+    if not _testing["on"]:
+        await asyncio.sleep(seconds)
+
+
+def _retrying_kwargs(policy: RetryPolicy | None) -> dict[str, Any]:
+    import tenacity
+
+    schedule = _Schedule(policy or DEFAULT_RETRY)
+    return {
+        "stop": schedule.stop,
+        "wait": schedule.wait,
+        "retry": tenacity.retry_if_exception(is_retryable),
+        "before_sleep": schedule.before_sleep,
+        "reraise": True,
+    }
+
+
+def run_with_retry(fn: Callable[[], _T], *, retry: RetryPolicy | None = None) -> _T:
+    """Call ``fn`` under the policy; the last original exception propagates."""
+    import tenacity
+
+    try:
+        return tenacity.Retrying(sleep=_sleep, **_retrying_kwargs(retry))(fn)
+    except Exception as exc:
+        _surface_detail(exc)
+        raise
+
+
+async def run_with_retry_async(fn: Callable[[], Awaitable[_T]], *, retry: RetryPolicy | None = None) -> _T:
+    """The async twin of :func:`run_with_retry`."""
+    import tenacity
+
+    async def attempt() -> _T:  # a coroutine function, so tenacity awaits each attempt
+        return await fn()
+
+    try:
+        result: _T = await tenacity.AsyncRetrying(sleep=_sleep_async, **_retrying_kwargs(retry))(attempt)
+    except Exception as exc:
+        _surface_detail(exc)
+        raise
+    return result

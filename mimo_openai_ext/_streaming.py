@@ -1,0 +1,231 @@
+"""Streaming: text deltas and reasoning deltas kept apart, the final usage at the end.
+
+``stream_completion(client, ...)`` asks for ``stream_options={"include_usage": True}``
+and returns an ``AnswerStream``: iterate it for ``StreamDelta`` items (``kind`` is
+``"reasoning"`` or ``"text"``), or call ``text_deltas()`` for the answer text only.
+Once exhausted, ``answer()`` gives the full ``Answer`` with its ``UsageReport``.
+
+The request is retried (one retry layer, see ``_retry``) only until the first chunk
+arrives; after that a failure propagates, since re-sending would repeat output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal
+
+from ._answer import Answer, warn_if_truncated
+from ._retry import RetryPolicy, run_with_retry, run_with_retry_async
+from ._usage import RequestEstimate, UsageReport, check_audio_heard
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI, AsyncStream, OpenAI, Stream
+    from openai.types.chat import ChatCompletionChunk
+
+__all__ = ["AnswerStream", "AsyncAnswerStream", "StreamDelta", "stream_completion", "stream_completion_async"]
+
+
+@dataclass(frozen=True)
+class StreamDelta:
+    """One piece of a streamed answer."""
+
+    kind: Literal["reasoning", "text"]
+    text: str
+
+
+@dataclass
+class _Collector:
+    """Accumulates chunks into the pieces of an ``Answer``."""
+
+    estimate: RequestEstimate | None
+    model: str = ""
+    id: str = ""
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    finish_reason: str | None = None
+    usage: Any = None
+    done: bool = False
+
+    def feed(self, chunk: ChatCompletionChunk) -> list[StreamDelta]:
+        self.model = chunk.model or self.model
+        self.id = chunk.id or self.id
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+        out: list[StreamDelta] = []
+        for choice in chunk.choices[:1]:
+            delta = choice.delta
+            extra = getattr(delta, "model_extra", None) or {}
+            reasoning = getattr(delta, "reasoning_content", None) or extra.get("reasoning_content")
+            if isinstance(reasoning, str) and reasoning:
+                self.reasoning.append(reasoning)
+                out.append(StreamDelta("reasoning", reasoning))
+            if delta.content:
+                self.text.append(delta.content)
+                out.append(StreamDelta("text", delta.content))
+            if choice.finish_reason is not None:
+                self.finish_reason = str(choice.finish_reason)
+        return out
+
+    def answer(self, *, warn: bool = True) -> Answer:
+        if not self.done:
+            raise RuntimeError("the stream is not finished: iterate it to the end before calling answer()")
+        model = self.model or (self.estimate.model if self.estimate else "")
+        usage = UsageReport.from_usage(self.usage, model=model)
+        content = "".join(self.text)
+        reasoning = "".join(self.reasoning)
+        from_reasoning = not content.strip() and bool(reasoning)
+        if warn:
+            warn_if_truncated(self.finish_reason, completion_tokens=usage.completion_tokens)
+            if self.estimate is not None:
+                check_audio_heard(usage, self.estimate)
+        return Answer(
+            text=reasoning if from_reasoning else content,
+            reasoning=reasoning,
+            finish_reason=self.finish_reason,
+            model=model,
+            usage=usage,
+            estimate=self.estimate,
+            id=self.id,
+            text_from_reasoning=from_reasoning,
+        )
+
+
+class AnswerStream:
+    """A started stream. Iterate for ``StreamDelta``; then ``answer()``. Closes on ``with`` exit."""
+
+    def __init__(
+        self, stream: Stream[ChatCompletionChunk], first: ChatCompletionChunk | None, collector: _Collector
+    ):
+        self._stream = stream
+        self._first = first
+        self._collector = collector
+
+    def __iter__(self) -> Iterator[StreamDelta]:
+        if self._first is not None:
+            first, self._first = self._first, None
+            yield from self._collector.feed(first)
+        for chunk in self._stream:
+            yield from self._collector.feed(chunk)
+        self._collector.done = True
+
+    def text_deltas(self) -> Iterator[str]:
+        """Only the answer's text pieces (reasoning is still collected for ``answer()``)."""
+        for delta in self:
+            if delta.kind == "text":
+                yield delta.text
+
+    def answer(self, *, warn: bool = True) -> Answer:
+        """The whole answer with usage; warns on truncation / audio not heard (once exhausted)."""
+        return self._collector.answer(warn=warn)
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self) -> AnswerStream:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class AsyncAnswerStream:
+    """The async twin of ``AnswerStream`` (``async for``, ``async with``)."""
+
+    def __init__(
+        self,
+        stream: AsyncStream[ChatCompletionChunk],
+        first: ChatCompletionChunk | None,
+        collector: _Collector,
+    ):
+        self._stream = stream
+        self._first = first
+        self._collector = collector
+
+    async def __aiter__(self) -> AsyncIterator[StreamDelta]:
+        if self._first is not None:
+            first, self._first = self._first, None
+            for delta in self._collector.feed(first):
+                yield delta
+        async for chunk in self._stream:
+            for delta in self._collector.feed(chunk):
+                yield delta
+        self._collector.done = True
+
+    async def text_deltas(self) -> AsyncIterator[str]:
+        async for delta in self:
+            if delta.kind == "text":
+                yield delta.text
+
+    def answer(self, *, warn: bool = True) -> Answer:
+        return self._collector.answer(warn=warn)
+
+    async def close(self) -> None:
+        await self._stream.close()
+
+    async def __aenter__(self) -> AsyncAnswerStream:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+
+def _stream_kwargs(create_kwargs: dict[str, Any]) -> dict[str, Any]:
+    options = create_kwargs.get("stream_options")
+    merged = dict(options) if isinstance(options, Mapping) else {}
+    merged.setdefault("include_usage", True)
+    return {**create_kwargs, "stream": True, "stream_options": merged}
+
+
+def stream_completion(
+    client: OpenAI,
+    *,
+    retry: RetryPolicy | None = None,
+    estimate: RequestEstimate | None = None,
+    **create_kwargs: Any,
+) -> AnswerStream:
+    """Start a streamed ``chat.completions.create``; retried until its first chunk arrives."""
+    create = client.with_options(max_retries=0).chat.completions.create
+    kwargs = _stream_kwargs(create_kwargs)
+
+    def start() -> tuple[Stream[ChatCompletionChunk], ChatCompletionChunk | None]:
+        stream: Stream[ChatCompletionChunk] = create(**kwargs)
+        try:
+            return stream, next(iter(stream), None)
+        except BaseException:
+            stream.close()
+            raise
+
+    stream, first = run_with_retry(start, retry=retry)
+    return AnswerStream(stream, first, _Collector(estimate))
+
+
+async def stream_completion_async(
+    client: AsyncOpenAI,
+    *,
+    retry: RetryPolicy | None = None,
+    estimate: RequestEstimate | None = None,
+    **create_kwargs: Any,
+) -> AsyncAnswerStream:
+    """The async twin of :func:`stream_completion`."""
+    create = client.with_options(max_retries=0).chat.completions.create
+    kwargs = _stream_kwargs(create_kwargs)
+
+    async def start() -> tuple[AsyncStream[ChatCompletionChunk], ChatCompletionChunk | None]:
+        stream: AsyncStream[ChatCompletionChunk] = await create(**kwargs)
+        try:
+            first = await stream.__anext__()
+        except StopAsyncIteration:
+            first = None
+        except BaseException:
+            await stream.close()
+            raise
+        return stream, first
+
+    stream, first = await run_with_retry_async(start, retry=retry)
+    return AsyncAnswerStream(stream, first, _Collector(estimate))

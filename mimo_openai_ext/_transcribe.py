@@ -1,0 +1,182 @@
+"""Transcription with MiMo's ASR model (``DEFAULT_ASR_MODEL``, ``mimo-v2.5-asr``).
+
+The ASR model takes exactly one ``input_audio`` part, as a data URI (no URLs), in WAV or
+MP3 only, base64 within ``Limits.asr_max_data_uri_chars`` (10 MB), and a top-level
+``asr_options: {"language": "auto" | "zh" | "en"}`` (sent through ``extra_body``).
+Everything is checked here, before any request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._answer import read_answer
+from ._config import (
+    ASR_LANGUAGES,
+    AUDIO_FORMATS,
+    DEFAULT_ASR_MODEL,
+    DEFAULT_LIMITS,
+    AsrLanguage,
+    Limits,
+    get_model,
+)
+from ._exceptions import (
+    AudioTooLargeError,
+    InvalidAudioSourceError,
+    UnsupportedAudioFormatError,
+    UnsupportedFeatureError,
+)
+from ._retry import RetryPolicy
+from ._source import is_url
+from ._usage import UsageReport
+
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI, OpenAI
+    from openai.types.chat import ChatCompletion
+
+    from ._source import AudioSource
+
+__all__ = ["Transcript", "build_transcription_request", "transcribe", "transcribe_async"]
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """A transcription and what it used."""
+
+    text: str
+    language: AsrLanguage
+    model: str
+    source_name: str
+    duration_s: float
+    """The audio's duration as probed locally."""
+    usage: UsageReport
+    id: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _check_language(language: str) -> AsrLanguage:
+    for allowed in ASR_LANGUAGES:
+        if language == allowed:
+            return allowed
+    raise UnsupportedFeatureError(
+        f"language={language!r}: MiMo's ASR model knows {', '.join(ASR_LANGUAGES)} only; "
+        "use language='auto' for anything else"
+    )
+
+
+def build_transcription_request(
+    audio: AudioSource,
+    *,
+    language: str = "auto",
+    model: str | None = None,
+    name: str | None = None,
+    limits: Limits | None = None,
+) -> tuple[dict[str, Any], float, str]:
+    """The ``create`` keyword arguments, the audio's duration and its display name.
+
+    Raises before any request: ``InvalidAudioSourceError`` for a URL,
+    ``UnsupportedAudioFormatError`` for a format other than WAV/MP3,
+    ``AudioTooLargeError`` past the ASR size limit.
+    """
+    from ._estimate import data_uri_chars
+    from ._parts import data_uri
+    from ._probe import probe_bytes
+    from ._source import read_source
+
+    lang = _check_language(language)
+    limits = limits or DEFAULT_LIMITS
+    spec = get_model(model or DEFAULT_ASR_MODEL)
+    if isinstance(audio, str) and is_url(audio):
+        raise InvalidAudioSourceError(
+            f"{audio}: the ASR model {spec.id} takes local audio only (a data URI, no URLs): "
+            "download the file and pass its path",
+            source_name=audio,
+        )
+    data, source_name = read_source(audio, name=name)
+    info = probe_bytes(data, source_name=source_name)
+    allowed = spec.asr_formats or ("wav", "mp3")
+    if info.format not in allowed:
+        raise UnsupportedAudioFormatError(
+            f"{source_name}: {info.format} is not accepted by the ASR model {spec.id} "
+            f"({', '.join(allowed)} only): convert it first, e.g. fit_audio() or "
+            f"`mimo-audio fit {source_name}` to MP3/WAV",
+            source_name=source_name,
+            found=info.format,
+            allowed=tuple(allowed),
+        )
+    mime = AUDIO_FORMATS[info.format].mime
+    chars = data_uri_chars(len(data), mime)
+    if chars > limits.asr_max_data_uri_chars:
+        raise AudioTooLargeError(
+            f"{source_name}: {chars:,} base64 characters ({info.duration_s:.0f} s of audio) exceed the ASR "
+            f"limit of {limits.asr_max_data_uri_chars:,}: cut it into shorter pieces (split_audio() or "
+            "`mimo-audio fit`), or re-encode it as a low-bitrate mono MP3",
+            source_name=source_name,
+            size=chars,
+            limit=limits.asr_max_data_uri_chars,
+        )
+    part = {"type": "input_audio", "input_audio": {"data": data_uri(data, mime)}}
+    kwargs: dict[str, Any] = {
+        "model": spec.id,
+        "messages": [{"role": "user", "content": [part]}],
+        "extra_body": {"asr_options": {"language": lang}},
+    }
+    return kwargs, info.duration_s, source_name
+
+
+def _transcript(
+    completion: ChatCompletion, *, language: AsrLanguage, duration_s: float, name: str
+) -> Transcript:
+    model = completion.model or DEFAULT_ASR_MODEL
+    return Transcript(
+        text=read_answer(completion).strip(),
+        language=language,
+        model=model,
+        source_name=name,
+        duration_s=duration_s,
+        usage=UsageReport.from_usage(completion.usage, model=model),
+        id=completion.id,
+    )
+
+
+def transcribe(
+    client: OpenAI,
+    audio: AudioSource,
+    *,
+    language: AsrLanguage = "auto",
+    model: str | None = None,
+    name: str | None = None,
+    retry: RetryPolicy | None = None,
+    limits: Limits | None = None,
+) -> Transcript:
+    """Transcribe one WAV/MP3 with MiMo's ASR model; the client is not modified."""
+    from ._client import create_completion
+
+    kwargs, duration_s, source_name = build_transcription_request(
+        audio, language=language, model=model, name=name, limits=limits
+    )
+    completion = create_completion(client, retry=retry, **kwargs)
+    return _transcript(completion, language=language, duration_s=duration_s, name=source_name)
+
+
+async def transcribe_async(
+    client: AsyncOpenAI,
+    audio: AudioSource,
+    *,
+    language: AsrLanguage = "auto",
+    model: str | None = None,
+    name: str | None = None,
+    retry: RetryPolicy | None = None,
+    limits: Limits | None = None,
+) -> Transcript:
+    """The async twin of :func:`transcribe`."""
+    from ._client import create_completion_async
+
+    kwargs, duration_s, source_name = build_transcription_request(
+        audio, language=language, model=model, name=name, limits=limits
+    )
+    completion = await create_completion_async(client, retry=retry, **kwargs)
+    return _transcript(completion, language=language, duration_s=duration_s, name=source_name)

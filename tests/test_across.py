@@ -1,0 +1,115 @@
+"""ask_across_chunks: every piece asked (concurrently), one combining call, usage summed."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from mimo_openai_ext._across import (
+    AcrossChunksAnswer,
+    ask_across_chunks,
+    ask_across_chunks_async,
+    combine_prompt,
+)
+from mimo_openai_ext._retry import set_testing
+
+RATE = 16000
+
+
+@pytest.fixture(autouse=True)
+def _no_sleep() -> Iterator[None]:
+    with set_testing(True):
+        yield
+
+
+@pytest.fixture(scope="module")
+def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    rng = np.random.default_rng(0)
+    t = np.arange(RATE * 100) / RATE
+    audio = 0.2 * np.sin(2 * np.pi * 220 * t) * ((t % 6) < 5) + 0.01 * rng.standard_normal(t.size)
+    path = tmp_path_factory.mktemp("across") / "talk.wav"
+    sf.write(path, audio.astype(np.float32), RATE, subtype="PCM_16")
+    return path
+
+
+def _check(result: AcrossChunksAnswer, *, overlap_s: float = 1.0) -> None:
+    assert len(result.chunks) >= 4
+    assert [c.index for c in result.chunks] == list(range(len(result.chunks)))
+    covered = sum(c.end_s - c.start_s for c in result.chunks) - overlap_s * (len(result.chunks) - 1)
+    assert covered == pytest.approx(100.0)
+    for chunk in result.chunks:
+        assert chunk.answer.usage.audio_tokens == math.ceil(round((chunk.end_s - chunk.start_s) * 6.25, 6))
+    summed = sum(c.answer.usage.prompt_tokens for c in result.chunks)
+    if result.combined is not None:
+        summed += result.combined.usage.prompt_tokens
+    assert result.usage.prompt_tokens == summed
+    assert result.usage.audio_tokens == sum(c.answer.usage.audio_tokens for c in result.chunks)
+
+
+def test_sync_asks_each_piece_then_combines(recording: Path, mimo_emulator: Any) -> None:
+    seen: list[int] = []
+    with mimo_emulator.client() as client:
+        result = ask_across_chunks(
+            client,
+            recording,
+            "What happens?",
+            max_duration_s=25,
+            concurrency=2,
+            on_chunk=lambda c: seen.append(c.index),
+        )
+    _check(result)
+    assert sorted(seen) == list(range(len(result.chunks)))
+    assert result.combined is not None
+    assert result.text == result.combined.text
+    assert len(mimo_emulator.request_log) == len(result.chunks) + 1
+    assert result.cost_usd is not None
+    assert result.cost_usd > 0
+    assert result.to_dict()["chunks"][0]["start_s"] == 0.0
+
+
+def test_without_combining_the_text_lists_pieces_by_time(recording: Path, mimo_emulator: Any) -> None:
+    with mimo_emulator.client() as client:
+        result = ask_across_chunks(client, recording, "What happens?", max_duration_s=25, combine=False)
+    _check(result)
+    assert result.combined is None
+    assert result.text.startswith("[00:00-00:")
+    assert len(mimo_emulator.request_log) == len(result.chunks)
+
+
+def test_async_twin(recording: Path, mimo_emulator: Any) -> None:
+    async def run() -> AcrossChunksAnswer:
+        async with mimo_emulator.async_client() as client:
+            return await ask_across_chunks_async(
+                client, recording, "What happens?", max_duration_s=25, concurrency=3
+            )
+
+    result = asyncio.run(run())
+    _check(result)
+    assert result.combined is not None
+    assert len(mimo_emulator.request_log) == len(result.chunks) + 1
+
+
+def test_combine_prompt_names_parts_and_times() -> None:
+    from mimo_openai_ext._across import ChunkAnswer
+
+    class _A:  # only .text is read
+        text = "a dog barks"
+
+    chunks = (ChunkAnswer(0, 0.0, 65.0, _A()), ChunkAnswer(1, 64.0, 3700.0, _A()))  # type: ignore[arg-type]
+    prompt = combine_prompt("Any animals?", chunks, overlap_s=1.0)
+    assert "Question: Any animals?" in prompt
+    assert "Part 1 (00:00-01:05)" in prompt
+    assert "Part 2 (01:04-1:01:40)" in prompt
+
+
+@pytest.mark.parametrize(("question", "concurrency"), [("  ", 2), ("q", 0)])
+def test_bad_arguments(recording: Path, question: str, concurrency: int) -> None:
+    with pytest.raises(ValueError, match=r"question|concurrency"):
+        ask_across_chunks(None, recording, question, concurrency=concurrency)  # type: ignore[arg-type]

@@ -1,0 +1,294 @@
+"""Batches: order, per-item failures, the RPM ceiling on the wire, resume, estimates."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from mimo_openai_ext import DEFAULT_LIMITS
+from mimo_openai_ext._batch import ask_batch, ask_batch_async
+from mimo_openai_ext._batch_engine import make_limiter, run_batch
+from mimo_openai_ext._batch_estimate import estimate_batch
+from mimo_openai_ext._jsonl import read_results
+from mimo_openai_ext._rate import RateLimiter
+from mimo_openai_ext._retry import RetryPolicy, set_testing
+
+
+def _wav(path: Path, duration_s: float, rate: int = 8000) -> Path:
+    sf.write(path, np.zeros(round(duration_s * rate), dtype=np.int16), rate)
+    return path
+
+
+@pytest.fixture
+def clips(tmp_path: Path) -> list[Path]:
+    """Eight WAVs of distinct lengths (0.50 s, 0.75 s, ...) so answers tell them apart."""
+    return [_wav(tmp_path / f"clip{i}.wav", 0.5 + 0.25 * i) for i in range(8)]
+
+
+@pytest.fixture
+def client(mimo_emulator) -> Iterator[object]:
+    with mimo_emulator.client() as sync_client:
+        yield sync_client
+
+
+@pytest.fixture
+def no_sleep() -> Iterator[None]:
+    with set_testing(True):
+        yield
+
+
+def _run_async(emulator, *args, **kwargs):
+    """``ask_batch_async`` with an ``AsyncOpenAI`` opened and closed in the same loop."""
+
+    async def go():
+        async with emulator.async_client() as client:
+            return await ask_batch_async(client, *args, **kwargs)
+
+    return asyncio.run(go())
+
+
+def _max_in_window(times: list[float], window_s: float) -> int:
+    times = sorted(times)
+    return max(sum(1 for u in times if t <= u < t + window_s) for t in times)
+
+
+# -- the engine alone (an injected ask_one) ------------------------------------------------
+
+
+def test_results_come_back_in_input_order_whatever_the_completion_order(tmp_path: Path) -> None:
+    from mimo_openai_ext._answer import Answer
+    from mimo_openai_ext._usage import UsageReport
+
+    rng = random.Random(7)
+    delays = [rng.uniform(0.0, 0.05) for _ in range(30)]
+    finished: list[str] = []
+
+    async def ask_one(source: object, question: str) -> Answer:
+        await asyncio.sleep(delays[int(str(source))])
+        finished.append(str(source))
+        usage = UsageReport.from_usage({"prompt_tokens": 10, "completion_tokens": 2}, model="mimo-v2.5")
+        return Answer(
+            text=f"answer {source}", reasoning="", finish_reason="stop", model="mimo-v2.5", usage=usage
+        )
+
+    sources = [str(i) for i in range(30)]
+    out = tmp_path / "r.jsonl"
+    results = asyncio.run(
+        run_batch(
+            ask_one,
+            sources,
+            "q",
+            model="mimo-v2.5",
+            concurrency=8,
+            rate_limiter=RateLimiter(1000),
+            results_path=out,
+        )
+    )
+    assert finished != sources  # the workers really finished out of order
+    assert [r.source for r in results] == sources
+    assert [r.text for r in results] == [f"answer {i}" for i in range(30)]
+    file_order = [rec["source"] for rec in read_results(out)]
+    assert file_order == finished  # the JSONL is in completion order, one line per item
+    assert sorted(file_order, key=int) == sources
+
+
+def test_concurrency_is_bounded() -> None:
+    from mimo_openai_ext._answer import Answer
+    from mimo_openai_ext._usage import UsageReport
+
+    running = peak = 0
+
+    async def ask_one(source: object, question: str) -> Answer:
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        await asyncio.sleep(0.01)
+        running -= 1
+        return Answer("x", "", "stop", "m", UsageReport.from_usage(None, model="mimo-v2.5"))
+
+    asyncio.run(
+        run_batch(ask_one, list(range(40)), "q", model="m", concurrency=5, rate_limiter=RateLimiter(999))
+    )  # type: ignore[arg-type]
+    assert peak == 5
+
+
+# -- end to end against the emulator ---------------------------------------------------------
+
+
+def test_answers_match_their_own_files(mimo_emulator, clips: list[Path]) -> None:
+    results = _run_async(mimo_emulator, clips, "What is in it?", concurrency=4)
+    assert len(results) == len(clips)
+    assert not results.failed
+    for clip, result in zip(clips, results, strict=True):
+        assert result.source == str(clip)
+        assert f"{sf.info(clip).duration:.2f} s" in (result.text or "")
+        assert result.duration_s == pytest.approx(sf.info(clip).duration, abs=0.01)
+        assert result.tokens("audio_tokens") == result.answer.usage.audio_tokens > 0  # type: ignore[union-attr]
+    assert results.cost_usd > 0
+    assert results.tokens("prompt_tokens") == sum(r.answer.usage.prompt_tokens for r in results)  # type: ignore[union-attr]
+
+
+def test_one_failure_never_sinks_the_batch(
+    mimo_emulator, clips: list[Path], tmp_path: Path, no_sleep, client
+) -> None:
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    text = tmp_path / "notes.wav"
+    text.write_text("just some text, not audio\n")
+    sources = [clips[0], tmp_path / "missing.wav", broken, text, clips[1], clips[2]]
+    mimo_emulator.fail_next("400")  # concurrency 1: the first request on the wire is clips[0]'s
+    results = ask_batch(client, sources, "q", concurrency=1)
+    by_source = {Path(r.source).name: r for r in results}
+    assert [r.source for r in results] == [str(s) for s in sources]
+    assert by_source["clip0.wav"].error == {
+        "type": "BadRequestError",
+        "status": 400,
+        "message": by_source["clip0.wav"].error["message"],  # type: ignore[index]
+    }
+    assert by_source["missing.wav"].error["type"] == "InvalidAudioSourceError"  # type: ignore[index]
+    assert by_source["missing.wav"].error["status"] is None  # type: ignore[index]
+    assert "missing.wav" in by_source["missing.wav"].error["message"]  # type: ignore[index]
+    assert not by_source["broken.wav"].ok
+    assert not by_source["notes.wav"].ok
+    assert isinstance(by_source["notes.wav"].exception, ValueError)
+    assert by_source["clip1.wav"].ok
+    assert by_source["clip2.wav"].ok
+    assert len(results.failed) == 4
+    assert len(results.succeeded) == 2
+
+
+def test_transient_errors_are_retried_and_every_attempt_is_counted(
+    mimo_emulator, clips, no_sleep, client
+) -> None:
+    mimo_emulator.fail_next("503", "429; retry-after=1")
+    events = []
+    policy = RetryPolicy(attempts=3, on_retry=events.append)
+    results = ask_batch(client, clips[:2], "q", concurrency=1, retry=policy)
+    assert not results.failed
+    statuses = [r.status for r in mimo_emulator.completions()]
+    assert statuses == [503, 429, 200, 200]
+    assert [e.retry_after_s for e in events] == [None, 1.0]
+
+
+def test_rpm_ceiling_holds_on_the_wire_with_retries(mimo_emulator, clips, no_sleep) -> None:
+    mimo_emulator.configure(fault_rate=0.3, faults=("503",), seed=3)
+    limiter = RateLimiter(4, window_s=0.4)
+    results = _run_async(
+        mimo_emulator,
+        clips + clips[:4],
+        "q",
+        concurrency=8,
+        rate_limiter=limiter,
+        retry=RetryPolicy(attempts=6),
+    )
+    log = mimo_emulator.completions()
+    assert any(r.status == 503 for r in log)  # retries happened and went through the limiter
+    assert len(log) > len(results)
+    assert not results.failed
+    assert _max_in_window([r.time_s for r in log], 0.4) <= 4
+    assert max(r.time_s for r in log) - min(r.time_s for r in log) >= 0.4 * (len(log) // 4 - 1)
+
+
+def test_default_ceiling_comes_from_limits() -> None:
+    assert make_limiter(None, None, None).max_requests == DEFAULT_LIMITS.requests_per_minute == 100
+    assert make_limiter(None, None, None).window_s == 60.0
+    assert make_limiter(None, 7, None).max_requests == 7
+    assert make_limiter(None, None, replace(DEFAULT_LIMITS, requests_per_minute=42)).max_requests == 42
+    shared = RateLimiter(3)
+    assert make_limiter(shared, 7, None) is shared
+
+
+def test_a_question_per_item(mimo_emulator, clips) -> None:
+    questions = [f"question number {i}?" for i in range(3)]
+    results = _run_async(mimo_emulator, clips[:3], questions, concurrency=3)
+    for question, result in zip(questions, results, strict=True):
+        assert result.record["question"] == question
+        assert question in (result.text or "")
+
+
+def test_sync_wrapper_inside_a_running_loop(mimo_emulator, clips, client) -> None:
+    async def notebook_cell() -> int:
+        return len(ask_batch(client, clips[:3], "q").succeeded)
+
+    assert asyncio.run(notebook_cell()) == 3
+
+
+def test_resume_skips_what_the_file_holds(mimo_emulator, clips, tmp_path: Path, client) -> None:
+    out = tmp_path / "results.jsonl"
+    first = ask_batch(client, clips[:5], "q", results_path=out)
+    assert len(first) == 5
+    assert len(mimo_emulator.completions()) == 5
+    seen = []
+    second = ask_batch(client, clips, "q", results_path=out, resume=True, on_result=seen.append)
+    assert len(mimo_emulator.completions()) == 8  # only the three new ones were asked
+    assert [r.resumed for r in second] == [True] * 5 + [False] * 3
+    assert sorted(r.source for r in seen) == [str(c) for c in clips[5:]]
+    assert second[0].text == first[0].text
+    assert second[0].usage == first[0].usage
+    lines = out.read_text().splitlines()
+    assert sorted(json.loads(line)["source"] for line in lines) == sorted(str(c) for c in clips)
+
+
+def test_an_existing_results_file_needs_resume_or_overwrite(
+    mimo_emulator, clips, tmp_path: Path, client
+) -> None:
+    from mimo_openai_ext import ResultsFileError
+
+    out = tmp_path / "results.jsonl"
+    ask_batch(client, clips[:2], "q", results_path=out)
+    with pytest.raises(ResultsFileError, match=r"already exists.*resume"):
+        ask_batch(client, clips[:2], "q", results_path=out)
+    ask_batch(client, clips[2:3], "q", results_path=out, overwrite=True)
+    assert [r["source"] for r in read_results(out)] == [str(clips[2])]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"sources": "one.wav"}, "single str; pass a list"),
+        ({"question": ["a", "b"]}, "2 items for 3 sources"),
+        ({"concurrency": 0}, "concurrency must be"),
+    ],
+)
+def test_bad_arguments_are_refused_clearly(mimo_emulator, clips, kwargs, message, client) -> None:
+    arguments = {"sources": clips[:3], "question": "q", **kwargs}
+    with pytest.raises(ValueError, match=message):
+        ask_batch(client, **arguments)
+    assert mimo_emulator.completions() == []
+
+
+def test_duplicates_are_refused_with_a_results_file(mimo_emulator, clips, tmp_path: Path, client) -> None:
+    with pytest.raises(ValueError, match="more than once"):
+        ask_batch(client, [clips[0], clips[0]], "q", results_path=tmp_path / "r.jsonl")
+
+
+# -- estimates ------------------------------------------------------------------------
+
+
+def test_estimate_adds_up_durations_tokens_and_worst_case_cost(clips, tmp_path: Path) -> None:
+    from mimo_openai_ext import MODELS
+
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"not audio at all")
+    with open(clips[1], "rb") as handle:
+        estimate = estimate_batch([*clips, bad, handle], "q", max_completion_tokens=100)
+        assert handle.tell() == 0  # the file object is put back for the real run
+    durations = [sf.info(c).duration for c in clips] + [sf.info(clips[1]).duration]
+    assert estimate.items == 10
+    assert estimate.duration_s == pytest.approx(sum(durations))
+    assert estimate.audio_tokens == sum(math.ceil(d * 6.25) for d in durations)
+    assert [s for s, _ in estimate.unreadable] == [str(bad)]
+    price = MODELS["mimo-v2.5"].price
+    expected = (estimate.input_tokens * price.input_usd_per_mtok + 9 * 100 * price.output_usd_per_mtok) / 1e6
+    assert estimate.worst_case_cost_usd == pytest.approx(expected)
+    assert "would fail" in estimate.summary()
+    assert "bad.wav" in estimate.summary()

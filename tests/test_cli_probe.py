@@ -1,0 +1,140 @@
+"""``mimo-audio probe`` and ``mimo-audio estimate``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mimo_openai_ext._cli import main
+
+
+def test_probe_prints_one_line_per_file(
+    write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    wav = write_audio("a.mp3", 4.0, format="WAV", sample_rate=8000)  # a WAV with the wrong name
+    flac = write_audio("b.flac", 2.0, format="FLAC")
+    assert main(["probe", str(wav), str(flac)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2
+    assert out[0].startswith(f"{wav}: wav (audio/wav, pcm_s16le), 4.000 s, 8000 Hz, 1 ch")
+    assert out[0].endswith("~25 audio tokens")
+    assert out[1].startswith(f"{flac}: flac (audio/flac")
+
+
+def test_probe_keeps_going_and_fails_per_file(
+    write_audio: Callable[..., Path],
+    fixture_file: Callable[[str], Path],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    good = write_audio("good.wav", 1.0)
+    code = main(["probe", str(fixture_file("adts.aac")), str(good), str(tmp_path / "missing.wav")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out.startswith(f"{good}: wav")
+    errors = captured.err.splitlines()
+    assert len(errors) == 2
+    assert errors[0].startswith("mimo-audio: error: adts.aac: AAC in ADTS")
+    assert errors[1].startswith("mimo-audio: error: missing.wav: no such file")
+
+
+def test_probe_json(write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_audio("x.ogg", 2.0, format="OGG")
+    assert main(["probe", "--json", str(path)]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["files"]
+    assert row["format"] == "ogg"
+    assert row["mime"] == "audio/ogg"
+    assert abs(row["duration_s"] - 2.0) < 0.05
+    assert row["audio_tokens"] == 13
+
+
+def test_estimate_text_and_total(
+    write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    a = write_audio("a.wav", 4.0, sample_rate=8000)
+    b = write_audio("b.wav", 4.0, sample_rate=8000)
+    assert main(["estimate", str(a), str(b)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert "~25 audio tokens (fits mimo-v2.5's 1,048,576-token context)" in out[0]
+    assert "/ 50,000,000 chars (fits)" in out[0]
+    assert out[2] == "total: ~50 audio tokens in one request (fits 1,048,576)"
+
+
+def test_estimate_json_for_the_asr_model(
+    write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    flac = write_audio("a.flac", 1.0, format="FLAC")
+    assert main(["estimate", "--model", "mimo-v2.5-asr", "--json", str(flac)]) == 1  # ASR takes wav/mp3
+    summary = json.loads(capsys.readouterr().out)
+    (row,) = summary["files"]
+    assert summary["model"] == "mimo-v2.5-asr"
+    assert row["format_accepted"] is False
+    assert row["data_uri_limit"] == 10_000_000
+    assert row["context_tokens"] == 8_192
+    assert summary["all_fit"] is False
+
+
+def test_estimate_over_the_context(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import struct
+
+    # A sparse 2-hour WAV header (8 kHz, 8-bit): 45,000 tokens, over mimo-v2.5-asr's 8,192.
+    size = 2 * 3600 * 8000 + 44
+    header = b"RIFF" + struct.pack("<I", size - 8) + b"WAVEfmt " + struct.pack("<I", 16)
+    header += struct.pack("<HHIIHH", 1, 1, 8000, 8000, 1, 8) + b"data" + struct.pack("<I", size - 44)
+    path = tmp_path / "long.wav"
+    with path.open("wb") as fh:
+        fh.write(header)
+        fh.truncate(size)
+    assert main(["estimate", "--model", "mimo-v2.5-asr", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "~45,000 audio tokens (DOES NOT FIT mimo-v2.5-asr's 8,192-token context)" in out
+    assert "76,800,082 / 10,000,000 chars (TOO LARGE)" in out  # 57.6 MB of WAV as base64
+    assert main(["estimate", "--model", "mimo-v2.5", str(path)]) == 1
+    assert "(fits mimo-v2.5's 1,048,576-token context)" in capsys.readouterr().out
+
+
+def test_python_dash_m_runs_the_cli(write_audio: Callable[..., Path]) -> None:
+    path = write_audio("m.wav", 1.0)
+    done = subprocess.run(
+        [sys.executable, "-m", "mimo_openai_ext", "probe", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"{path}: wav")
+
+
+def test_dash_reads_standard_input(make_audio: Callable[..., bytes]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mimo_openai_ext", "probe", "-"],
+        input=make_audio(1.0, format="FLAC"),
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().startswith("-: flac (audio/flac")
+
+
+def test_unknown_model_is_a_one_line_warning(
+    write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_audio("a.wav", 1.0)
+    assert main(["estimate", "--model", "mimo-v9-future", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.startswith("mimo-audio: warning: unknown MiMo model 'mimo-v9-future'")
+    assert len(captured.err.splitlines()) == 1
+    assert "mimo-v9-future's 1,048,576-token context" in captured.out
+
+
+def test_text_only_model_takes_no_audio(
+    write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_audio("a.wav", 1.0)
+    assert main(["estimate", "--model", "mimo-v2.5-pro", str(path)]) == 1
+    assert "mimo-v2.5-pro takes no audio (a text-only model)" in capsys.readouterr().out

@@ -1,0 +1,165 @@
+"""Jupyter display: HTML holds the player and the numbers; plain reprs stay short."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from mimo_openai_ext import (
+    ask_batch,
+    display_part,
+    estimate_batch,
+    input_audio_part,
+    probe_audio,
+    text_part,
+    user_message,
+)
+from mimo_openai_ext._answer import Answer
+from mimo_openai_ext._ask import ask
+from mimo_openai_ext._display import (
+    answer_html,
+    audio_info_html,
+    batch_results_html,
+    estimate_html,
+    part_html,
+    part_text,
+    usage_html,
+)
+from mimo_openai_ext._usage import UsageReport
+
+
+@pytest.fixture
+def wav(tmp_path: Path) -> Path:
+    path = tmp_path / "speech.wav"
+    sf.write(path, np.zeros(24000, dtype=np.int16), 16000)  # 1.50 s
+    return path
+
+
+@pytest.fixture
+def answer(mimo_emulator, wav: Path) -> Answer:
+    with mimo_emulator.client() as client:
+        return ask(client, wav, "What is said?")
+
+
+def test_probe_html_shows_format_duration_and_tokens(wav: Path) -> None:
+    html = audio_info_html(probe_audio(wav))
+    assert "speech.wav" in html
+    assert "wav (audio/wav" in html
+    assert "1.50 s" in html
+    assert "16,000 Hz" in html
+    assert "10 (estimate)" in html  # ceil(1.5 * 6.25)
+
+
+def test_answer_html_has_text_folded_reasoning_and_usage(answer: Answer) -> None:
+    html = answer_html(answer)
+    assert answer.text.split(":")[0] in html
+    assert "<details><summary>Reasoning (" in html
+    assert f"{answer.usage.prompt_tokens:,}" in html
+    assert f"{answer.usage.audio_tokens:,}" in html
+    assert "$" in html
+    assert "Request estimate" in html  # the pre-call estimate rides along
+
+
+def test_html_escapes_model_text() -> None:
+    usage = UsageReport.from_usage({"prompt_tokens": 3, "completion_tokens": 1}, model="mimo-v2.5")
+    evil = Answer(
+        text="<script>alert(1)</script>", reasoning="a < b", finish_reason="length", model="m", usage=usage
+    )
+    html = answer_html(evil)
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Cut short" in html
+
+
+def test_usage_and_estimate_html_show_the_numbers(answer: Answer) -> None:
+    usage = usage_html(answer.usage)
+    assert "completion tokens" in usage
+    assert f"{answer.usage.completion_tokens:,}" in usage
+    assert answer.estimate is not None
+    estimate = estimate_html(answer.estimate)
+    assert f"{answer.estimate.input_tokens:,}" in estimate
+    assert "1.50 s" in estimate
+    assert "fits" in estimate
+
+
+def test_a_local_part_gets_a_player_with_format_and_duration(wav: Path) -> None:
+    part = input_audio_part(wav)
+    html = part_html(part)
+    assert '<audio controls preload="metadata" src="data:audio/wav;base64,' in html
+    assert base64.b64encode(wav.read_bytes()).decode()[:200] in html
+    assert "wav (audio/wav), 1.50 s, 16,000 Hz mono" in html
+
+
+def test_a_large_part_is_described_without_a_player(wav: Path) -> None:
+    html = part_html(input_audio_part(wav), max_embed_chars=1000)
+    assert "<audio" not in html
+    assert "player omitted" in html
+    assert "1.50 s" in html
+
+
+def test_url_and_raw_parts() -> None:
+    url = {"type": "input_audio", "input_audio": {"data": "https://example.com/a.mp3"}}
+    assert '<audio controls preload="metadata" src="https://example.com/a.mp3">' in part_html(url)
+    raw = {"type": "input_audio", "input_audio": {"data": "UklGRgAAAAA="}}
+    assert "<audio" not in part_html(raw)
+    assert "ignore it silently" in part_text(raw)
+
+
+def test_a_message_shows_every_part(wav: Path) -> None:
+    message = user_message(input_audio_part(wav), text_part("What is <said>?"))
+    html = part_html(message)
+    assert html.count("<audio") == 1
+    assert "What is &lt;said&gt;?" in html
+    assert part_text(message).splitlines()[1] == "text: 'What is <said>?'"
+    with pytest.raises(ValueError, match="pass a part"):
+        part_html(42)
+
+
+def test_display_part_outside_a_notebook_prints_a_short_summary(wav: Path, capsys) -> None:
+    display_part(input_audio_part(wav))
+    out = capsys.readouterr().out
+    assert out.startswith("audio: wav (audio/wav), 1.50 s")
+    assert "base64" not in out
+    assert len(out) < 200
+
+
+def test_plain_reprs_stay_short(answer: Answer, wav: Path) -> None:
+    assert len(repr(probe_audio(wav))) < 400
+    assert "base64" not in repr(answer)
+    assert len(repr(answer)) < 3000
+
+
+def test_batch_results_html_and_repr(mimo_emulator, wav: Path, tmp_path: Path) -> None:
+    missing = tmp_path / "gone.wav"
+    with mimo_emulator.client() as client:
+        results = ask_batch(client, [wav, missing], "q")
+    html = batch_results_html(results)
+    assert "2 items</b>: 1 ok, 1 failed" in html
+    assert str(wav) in html
+    assert "InvalidAudioSourceError" in html
+    assert "1.50" in html  # the duration column
+    assert f"{results[0].tokens('audio_tokens'):,}" in html
+    assert results._repr_html_() == html
+    assert "<audio" not in results[0]._repr_html_()  # the answer, not the audio
+    assert repr(results).startswith("BatchResults(2 items: 1 ok, 1 failed")
+    assert len(repr(results[0])) < 200
+
+
+def test_batch_estimate_html(wav: Path) -> None:
+    html = estimate_batch([wav, wav], "q", max_completion_tokens=10)._repr_html_()
+    assert "Batch estimate" in html
+    assert "3.00 s" in html
+    assert "20" in html  # audio tokens
+
+
+def test_result_classes_render_in_notebooks(answer: Answer, wav: Path) -> None:
+    """The owning dataclasses expose ``_repr_html_`` (what Jupyter calls)."""
+    assert "1.50 s" in probe_audio(wav)._repr_html_()
+    assert "<details>" in answer._repr_html_()
+    assert "total tokens" in answer.usage._repr_html_()
+    assert answer.estimate is not None
+    assert "Request estimate" in answer.estimate._repr_html_()

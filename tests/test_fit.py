@@ -1,0 +1,154 @@
+"""fit_audio: keep, FLAC, mono 16 kHz, MP3, or a clear error; duration kept; MiMo accepts it."""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from mimo_openai_ext import AudioTooLargeError
+from mimo_openai_ext._fit import FittedAudio, fit_audio
+from mimo_openai_ext._parts import text_part
+
+RATE = 44100
+
+
+def speechlike(seconds: float, *, rate: int = RATE, channels: int = 2, seed: int = 0) -> np.ndarray:
+    """Noisy harmonic bursts with pauses, different in each channel: as hard to compress as a recording."""
+    rng = np.random.default_rng(seed)
+    frames = round(seconds * rate)
+    t = np.arange(frames) / rate
+    voiced = sum(np.sin(2 * np.pi * f * t) / (k + 1) for k, f in enumerate((180, 360, 540, 1250, 2600)))
+    talking = (t % 1.0) < 0.7
+    out = np.empty((frames, channels), dtype=np.float32)
+    for c in range(channels):
+        noise = rng.standard_normal(frames)
+        out[:, c] = np.where(talking, 0.2 * voiced + 0.05 * noise, 0.001 * noise) * (1.0 - 0.2 * c)
+    return out
+
+
+@pytest.fixture(scope="module")
+def six_minutes(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("fit") / "six-minutes.wav"
+    sf.write(path, speechlike(360.0), RATE, subtype="PCM_16")
+    return path
+
+
+def test_six_minute_cd_quality_wav_fits_and_mimo_hears_all_of_it(
+    six_minutes: Path, mimo_emulator: Any
+) -> None:
+    assert six_minutes.stat().st_size > 60_000_000  # over MiMo's 50 M-character data URI limit
+    fitted = fit_audio(six_minutes)
+    assert fitted.changed
+    assert fitted.original.size_bytes == six_minutes.stat().st_size
+    assert (fitted.original.sample_rate_hz, fitted.original.channels) == (RATE, 2)
+    assert fitted.info.data_uri_chars <= 50_000_000
+    assert fitted.info.duration_s == pytest.approx(360.0, rel=0.005)
+    assert fitted.info.format in ("flac", "mp3")
+    with mimo_emulator.client() as client:
+        completion = client.chat.completions.create(
+            model="mimo-v2.5",
+            messages=[{"role": "user", "content": [fitted.part, text_part("What is said?")]}],
+        )
+    assert completion.usage.prompt_tokens_details.audio_tokens == math.ceil(360 * 6.25)
+
+
+def test_mono_16k_step_keeps_the_exact_duration(six_minutes: Path) -> None:
+    fitted = fit_audio(six_minutes)
+    assert fitted.steps == ("FLAC 16-bit, mono, 16000 Hz",)
+    assert (fitted.info.channels, fitted.info.sample_rate_hz) == (1, 16000)
+    assert fitted.info.duration_s == pytest.approx(360.0, abs=1 / 16000)
+
+
+def test_audio_that_fits_is_kept_byte_for_byte(write_audio: Callable[..., Path]) -> None:
+    path = write_audio("small.wav", 2.0)
+    fitted = fit_audio(path)
+    assert fitted.steps == ("kept as is",)
+    assert not fitted.changed
+    assert fitted.data == path.read_bytes()
+    assert fitted.part["input_audio"]["data"].startswith("data:audio/wav;base64,")
+
+
+def test_lossless_flac_is_tried_before_downmixing(tmp_path: Path) -> None:
+    path = tmp_path / "stereo.wav"
+    sf.write(path, speechlike(20.0), RATE, subtype="PCM_16")
+    flac = fit_audio(path, max_bytes=int(path.stat().st_size * 0.9))
+    assert flac.steps == ("FLAC 16-bit, 2 channels, 44100 Hz",)
+    original, _ = sf.read(path, dtype="int16")
+    back, _ = sf.read(io.BytesIO(flac.data), dtype="int16")
+    assert np.array_equal(original, back)
+
+
+def test_mp3_when_lossless_cannot_fit(tmp_path: Path) -> None:
+    path = tmp_path / "minute.wav"
+    sf.write(path, speechlike(60.0), RATE, subtype="PCM_16")
+    fitted = fit_audio(path, max_bytes=400_000)
+    assert fitted.info.format == "mp3"
+    assert fitted.size_bytes <= 400_000
+    assert fitted.steps[0].startswith("MP3 ")
+    assert "mono, 16000 Hz" in fitted.steps[0]
+    assert fitted.info.duration_s == pytest.approx(60.0, rel=0.005)
+
+
+def test_keep_quality_keeps_stereo_and_rate(tmp_path: Path) -> None:
+    path = tmp_path / "music.wav"
+    sf.write(path, speechlike(30.0), RATE, subtype="PCM_16")
+    fitted = fit_audio(path, max_bytes=1_000_000, keep_quality=True)
+    assert fitted.info.format == "mp3"
+    assert (fitted.info.channels, fitted.info.sample_rate_hz) == (2, RATE)
+    kbps = int(fitted.steps[0].split()[1])
+    assert 128 <= kbps <= 320
+    assert fitted.info.duration_s == pytest.approx(30.0, rel=0.005)
+
+
+def test_too_long_to_fit_points_at_splitting(tmp_path: Path) -> None:
+    path = tmp_path / "long.wav"
+    sf.write(path, speechlike(60.0), RATE, subtype="PCM_16")
+    with pytest.raises(
+        AudioTooLargeError, match=r"long\.wav: 1\.0 minutes.*split_audio\(\).*mimo-audio split"
+    ):
+        fit_audio(path, max_bytes=20_000)
+
+
+def test_asr_model_gets_wav_or_mp3_under_its_limit(tmp_path: Path) -> None:
+    path = tmp_path / "speech.flac"
+    sf.write(path, speechlike(30.0, channels=1), RATE, format="FLAC", subtype="PCM_16")
+    fitted = fit_audio(path, model="mimo-v2.5-asr")
+    assert fitted.info.format in ("wav", "mp3")
+    assert fitted.info.data_uri_chars <= 10_000_000
+    assert fitted.info.duration_s == pytest.approx(30.0, rel=0.005)
+
+
+def test_refused_formats_are_converted(
+    write_audio: Callable[..., Path], fixture_file: Callable[[str], Path]
+) -> None:
+    aiff = fit_audio(write_audio("voice.aiff", 1.0, format="AIFF"))
+    assert (aiff.original.format, aiff.info.format) == ("aiff", "flac")
+    aac = fit_audio(fixture_file("adts.aac"))
+    assert aac.original.format == "aac"
+    assert aac.info.format == "flac"
+
+
+def test_progress_is_reported(six_minutes: Path) -> None:
+    seen: list[tuple[float, float]] = []
+    fit_audio(six_minutes, on_progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == pytest.approx((360.0, 360.0))
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+@pytest.mark.parametrize(("value", "error"), [(100, ValueError), (1.5e6, TypeError), (True, TypeError)])
+def test_bad_max_bytes(write_audio: Callable[..., Path], value: object, error: type[Exception]) -> None:
+    with pytest.raises(error, match="max_bytes"):
+        fit_audio(write_audio("a.wav"), max_bytes=value)  # type: ignore[arg-type]
+
+
+def test_fitted_audio_repr_hides_the_bytes(write_audio: Callable[..., Path]) -> None:
+    fitted: FittedAudio = fit_audio(write_audio("a.wav"))
+    assert "data=" not in repr(fitted)
+    assert "kept as is" in repr(fitted)

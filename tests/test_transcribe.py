@@ -1,0 +1,97 @@
+"""transcribe: one WAV/MP3 data URI to the ASR model, with asr_options; other input refused early."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import openai
+import pytest
+
+from mimo_openai_ext import (
+    DEFAULT_LIMITS,
+    AudioTooLargeError,
+    InvalidAudioSourceError,
+    UnsupportedAudioFormatError,
+    UnsupportedFeatureError,
+)
+from mimo_openai_ext._sample import sample_audio_path
+from mimo_openai_ext._transcribe import build_transcription_request, transcribe, transcribe_async
+
+
+@pytest.fixture
+def client(mimo_emulator: Any) -> Iterator[openai.OpenAI]:
+    with mimo_emulator.client() as client:
+        yield client
+
+
+def audio_bytes(duration_s: float, fmt: str) -> bytes:
+    import numpy as np
+    import soundfile as sf
+
+    buffer = io.BytesIO()
+    sf.write(buffer, np.zeros(int(duration_s * 16_000)), 16_000, format=fmt)
+    return buffer.getvalue()
+
+
+def test_request_shape() -> None:
+    kwargs, duration_s, name = build_transcription_request(sample_audio_path(), language="en")
+    assert kwargs["model"] == "mimo-v2.5-asr"
+    assert kwargs["extra_body"] == {"asr_options": {"language": "en"}}
+    (message,) = kwargs["messages"]
+    (part,) = message["content"]
+    assert part["input_audio"]["data"].startswith("data:audio/mpeg;base64,")
+    assert duration_s == pytest.approx(4.43, abs=0.05)
+    assert name == "sample.mp3"
+
+
+def test_transcribe_the_sample(client: openai.OpenAI, mimo_emulator: Any) -> None:
+    transcript = transcribe(client, sample_audio_path(), language="zh")
+    assert "emulated transcript" in transcript.text
+    assert "language zh" in transcript.text  # asr_options reached the server
+    assert transcript.usage.audio_seconds == pytest.approx(transcript.duration_s, abs=0.05)
+    assert transcript.model == "mimo-v2.5-asr"
+    assert [r.model for r in mimo_emulator.completions()] == ["mimo-v2.5-asr"]
+
+
+def test_transcribe_wav_async(mimo_emulator: Any) -> None:
+    async def main() -> Any:
+        async with mimo_emulator.async_client() as client:
+            return await transcribe_async(client, audio_bytes(2.0, "WAV"))
+
+    transcript = asyncio.run(main())
+    assert "wav" in transcript.text
+    assert transcript.language == "auto"
+
+
+def test_other_formats_point_at_conversion(mimo_emulator: Any) -> None:
+    with pytest.raises(UnsupportedAudioFormatError) as caught:
+        build_transcription_request(audio_bytes(1.0, "FLAC"), name="clip.flac")
+    message = str(caught.value)
+    assert "clip.flac" in message
+    assert "flac" in message
+    assert "wav, mp3" in message
+    assert "mimo-audio fit" in message
+    assert caught.value.found == "flac"
+    assert mimo_emulator.completions() == []
+
+
+def test_urls_are_refused() -> None:
+    with pytest.raises(InvalidAudioSourceError, match="no URLs"):
+        build_transcription_request("https://example.com/a.mp3")
+
+
+def test_size_limit_is_checked_before_sending() -> None:
+    small = dataclasses.replace(DEFAULT_LIMITS, asr_max_data_uri_chars=1_000)
+    with pytest.raises(AudioTooLargeError) as caught:
+        build_transcription_request(sample_audio_path(), limits=small)
+    assert caught.value.limit == 1_000
+    assert caught.value.size > 1_000
+
+
+def test_unknown_language_is_refused() -> None:
+    with pytest.raises(UnsupportedFeatureError, match="auto, zh, en"):
+        build_transcription_request(sample_audio_path(), language="fr")

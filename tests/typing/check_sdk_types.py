@@ -1,0 +1,87 @@
+"""Type-checked with ``mypy --strict`` under every supported openai major; never executed.
+
+``tests/test_openai_compat.py`` runs mypy on this file (pytest does not collect it: its
+name does not start with ``test_``). It shows that what our helpers return goes straight
+into the SDK's own ``create(...)`` signatures, whichever ``openai`` is installed.
+"""
+
+from __future__ import annotations
+
+from openai import AsyncOpenAI, OpenAI
+from openai.types.audio import Transcription
+from openai.types.chat import (
+    ChatCompletion,
+    ChatCompletionContentPartInputAudioParam,
+    ChatCompletionMessageParam,
+    ChatCompletionUserMessageParam,
+)
+
+from mimo_openai_ext import (
+    DEFAULT_MODEL,
+    InputAudioPart,
+    TextPart,
+    input_audio_part,
+    text_part,
+    to_mimo_messages,
+    to_mimo_part,
+    to_openai_messages,
+    to_openai_part,
+    transcriptions,
+    user_message,
+)
+
+
+def chat_with_parts(client: OpenAI, audio: bytes) -> ChatCompletion:
+    part: InputAudioPart = input_audio_part(audio)
+    question: TextPart = text_part("What is said in this recording?")
+    message: ChatCompletionUserMessageParam = user_message(part, question)
+    return client.chat.completions.create(
+        model=DEFAULT_MODEL,
+        messages=[{"role": "system", "content": "Answer briefly."}, message],
+        max_completion_tokens=256,
+        extra_body={"thinking": {"type": "disabled"}},
+    )
+
+
+def chat_with_plain_text(client: OpenAI, path: str) -> str | None:
+    completion = client.with_options(max_retries=0).chat.completions.create(
+        model=DEFAULT_MODEL,
+        messages=[user_message(input_audio_part(path), "Transcribe it.")],
+    )
+    return completion.choices[0].message.content
+
+
+async def chat_async(client: AsyncOpenAI, path: str) -> ChatCompletion:
+    messages: list[ChatCompletionMessageParam] = [user_message(input_audio_part(path), "Who speaks?")]
+    return await client.chat.completions.create(model=DEFAULT_MODEL, messages=messages)
+
+
+def migrated_messages(client: OpenAI, openai_messages: list[ChatCompletionMessageParam]) -> ChatCompletion:
+    return client.chat.completions.create(model=DEFAULT_MODEL, messages=to_mimo_messages(openai_messages))
+
+
+def migrated_parts(openai_part: ChatCompletionContentPartInputAudioParam) -> ChatCompletionUserMessageParam:
+    mimo_part: InputAudioPart = to_mimo_part(openai_part)
+    back: ChatCompletionContentPartInputAudioParam = to_openai_part(mimo_part)
+    return {"role": "user", "content": [back, {"type": "text", "text": "What is said?"}]}
+
+
+def back_to_openai(openai_client: OpenAI, mimo_messages: list[ChatCompletionMessageParam]) -> ChatCompletion:
+    return openai_client.chat.completions.create(
+        model="gpt-4o-audio-preview", modalities=["text"], messages=to_openai_messages(mimo_messages)
+    )
+
+
+def whisper_style(client: OpenAI, path: str) -> tuple[str, str]:
+    with open(path, "rb") as fh:
+        as_json: Transcription = transcriptions(client).create(file=fh, model="whisper-1")
+    as_text: str = transcriptions(client).create(file=path, model="whisper-1", response_format="text")
+    return as_json.text, as_text
+
+
+async def whisper_style_async(client: AsyncOpenAI, data: bytes) -> str:
+    result: Transcription = await transcriptions(client).create(file=("a.wav", data), model="whisper-1")
+    text: str = await transcriptions(client).create(
+        file=data, model="gpt-4o-transcribe", response_format="text"
+    )
+    return result.text + text
