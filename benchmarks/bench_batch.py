@@ -19,6 +19,7 @@ import asyncio
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def _max_in_window(times: list[float], window_s: float) -> int:
 
 
 def _sequential(base_url: str, api_key: str, paths: list[Path]) -> float:
-    client = OpenAI(base_url=base_url, api_key=api_key, max_retries=0)
+    client = OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=60)
     began = time.perf_counter()
     for path in paths:
         message = user_message(input_audio_part(path), text_part(QUESTION))
@@ -74,7 +75,7 @@ def _sequential(base_url: str, api_key: str, paths: list[Path]) -> float:
 async def _batched(
     base_url: str, api_key: str, paths: list[Path], *, concurrency: int, **limit: object
 ) -> float:
-    async with AsyncOpenAI(base_url=base_url, api_key=api_key) as client:
+    async with AsyncOpenAI(base_url=base_url, api_key=api_key, timeout=60) as client:
         began = time.perf_counter()
         results = await ask_batch_async(client, paths, QUESTION, concurrency=concurrency, **limit)  # type: ignore[arg-type]
         elapsed = time.perf_counter() - began
@@ -90,8 +91,13 @@ class _ServerProcess:
         argv = [sys.executable, "-m", "mimo_openai_ext", "serve", "--port", "0", *args]
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         assert self.proc.stdout is not None
-        self.base_url = self.proc.stdout.readline().strip()
+        line: list[str] = []
+        reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+        reader.start()
+        reader.join(timeout=60)
+        self.base_url = line[0].strip() if line else ""
         if not self.base_url.startswith("http"):
+            self.close()
             raise SystemExit(f"the emulator did not start: {self.base_url!r}")
 
     def close(self) -> None:

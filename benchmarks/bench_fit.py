@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _audio import make_meeting  # noqa: E402
+from _audio import make_meeting
 
 FIT = """
 import sys
@@ -76,9 +76,8 @@ def bench_fit(wav: Path, tmp: Path, runs: int) -> None:
                              "-c:a", "flac", str(tmp / "ff.flac")])  # fmt: skip
     ours_flac = best_of(runs, [sys.executable, "-c", FIT, str(wav), "100000000"])
     print(f"ffmpeg -ac 1 -ar 16000 -c:a flac : {ff_flac[0]:6.2f} s  peak {ff_flac[1]:5.0f} MB")
-    print(
-        f"fit_audio(max_bytes=100 MB)      : {ours_flac[0]:6.2f} s  peak {ours_flac[1]:5.0f} MB  -> {ours_flac[2]}"
-    )
+    seconds, peak, result = ours_flac
+    print(f"fit_audio(max_bytes=100 MB)      : {seconds:6.2f} s  peak {peak:5.0f} MB  -> {result}")
     print(f"  ratio to ffmpeg: {ours_flac[0] / ff_flac[0]:.2f}x time (goal <= 1.5x), peak RSS "
           f"{ours_flac[1]:.0f} MB (goal < 200 MB)")  # fmt: skip
 

@@ -53,6 +53,7 @@ async def ask_batch_async(
     results_path: str | os.PathLike[str] | None = None,
     resume: bool = False,
     overwrite: bool = False,
+    retry_failed: bool = False,
     progress: bool = False,
     on_result: Callable[[BatchResult], None] | None = None,
 ) -> BatchResults:
@@ -65,7 +66,8 @@ async def ask_batch_async(
     is an optional system prompt sent with every request. A failed
     item keeps its error (``result.error``: type, message, status) and the batch goes on.
     With ``results_path`` every result is appended to that JSONL file as it completes;
-    ``resume=True`` skips the items (same source and question) already in it.
+    ``resume=True`` skips the items (same source and question) already in it;
+    ``retry_failed=True`` resumes too, but asks again the items whose line is an error.
     """
     ask_one = _async_asker(client, _AskOptions(model, thinking, max_completion_tokens, system))
     return await run_batch(
@@ -79,6 +81,7 @@ async def ask_batch_async(
         results_path=results_path,
         resume=resume,
         overwrite=overwrite,
+        retry_failed=retry_failed,
         progress=progress,
         on_result=on_result,
     )
@@ -101,6 +104,7 @@ def ask_batch(
     results_path: str | os.PathLike[str] | None = None,
     resume: bool = False,
     overwrite: bool = False,
+    retry_failed: bool = False,
     progress: bool = False,
     on_result: Callable[[BatchResult], None] | None = None,
 ) -> BatchResults:
@@ -131,6 +135,7 @@ def ask_batch(
                 results_path=results_path,
                 resume=resume,
                 overwrite=overwrite,
+                retry_failed=retry_failed,
                 progress=progress,
                 on_result=on_result,
             )

@@ -98,6 +98,7 @@ def _plan(
     results_path: str | os.PathLike[str] | None,
     resume: bool,
     overwrite: bool,
+    retry_failed: bool,
 ) -> _Plan:
     labels = [source_label(s, i) for i, s in enumerate(sources)]
     results: list[BatchResult | None] = [None] * len(sources)
@@ -110,7 +111,7 @@ def _plan(
             f"the same source and question appear more than once ({', '.join(dupes[:3])}); a results "
             "file keys items by source and question, so drop the duplicates"
         )
-    file = ResultsFile(results_path, resume=resume, overwrite=overwrite)
+    file = ResultsFile(results_path, resume=resume, overwrite=overwrite, retry_failed=retry_failed)
     todo = []
     for i, key in enumerate(keys):
         done = file.done.get(key)
@@ -204,6 +205,7 @@ async def run_batch(
     results_path: str | os.PathLike[str] | None = None,
     resume: bool = False,
     overwrite: bool = False,
+    retry_failed: bool = False,
     progress: bool = False,
     on_result: Callable[[BatchResult], None] | None = None,
 ) -> BatchResults:
@@ -216,6 +218,7 @@ async def run_batch(
         results_path=results_path,
         resume=resume,
         overwrite=overwrite,
+        retry_failed=retry_failed,
     )
     start = time.monotonic()
     try:

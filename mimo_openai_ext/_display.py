@@ -152,17 +152,15 @@ def answer_html(answer: Answer) -> str:
         parts.append(f"<details><summary>{_e(summary)}</summary>{_pre(answer.reasoning)}</details>")
     elif answer.text_from_reasoning:
         parts.append("<p><i>content was empty: the text above is MiMo's reasoning_content</i></p>")
-    parts.append(
-        f"<details><summary>Usage: {_e(_usage_line(answer.usage))}</summary>{usage_html(answer.usage)}"
-    )
+    parts.append(usage_html(answer.usage))
     if answer.estimate is not None:
-        parts.append(estimate_html(answer.estimate))
-    parts.append("</details>")
+        estimate = answer.estimate
+        summary = (
+            f"Estimate before the call: {estimate.input_tokens:,} input tokens, "
+            f"worst case {_money(estimate.worst_case_cost_usd)}"
+        )
+        parts.append(f"<details><summary>{_e(summary)}</summary>{estimate_html(estimate)}</details>")
     return "".join(parts)
-
-
-def _usage_line(usage: UsageReport) -> str:
-    return f"{usage.total_tokens:,} tokens ({usage.audio_tokens:,} audio), {_money(usage.cost_usd)}"
 
 
 def _snippet(text: str | None, limit: int = 120) -> str:

@@ -114,6 +114,10 @@ def fit_audio(
     pointing at :func:`split_audio`. ``on_progress(done_s, total_s)`` reports progress.
     """
     budget = _budget(max_bytes, model, limits or DEFAULT_LIMITS)
+    if hasattr(source, "read") and not isinstance(source, (str, os.PathLike)):
+        from ._source import read_source
+
+        source, name = read_source(source, name=name)  # a file object can be read only once
     kept = _keep(source, name, budget)
     if kept is not None:
         return kept
@@ -132,6 +136,8 @@ def fit_audio(
                 continue
             info = probe_bytes(data, source_name=stream.name)
             return FittedAudio(data, info, stream.info, (enc.describe(),))
+        if "mp3" in budget.formats and not any(t.startswith("MP3") for t in tried):
+            tried.append("MP3 (even its lowest sane bitrate would be too big)")
         raise _cannot_fit(stream, budget, tried)
 
 
@@ -186,8 +192,9 @@ def _candidates(stream: AudioStream, budget: _Budget, *, keep_quality: bool) -> 
     same_as_source = stream.info.format == lossless and original.subtype.lower() == stream.info.codec
     if channels <= 8 and not same_as_source:
         yield original
-    if not keep_quality:
-        yield Encoding(lossless, min(rate, SPEECH_RATE_HZ), 1, "PCM_16")
+    speech = Encoding(lossless, min(rate, SPEECH_RATE_HZ), 1, "PCM_16")
+    if not keep_quality and speech != original:
+        yield speech
     if "mp3" not in budget.formats:
         return
     mp3_limit = budget.limit(AUDIO_FORMATS["mp3"].mime)

@@ -110,15 +110,25 @@ class ResultsFile:
     """An open results file: ``done`` holds the records already in it, ``append`` adds one.
 
     ``resume=False`` refuses an existing non-empty file unless ``overwrite=True``.
+    ``retry_failed=True`` resumes too, but first rewrites the file (atomically) without the
+    records of failed items, so those items run again.
     """
 
     def __init__(
-        self, path: str | os.PathLike[str], *, resume: bool = False, overwrite: bool = False
+        self,
+        path: str | os.PathLike[str],
+        *,
+        resume: bool = False,
+        overwrite: bool = False,
+        retry_failed: bool = False,
     ) -> None:
         self.path = Path(path)
         self.done: dict[tuple[str, str], BatchRecord] = {}
         self.repaired_bytes = 0
         """How many bytes of a torn last line were cut off when the file was opened."""
+        self.dropped_failed = 0
+        """How many failed records ``retry_failed`` removed."""
+        resume = resume or retry_failed
         existing = self.path.exists() and self.path.stat().st_size > 0
         if existing and not (resume or overwrite):
             raise ResultsFileError(
@@ -138,7 +148,9 @@ class ResultsFile:
             if overwrite and not resume:
                 os.ftruncate(self._fd, 0)
             self._load()
-            os.fsync(self._fd)
+            if retry_failed:
+                self._drop_failed()
+            os.fsync(self._fd_or_raise())
             _fsync_dir(self.path.parent)
         except BaseException:
             self.close()
@@ -161,7 +173,7 @@ class ResultsFile:
     def _load(self) -> None:
         fd = self._fd_or_raise()
         size = os.fstat(fd).st_size
-        data = os.pread(fd, size, 0) if size else b""
+        data = _read_all(fd, size)
         lines, tail = _split_complete(data)
         records = list(_records(lines, path=self.path))
         if tail.strip():
@@ -176,6 +188,30 @@ class ResultsFile:
         for record in records:
             self.done[record_key(record["source"], record["question"])] = record
 
+    def _drop_failed(self) -> None:
+        """Replace the file by one without failed records; a kill midway leaves either file whole."""
+        failed = [key for key, record in self.done.items() if record.get("error") is not None]
+        if not failed:
+            return
+        for key in failed:
+            del self.done[key]
+        temporary = self.path.with_name(f".{self.path.name}.retry-failed.tmp")
+        with open(temporary, "wb") as f:
+            f.write(b"".join(_line(record) for record in self.done.values()))
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, self.path)
+        _fsync_dir(self.path.parent)
+        old, self._fd = (
+            self._fd_or_raise(),
+            os.open(self.path, os.O_RDWR | os.O_APPEND | getattr(os, "O_BINARY", 0)),
+        )
+        try:
+            self._lock()
+        finally:
+            os.close(old)
+        self.dropped_failed = len(failed)
+
     def _fd_or_raise(self) -> int:
         if self._fd is None:
             raise ValueError(f"{self.path}: the results file is closed")
@@ -184,7 +220,7 @@ class ResultsFile:
     def append(self, record: BatchRecord) -> None:
         """Write one record as one line, then fsync: it survives a kill from here on."""
         fd = self._fd_or_raise()
-        data = memoryview((json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n").encode())
+        data = memoryview(_line(record))
         while data:
             written = os.write(fd, data)
             data = data[written:]
@@ -203,6 +239,20 @@ class ResultsFile:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _line(record: BatchRecord) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n").encode()
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """The file's first ``size`` bytes (``os.pread`` is POSIX-only; appends ignore the offset)."""
+    os.lseek(fd, 0, os.SEEK_SET)
+    chunks = []
+    while size > 0 and (chunk := os.read(fd, size)):
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 def _fsync_dir(folder: Path) -> None:

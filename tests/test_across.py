@@ -113,3 +113,12 @@ def test_combine_prompt_names_parts_and_times() -> None:
 def test_bad_arguments(recording: Path, question: str, concurrency: int) -> None:
     with pytest.raises(ValueError, match=r"question|concurrency"):
         ask_across_chunks(None, recording, question, concurrency=concurrency)  # type: ignore[arg-type]
+
+
+def test_failed_requests_are_retried(recording: Path, mimo_emulator: Any) -> None:
+    mimo_emulator.fail_next("503", "429; retry-after=1")
+    with mimo_emulator.client() as client:
+        result = ask_across_chunks(client, recording, "What happens?", max_duration_s=50, concurrency=1)
+    statuses = [r.status for r in mimo_emulator.request_log]
+    assert statuses[:2] == [503, 429]
+    assert statuses.count(200) == len(result.chunks) + 1

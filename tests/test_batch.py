@@ -292,3 +292,41 @@ def test_estimate_adds_up_durations_tokens_and_worst_case_cost(clips, tmp_path: 
     assert estimate.worst_case_cost_usd == pytest.approx(expected)
     assert "would fail" in estimate.summary()
     assert "bad.wav" in estimate.summary()
+
+
+def test_in_memory_sources_are_named_without_their_bytes(
+    mimo_emulator, clips, client, tmp_path: Path
+) -> None:
+    from mimo_openai_ext import data_uri
+
+    raw = clips[0].read_bytes()
+    uri = data_uri(raw, "audio/wav")
+    with open(clips[1], "rb") as handle:
+        results = ask_batch(client, [uri, raw, handle], "q", results_path=tmp_path / "r.jsonl")
+    assert [r.source for r in results] == ["<data URI #0>", "<bytes #1>", str(clips[1])]
+    assert not results.failed
+    assert max(len(line) for line in (tmp_path / "r.jsonl").read_text().splitlines()) < 2000
+
+
+def test_the_sync_wrapper_points_async_clients_to_the_async_api(mimo_emulator, clips) -> None:
+    async def go() -> None:
+        async with mimo_emulator.async_client() as async_client:
+            with pytest.raises(TypeError, match="await ask_batch_async"):
+                ask_batch(async_client, clips[:1], "q")
+
+    asyncio.run(go())
+    assert mimo_emulator.completions() == []
+
+
+def test_retry_failed_asks_only_the_failed_items_again(mimo_emulator, clips, client, tmp_path: Path) -> None:
+    out = tmp_path / "results.jsonl"
+    mimo_emulator.fail_next("400")
+    first = ask_batch(client, clips[:4], "q", concurrency=1, results_path=out)
+    assert [r.ok for r in first] == [False, True, True, True]
+    second = ask_batch(client, clips[:4], "q", results_path=out, retry_failed=True)
+    assert [r.resumed for r in second] == [False, True, True, True]
+    assert not second.failed
+    assert len(mimo_emulator.completions()) == 5
+    records = read_results(out)
+    assert sorted(r["source"] for r in records) == sorted(str(c) for c in clips[:4])
+    assert all(r["error"] is None for r in records)

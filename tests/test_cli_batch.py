@@ -92,6 +92,12 @@ def test_failures_are_recorded_and_exit_1(mimo_emulator, folder: Path, tmp_path,
     assert errors["broken.wav"]["type"] == "CorruptAudioError"
     assert [e["status"] for e in errors.values()].count(400) == 1
 
+    assert main([*args, "--retry-failed"]) == 1  # the 400 succeeds now; the broken file fails again
+    assert "2 asked: 1 ok, 1 failed" in capsys.readouterr().err
+    records = _lines(out)
+    assert sorted(Path(r["source"]).name for r in records) == sorted(p.name for p in folder.glob("*.wav"))
+    assert [Path(r["source"]).name for r in records if r["error"]] == ["broken.wav"]
+
 
 @pytest.mark.parametrize(
     ("argv", "message"),

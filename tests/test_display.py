@@ -61,7 +61,9 @@ def test_answer_html_has_text_folded_reasoning_and_usage(answer: Answer) -> None
     assert f"{answer.usage.prompt_tokens:,}" in html
     assert f"{answer.usage.audio_tokens:,}" in html
     assert "$" in html
-    assert "Request estimate" in html  # the pre-call estimate rides along
+    visible, folded_estimate = html.split("<details><summary>Estimate before the call")
+    assert "<b>Usage</b>" in visible.split("</details>")[-1]  # the usage table is not folded away
+    assert "Request estimate" in folded_estimate  # the pre-call estimate rides along, folded
 
 
 def test_html_escapes_model_text() -> None:

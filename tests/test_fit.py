@@ -152,3 +152,28 @@ def test_fitted_audio_repr_hides_the_bytes(write_audio: Callable[..., Path]) -> 
     fitted: FittedAudio = fit_audio(write_audio("a.wav"))
     assert "data=" not in repr(fitted)
     assert "kept as is" in repr(fitted)
+
+
+def test_readme_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mimo_emulator: Any) -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Long and awkward audio") :]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    sf.write(tmp_path / "meeting.wav", np.tile(speechlike(10.0, rate=16000, channels=1), (130, 1)), 16000)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MIMO_API_KEY", mimo_emulator.api_key)
+    monkeypatch.setenv("MIMO_BASE_URL", mimo_emulator.base_url)
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "README.md: long audio", "exec"), namespace)
+    namespace["client"].close()
+    assert len(namespace["result"].chunks) == 3
+    assert len(mimo_emulator.request_log) == 4
+
+
+def test_file_objects_and_bytes(tmp_path: Path) -> None:
+    path = tmp_path / "x.wav"
+    sf.write(path, speechlike(5.0), RATE, subtype="PCM_16")
+    with path.open("rb") as fh:
+        from_file = fit_audio(fh, max_bytes=300_000)
+    from_bytes = fit_audio(path.read_bytes(), max_bytes=300_000)
+    assert from_file.data == from_bytes.data
+    assert (from_file.info.source_name, from_bytes.info.source_name) == ("x.wav", "<bytes>")

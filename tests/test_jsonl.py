@@ -121,3 +121,25 @@ def test_appending_after_close_is_refused(tmp_path: Path) -> None:
     results.close()
     with pytest.raises(ValueError, match="closed"):
         results.append(_record(0))
+
+
+def test_retry_failed_rewrites_the_file_without_failed_records(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    failed = {
+        **_record(1),
+        "answer": None,
+        "error": {"type": "RateLimitError", "message": "429", "status": 429},
+    }
+    with ResultsFile(path) as results:
+        results.append(_record(0))
+        results.append(failed)  # type: ignore[arg-type]
+        results.append(_record(2))
+    with ResultsFile(path, retry_failed=True) as results:
+        assert results.dropped_failed == 1
+        assert set(results.done) == {("clip0.wav", "q"), ("clip2.wav", "q")}
+        assert [r["index"] for r in read_results(path)] == [0, 2]
+        with pytest.raises(ResultsFileError, match="another running batch"):
+            ResultsFile(path, resume=True)  # the rewritten file is locked too
+        results.append(_record(1))
+    assert [r["index"] for r in read_results(path)] == [0, 2, 1]
+    assert not list(tmp_path.glob(".*.tmp"))

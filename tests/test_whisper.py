@@ -18,6 +18,7 @@ from openai.types.audio import Transcription
 from mimo_openai_ext import (
     DEFAULT_LIMITS,
     DEFAULT_MODEL,
+    MODELS,
     WHISPER_MODEL_MAP,
     AsyncMimoTranscriptions,
     CorruptAudioError,
@@ -115,6 +116,18 @@ def test_audio_over_the_asr_size_limit_goes_to_the_audio_model(
     text = transcriptions(client, limits=limits).create(file=WAV, model="whisper-1", response_format="text")
     assert _models(mimo_emulator) == [DEFAULT_MODEL]
     assert "audio 1: wav, 1.00 s" in text
+
+
+def test_audio_too_long_for_the_asr_context_goes_to_the_audio_model(
+    client: openai.OpenAI, mimo_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = MODELS[ASR_MODEL]
+    # 1 s of audio is 7 tokens: with the answer's budget it no longer fits this context.
+    monkeypatch.setitem(
+        MODELS, ASR_MODEL, dataclasses.replace(spec, context_tokens=spec.default_max_completion_tokens + 6)
+    )
+    transcriptions(client).create(file=WAV, model="whisper-1")
+    assert _models(mimo_emulator) == [DEFAULT_MODEL]
 
 
 def test_temperature_reaches_the_audio_model(client: openai.OpenAI, mimo_emulator: Any) -> None:

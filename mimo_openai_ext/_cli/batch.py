@@ -2,6 +2,7 @@
 
     mimo-audio batch 'calls/*.wav' --question "Summarise the call" -o results.jsonl
     mimo-audio batch calls/ --question "..." -o results.jsonl --resume   # after a crash
+    mimo-audio batch calls/ --question "..." -o results.jsonl --retry-failed
     mimo-audio batch calls/ --question "..." --estimate-only             # no request sent
 
 Exit codes: 0 every item answered (or the estimate printed), 1 some items failed (each
@@ -79,10 +80,14 @@ def _pending(sources: list[str], question: str, args: argparse.Namespace) -> lis
     """The sources not yet in the results file (all of them without --resume)."""
     from .._jsonl import read_results, record_key
 
-    if not (args.resume and os.path.exists(args.output)):
+    if not ((args.resume or args.retry_failed) and os.path.exists(args.output)):
         return sources
     records = read_results(args.output)
-    done = {record_key(r["source"], r["question"]) for r in records}
+    done = {
+        record_key(r["source"], r["question"])
+        for r in records
+        if not (args.retry_failed and r.get("error") is not None)
+    }
     other = sum(1 for r in records if r["question"] != question)
     if other:
         print(
@@ -109,10 +114,13 @@ def _print_summary(results: BatchResults, *, skipped: int, output: str) -> None:
         print(f"  ... and {len(failed) - _SHOWN_FAILURES} more (see {output})", file=sys.stderr)
 
 
-async def _run_async(args: argparse.Namespace, sources: list[str], model: str) -> BatchResults:
+async def _run_async(
+    args: argparse.Namespace, sources: list[str], model: str, *, before: str
+) -> BatchResults:
     from .._batch import ask_batch_async
 
     async with open_async_client(args) as client:
+        print(before, file=sys.stderr)  # once the connection options proved usable
         return await ask_batch_async(
             client,
             sources,
@@ -125,6 +133,7 @@ async def _run_async(args: argparse.Namespace, sources: list[str], model: str) -
             results_path=args.output,
             resume=args.resume,
             overwrite=args.overwrite,
+            retry_failed=args.retry_failed,
             progress=not args.no_progress and sys.stderr.isatty(),
         )
 
@@ -158,8 +167,7 @@ def _run_batch(args: argparse.Namespace) -> int:
         if args.estimate_only:
             print(estimate.summary())
             return 0
-        print(estimate.summary(), file=sys.stderr)
-        results = asyncio.run(_run_async(args, sources, model))
+        results = asyncio.run(_run_async(args, sources, model, before=estimate.summary()))
         _print_summary(results, skipped=len(sources) - len(todo), output=args.output)
         return EXIT_SOME_FAILED if any(not r.ok for r in results if not r.resumed) else 0
     return code[0]
@@ -169,9 +177,11 @@ def _check_output(args: argparse.Namespace) -> None:
     from .._exceptions import ResultsFileError
 
     exists = os.path.exists(args.output) and os.path.getsize(args.output) > 0
-    if args.resume and args.overwrite:
-        raise ResultsFileError("--resume and --overwrite contradict each other: pick one", path=args.output)
-    if exists and not (args.resume or args.overwrite):
+    if (args.resume or args.retry_failed) and args.overwrite:
+        raise ResultsFileError(
+            "--overwrite contradicts --resume / --retry-failed: pick one", path=args.output
+        )
+    if exists and not (args.resume or args.overwrite or args.retry_failed):
         raise ResultsFileError(
             f"{args.output} already exists: add --resume to skip the items it holds, --overwrite to "
             "start over, or choose another -o",
@@ -191,6 +201,8 @@ def _positive_int(text: str) -> int:
 
 def register(subparsers: Any) -> None:
     """Add ``batch`` to the ``mimo-audio`` parser."""
+    from .._config import DEFAULT_LIMITS
+
     parser = subparsers.add_parser(
         "batch",
         help="ask one question about many files, into a JSONL results file",
@@ -209,9 +221,17 @@ def register(subparsers: Any) -> None:
         "--concurrency", type=_positive_int, default=8, metavar="N", help="requests at once (default: 8)"
     )
     parser.add_argument(
-        "--rpm", type=_positive_int, metavar="N", help="requests per minute, retries included (default: 100)"
+        "--rpm",
+        type=_positive_int,
+        metavar="N",
+        help=f"requests per minute, retries included (default: {DEFAULT_LIMITS.requests_per_minute})",
     )
     parser.add_argument("--resume", action="store_true", help="skip the items already in the results file")
+    parser.add_argument(
+        "--retry-failed",
+        action="store_true",
+        help="like --resume, but ask again the items whose result is an error",
+    )
     parser.add_argument("--overwrite", action="store_true", help="replace an existing results file")
     parser.add_argument(
         "--estimate-only",
