@@ -10,6 +10,7 @@ from typing import Any
 
 import openai
 import pytest
+from _readme import python_blocks
 
 from mimo_openai_ext import AudioNotHeardWarning, TruncatedAnswerWarning
 from mimo_openai_ext._ask import ask, ask_async, ask_stream, ask_stream_async, build_ask_request, thinking
@@ -171,14 +172,9 @@ def test_async_ask_and_stream(mimo_emulator: Any) -> None:
 
 
 def test_readme_section_runs(mimo_emulator: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    import re
     import shutil
-    from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    start = readme.index("## Asking, retries, usage and cost")
-    end = readme.find("\n## ", start + 1)
-    blocks = re.findall(r"```python\n(.*?)```", readme[start : end if end != -1 else None], flags=re.DOTALL)
+    blocks = python_blocks("Asking, retries, usage and cost")
     assert len(blocks) == 2
     shutil.copy(sample_audio_path(), tmp_path / "call.mp3")
     monkeypatch.chdir(tmp_path)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile as sf
+from _readme import python_blocks
 
 from mimo_openai_ext import AudioTooLargeError
 from mimo_openai_ext._fit import FittedAudio, fit_audio
@@ -155,9 +156,7 @@ def test_fitted_audio_repr_hides_the_bytes(write_audio: Callable[..., Path]) -> 
 
 
 def test_readme_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mimo_emulator: Any) -> None:
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("## Long and awkward audio") :]
-    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    code = python_blocks("Long and awkward audio")[0]
     sf.write(tmp_path / "meeting.wav", np.tile(speechlike(10.0, rate=16000, channels=1), (130, 1)), 16000)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("MIMO_API_KEY", mimo_emulator.api_key)

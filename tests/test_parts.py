@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _readme import python_blocks
 
 from mimo_openai_ext import (
     DEFAULT_LIMITS,
@@ -210,13 +211,9 @@ def test_text_part_and_user_message(make_audio: Callable[..., bytes]) -> None:
 def test_readme_section_example_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fixture_file: Callable[[str], Path]
 ) -> None:
-    import re
     import shutil
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    start = readme.index("## Audio parts, formats and probing")
-    end = readme.find("\n## ", start + 10)
-    code = re.findall(r"```python\n(.*?)```", readme[start : end if end != -1 else None], re.DOTALL)[0]
+    code = python_blocks("Audio parts, formats and probing")[0]
     shutil.copy(fixture_file("aac_brand_m4a.m4a"), tmp_path / "meeting.m4a")
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {}

@@ -7,7 +7,6 @@ OpenAI code) are pointed at the emulator as if at MiMo and must fail as the guid
 from __future__ import annotations
 
 import io
-import re
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,7 @@ import numpy as np
 import openai
 import pytest
 import soundfile as sf
-
-README = Path(__file__).resolve().parent.parent / "README.md"
-SECTION = "## Migrating from OpenAI audio"
+from _readme import python_blocks
 
 # The first line of each snippet -> what it must do against the emulator.
 EXPECTED: dict[str, str | type[BaseException]] = {
@@ -32,11 +29,7 @@ EXPECTED: dict[str, str | type[BaseException]] = {
 
 
 def _snippets() -> list[tuple[str, str]]:
-    text = README.read_text(encoding="utf-8")
-    start = text.index(SECTION)
-    end = text.find("\n## ", start + len(SECTION))
-    section = text[start : end if end != -1 else len(text)]
-    blocks = re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+    blocks = python_blocks("Migrating from OpenAI audio")
     return [(block.splitlines()[0], block) for block in blocks]
 
 

@@ -3,8 +3,7 @@
 ``add_connection_arguments(parser)`` adds ``--base-url``, ``--api-key``, ``--offline`` and
 ``--model``; ``open_client(args)`` / ``open_async_client(args)`` yield a client for them
 (``--offline`` starts the emulator in-process and runs the very same path against it).
-``report_api_errors(args)`` turns an ``openai`` error into one line and exit code 1; the
-API key is masked in everything printed.
+Errors are raised and become one line at the CLI's single boundary, ``_cli.main``.
 """
 
 from __future__ import annotations
@@ -12,11 +11,11 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
-import warnings
 from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
+
+from . import CliUsageError
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
@@ -26,19 +25,10 @@ if TYPE_CHECKING:
 
 __all__ = [
     "add_connection_arguments",
-    "describe_api_error",
     "open_async_client",
     "open_client",
     "register",
-    "report_api_errors",
 ]
-
-EXIT_API_ERROR = 1
-EXIT_USAGE = 2
-
-
-class _CliUsageError(Exception):
-    """A command-line mistake: printed as one line, exit 2."""
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser, *, model_help: str | None = None) -> None:
@@ -64,7 +54,7 @@ def add_connection_arguments(parser: argparse.ArgumentParser, *, model_help: str
 
 def _check_offline(args: argparse.Namespace) -> None:
     if getattr(args, "offline", False) and (args.base_url or args.api_key):
-        raise _CliUsageError("--offline talks to a local emulator: drop --base-url / --api-key")
+        raise CliUsageError("--offline talks to a local emulator: drop --base-url / --api-key")
 
 
 @contextlib.contextmanager
@@ -103,74 +93,6 @@ async def open_async_client(args: argparse.Namespace) -> AsyncIterator[AsyncOpen
         yield client
 
 
-def _secrets(args: argparse.Namespace) -> list[str]:
-    from .._config import ENV_API_KEY
-
-    found = [getattr(args, "api_key", None), os.environ.get(ENV_API_KEY)]
-    return [s.strip() for s in found if s and len(s.strip()) >= 4]
-
-
-def _mask(text: str, secrets: list[str]) -> str:
-    """Replace each key, and any leading piece of it past its kind prefix, with ``***``."""
-    for secret in secrets:
-        text = text.replace(secret, "***")
-        kind = secret.split("-", 1)[0] + "-" if "-" in secret[:4] else ""
-        for length in range(len(secret) - 1, max(len(kind) + 3, 6) - 1, -1):
-            if secret[:length] in text:
-                text = text.replace(secret[:length], kind + "***")
-    return text
-
-
-def describe_api_error(exc: BaseException) -> str:
-    """One line: status, MiMo's message and detail, what to do."""
-    from .._retry import api_error_detail, api_error_hint
-
-    status = getattr(exc, "status_code", None)
-    body = getattr(exc, "body", None)
-    message = body.get("message") if isinstance(body, dict) else None
-    if isinstance(status, int):
-        head = f"HTTP {status}" + (f" {message}" if isinstance(message, str) and message else "")
-    else:
-        head = str(getattr(exc, "message", "") or type(exc).__name__).rstrip(".")
-    detail = api_error_detail(exc)
-    if detail and detail != message:
-        head += f": {detail}"
-    return f"{head}; {api_error_hint(exc)}"
-
-
-@contextlib.contextmanager
-def report_api_errors(args: argparse.Namespace, *, stream: TextIO | None = None) -> Iterator[list[int]]:
-    """Catch ``openai`` errors (one line, exit 1) and CLI mistakes (exit 2); mask the key.
-
-    Yields a one-item list holding the exit code to return (0 when nothing went wrong).
-    Warnings print as ``mimo-audio: warning: ...``.
-    """
-    import openai
-
-    from .._exceptions import MimoAudioError
-
-    out = stream or sys.stderr
-    secrets = _secrets(args)
-    code = [0]
-
-    def show(message: Warning | str, category: type[Warning], *_: Any, **__: Any) -> None:
-        print(_mask(f"mimo-audio: warning: {message}", secrets), file=out)
-
-    with warnings.catch_warnings():
-        warnings.showwarning = show
-        try:
-            yield code
-        except openai.APIError as exc:
-            print(_mask(f"mimo-audio: error: {describe_api_error(exc)}", secrets), file=out)
-            code[0] = EXIT_API_ERROR
-        except _CliUsageError as exc:
-            print(_mask(f"mimo-audio: error: {exc}", secrets), file=out)
-            code[0] = EXIT_USAGE
-        except MimoAudioError as exc:
-            print(_mask(f"mimo-audio: error: {exc}", secrets), file=out)
-            code[0] = EXIT_USAGE
-
-
 def _usage_line(usage: UsageReport) -> str:
     cost = f"${usage.cost_usd:.6f}" if usage.cost_usd is not None else "cost unknown"
     return (
@@ -186,15 +108,15 @@ def _split_positionals(args: argparse.Namespace) -> tuple[list[str], str]:
         from .._sample import sample_audio_path
 
         if len(items) != 1:
-            raise _CliUsageError('with --sample give only the question: mimo-audio ask --sample "QUESTION"')
+            raise CliUsageError('with --sample give only the question: mimo-audio ask --sample "QUESTION"')
         return [str(sample_audio_path())], items[0]
     if len(items) < 2:
-        raise _CliUsageError(
+        raise CliUsageError(
             'give the audio and a question: mimo-audio ask FILE_OR_URL... "QUESTION" (or --sample)'
         )
     question = items[-1]
     if not question.strip():
-        raise _CliUsageError("the question is empty: ask something about the audio")
+        raise CliUsageError("the question is empty: ask something about the audio")
     return items[:-1], question
 
 
@@ -223,57 +145,53 @@ def _print_stream(client: OpenAI, audio: list[str], question: str, options: dict
 def _run_ask(args: argparse.Namespace) -> int:
     from .._config import DEFAULT_MODEL
 
-    with report_api_errors(args) as code:
-        audio, question = _split_positionals(args)
-        options: dict[str, Any] = {
-            "model": args.model or DEFAULT_MODEL,
-            "thinking": not args.no_thinking,
-            "max_completion_tokens": args.max_completion_tokens,
-            "convert": args.convert,
-        }
-        with open_client(args) as client:
-            if args.split:
-                from .fit import ask_split
+    audio, question = _split_positionals(args)
+    options: dict[str, Any] = {
+        "model": args.model or DEFAULT_MODEL,
+        "thinking": not args.no_thinking,
+        "max_completion_tokens": args.max_completion_tokens,
+        "convert": args.convert,
+    }
+    with open_client(args) as client:
+        if args.split:
+            from .fit import ask_split
 
-                answer = ask_split(client, audio, question, options, args)
-            elif args.stream:
-                answer = _print_stream(client, audio, question, options)
+            answer = ask_split(client, audio, question, options, args)
+        elif args.stream:
+            answer = _print_stream(client, audio, question, options)
+        else:
+            from .._ask import ask
+
+            answer = ask(client, audio, question, **options)
+            if args.json:
+                print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
             else:
-                from .._ask import ask
-
-                answer = ask(client, audio, question, **options)
-                if args.json:
-                    print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
-                else:
-                    print(answer.text)
-        if not args.json:
-            print(_usage_line(answer.usage), file=sys.stderr)
-    return code[0]
+                print(answer.text)
+    if not args.json:
+        print(_usage_line(answer.usage), file=sys.stderr)
+    return 0
 
 
 def _run_transcribe(args: argparse.Namespace) -> int:
     from .._config import DEFAULT_ASR_MODEL
     from .._transcribe import transcribe
 
-    with report_api_errors(args) as code:
-        if args.sample == bool(args.file):
-            raise _CliUsageError("give one audio FILE to transcribe, or --sample")
-        if args.sample:
-            from .._sample import sample_audio_path
+    if args.sample == bool(args.file):
+        raise CliUsageError("give one audio FILE to transcribe, or --sample")
+    if args.sample:
+        from .._sample import sample_audio_path
 
-            source = str(sample_audio_path())
-        else:
-            source = args.file
-        with open_client(args) as client:
-            transcript = transcribe(
-                client, source, language=args.language, model=args.model or DEFAULT_ASR_MODEL
-            )
-        if args.json:
-            print(json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False))
-        else:
-            print(transcript.text)
-            print(_usage_line(transcript.usage), file=sys.stderr)
-    return code[0]
+        source = str(sample_audio_path())
+    else:
+        source = args.file
+    with open_client(args) as client:
+        transcript = transcribe(client, source, language=args.language, model=args.model or DEFAULT_ASR_MODEL)
+    if args.json:
+        print(json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(transcript.text)
+        print(_usage_line(transcript.usage), file=sys.stderr)
+    return 0
 
 
 def _add_ask(sub: Any) -> None:

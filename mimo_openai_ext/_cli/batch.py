@@ -18,7 +18,8 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
-from .ask import add_connection_arguments, open_async_client, report_api_errors
+from . import CliUsageError
+from .ask import add_connection_arguments, open_async_client
 
 if TYPE_CHECKING:
     from .._batch_results import BatchResults
@@ -27,10 +28,6 @@ __all__ = ["expand_inputs", "register"]
 
 EXIT_SOME_FAILED = 1
 _SHOWN_FAILURES = 10
-
-
-class _InputError(Exception):
-    """An input argument that names nothing."""
 
 
 def _audio_extensions() -> tuple[str, ...]:
@@ -60,7 +57,7 @@ def expand_inputs(arguments: list[str]) -> list[str]:
             files = _folder_files(arg)
             if not files:
                 extensions = " ".join(_audio_extensions())
-                raise _InputError(
+                raise CliUsageError(
                     f"{arg}: the folder holds no audio files ({extensions}); name files or a glob"
                 )
             found += files
@@ -69,10 +66,10 @@ def expand_inputs(arguments: list[str]) -> list[str]:
         elif any(c in arg for c in "*?["):
             files = sorted(p for p in glob.glob(arg, recursive=True) if os.path.isfile(p))
             if not files:
-                raise _InputError(f"{arg}: no files match this pattern")
+                raise CliUsageError(f"{arg}: no files match this pattern")
             found += files
         else:
-            raise _InputError(f"{arg}: no such file or folder ({os.path.abspath(arg)})")
+            raise CliUsageError(f"{arg}: no such file or folder ({os.path.abspath(arg)})")
     return list(dict.fromkeys(p if is_url(p) else os.path.normpath(p) for p in found))
 
 
@@ -143,34 +140,24 @@ def _run_batch(args: argparse.Namespace) -> int:
     from .._config import DEFAULT_MODEL
 
     model = args.model or DEFAULT_MODEL
-    with report_api_errors(args) as code:
-        try:
-            sources = expand_inputs(args.inputs)
-        except _InputError as exc:
-            print(f"mimo-audio: error: {exc}", file=sys.stderr)
-            return 2
-        if args.output is None and not args.estimate_only:
-            print(
-                "mimo-audio: error: -o/--output RESULTS.jsonl is required (or --estimate-only)",
-                file=sys.stderr,
-            )
-            return 2
-        if args.output is not None and not args.estimate_only:
-            _check_output(args)
-        todo = _pending(sources, args.question, args) if args.output is not None else sources
-        if not todo and not args.estimate_only:
-            print(f"nothing to do: all {len(sources)} items are already in {args.output}", file=sys.stderr)
-            return 0
-        estimate = estimate_batch(
-            todo, args.question, model=model, max_completion_tokens=args.max_completion_tokens
-        )
-        if args.estimate_only:
-            print(estimate.summary())
-            return 0
-        results = asyncio.run(_run_async(args, sources, model, before=estimate.summary()))
-        _print_summary(results, skipped=len(sources) - len(todo), output=args.output)
-        return EXIT_SOME_FAILED if any(not r.ok for r in results if not r.resumed) else 0
-    return code[0]
+    sources = expand_inputs(args.inputs)
+    if args.output is None and not args.estimate_only:
+        raise CliUsageError("-o/--output RESULTS.jsonl is required (or --estimate-only)")
+    if args.output is not None and not args.estimate_only:
+        _check_output(args)
+    todo = _pending(sources, args.question, args) if args.output is not None else sources
+    if not todo and not args.estimate_only:
+        print(f"nothing to do: all {len(sources)} items are already in {args.output}", file=sys.stderr)
+        return 0
+    estimate = estimate_batch(
+        todo, args.question, model=model, max_completion_tokens=args.max_completion_tokens
+    )
+    if args.estimate_only:
+        print(estimate.summary())
+        return 0
+    results = asyncio.run(_run_async(args, sources, model, before=estimate.summary()))
+    _print_summary(results, skipped=len(sources) - len(todo), output=args.output)
+    return EXIT_SOME_FAILED if any(not r.ok for r in results if not r.resumed) else 0
 
 
 def _check_output(args: argparse.Namespace) -> None:

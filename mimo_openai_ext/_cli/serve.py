@@ -8,6 +8,8 @@ import sys
 import threading
 from types import FrameType
 
+from . import CliUsageError
+
 __all__ = ["register"]
 
 _DEFAULT_PORT = 8765
@@ -103,11 +105,10 @@ def _run(args: argparse.Namespace) -> int:
     try:
         handle = start_emulator(host=args.host, port=args.port, options=options, verbose=not args.quiet)
     except OSError as exc:
-        print(
-            f"mimo-audio: error: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
-            file=sys.stderr,
-        )
-        return 2
+        raise CliUsageError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; "
+            "pick another --port (0 picks a free one)"
+        ) from None
     key = "any key except tp-/ttp-" if args.any_key else handle.api_key
     print(handle.base_url, flush=True)
     print(f"MiMo emulator serving (api key: {key}); Ctrl-C to stop.", file=sys.stderr, flush=True)
