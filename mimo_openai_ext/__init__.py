@@ -57,7 +57,7 @@ from ._migrate import to_mimo_messages, to_mimo_part, to_openai_messages, to_ope
 from ._parts import data_uri, input_audio_part, text_part, user_message
 from ._probe import AudioInfo, probe_audio, probe_bytes
 from ._rate import RateLimiter
-from ._retry import RetryEvent, RetryPolicy, set_testing
+from ._retry import NO_RETRY, RetryEvent, RetryPolicy, set_testing
 from ._sample import SAMPLE_TRANSCRIPT, sample_audio_path
 from ._source import AudioSource, read_source
 from ._split import AudioChunk, split_audio
@@ -83,6 +83,7 @@ __all__ = [
     "DEFAULT_LIMITS",
     "DEFAULT_MODEL",
     "MODELS",
+    "NO_RETRY",
     "OPENAI_INPUT_AUDIO_FORMATS",
     "SAMPLE_TRANSCRIPT",
     "WHISPER_MODEL_MAP",

@@ -156,9 +156,7 @@ def _async_asker(
 ) -> Callable[[AudioSource, str], Awaitable[Answer]]:
     """One attempt of ``ask_async`` (the batch retries, so each attempt is rate-limited)."""
     from ._ask import ask_async
-    from ._retry import RetryPolicy
-
-    one_attempt = RetryPolicy(attempts=1)
+    from ._retry import NO_RETRY
 
     def ask_one(source: AudioSource, question: str) -> Awaitable[Answer]:
         return ask_async(
@@ -169,7 +167,7 @@ def _async_asker(
             thinking=options.thinking,
             max_completion_tokens=options.max_completion_tokens,
             system=options.system,
-            retry=one_attempt,
+            retry=NO_RETRY,
         )
 
     return ask_one
@@ -180,9 +178,8 @@ def _thread_asker(
 ) -> Callable[[AudioSource, str], Awaitable[Answer]]:
     """One attempt of the sync ``ask`` on a worker thread."""
     from ._ask import ask
-    from ._retry import RetryPolicy
+    from ._retry import NO_RETRY
 
-    one_attempt = RetryPolicy(attempts=1)
     loop = asyncio.get_running_loop()
 
     def ask_one(source: AudioSource, question: str) -> Awaitable[Answer]:
@@ -196,7 +193,7 @@ def _thread_asker(
                 thinking=options.thinking,
                 max_completion_tokens=options.max_completion_tokens,
                 system=options.system,
-                retry=one_attempt,
+                retry=NO_RETRY,
             ),
         )
 

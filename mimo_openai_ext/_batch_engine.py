@@ -13,12 +13,13 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from ._batch_results import BatchResult, BatchResults, make_record, source_label
 from ._config import DEFAULT_LIMITS, Limits
 from ._jsonl import ResultsFile, record_key
 from ._rate import RateLimiter
+from ._retry import run_with_retry_async
 
 if TYPE_CHECKING:
     from ._answer import Answer
@@ -26,8 +27,6 @@ if TYPE_CHECKING:
     from ._source import AudioSource
 
 __all__ = ["AskOne", "check_concurrency", "check_sources", "make_limiter", "questions_for", "run_batch"]
-
-_T = TypeVar("_T")
 
 
 def questions_for(question: str | Sequence[str], count: int) -> list[str]:
@@ -49,35 +48,6 @@ def check_sources(sources: Iterable[AudioSource]) -> list[AudioSource]:
             "(e.g. [path]) — or use ask() for one file"
         )
     return list(sources)
-
-
-async def _attempts(
-    call: Callable[[], Awaitable[_T]], *, limiter: RateLimiter, retry: RetryPolicy | None
-) -> _T:
-    """Run ``call`` (one attempt each) under the policy; every attempt takes a rate-limit slot."""
-    from ._retry import DEFAULT_RETRY, RetryEvent, is_retryable, is_testing, parse_retry_after
-
-    policy = retry or DEFAULT_RETRY
-    start: float | None = None  # the time budget starts at the first send, not in the rate-limit queue
-    attempt = 1
-    while True:
-        async with limiter.slot():
-            start = time.monotonic() if start is None else start
-            try:
-                return await call()
-            except Exception as exc:
-                error = exc
-        headers = getattr(getattr(error, "response", None), "headers", None)
-        hint = parse_retry_after(headers) if headers is not None else None
-        wait_s = min(hint, policy.retry_after_max_s) if hint is not None else policy.backoff_s(attempt)
-        elapsed_s = time.monotonic() - start
-        if not is_retryable(error) or attempt >= policy.attempts or elapsed_s + wait_s > policy.timeout_s:
-            raise error
-        if policy.on_retry is not None:
-            policy.on_retry(RetryEvent(attempt, wait_s, hint, elapsed_s, error))
-        if not is_testing():
-            await asyncio.sleep(wait_s)
-        attempt += 1
 
 
 @dataclass
@@ -190,7 +160,7 @@ class _Progress:
 
 
 AskOne = Callable[["AudioSource", str], Awaitable["Answer"]]
-"""Asks one question about one source in one attempt (the batch does the retrying)."""
+"""Asks one question about one source in one attempt (``retry=NO_RETRY``: the batch retries)."""
 
 
 async def run_batch(
@@ -209,7 +179,11 @@ async def run_batch(
     progress: bool = False,
     on_result: Callable[[BatchResult], None] | None = None,
 ) -> BatchResults:
-    """The engine under ``ask_batch_async``, for any single-attempt ``ask_one`` coroutine."""
+    """The engine under ``ask_batch_async``, for any single-attempt ``ask_one`` coroutine.
+
+    ``retry`` drives ``run_with_retry_async`` around ``ask_one``, and every attempt,
+    retries included, first takes a ``rate_limiter`` slot.
+    """
     check_concurrency(concurrency)
     items = check_sources(sources)
     plan = _plan(
@@ -224,8 +198,8 @@ async def run_batch(
     try:
         await _execute(
             plan,
-            lambda i: _attempts(
-                lambda: ask_one(items[i], plan.questions[i]), limiter=rate_limiter, retry=retry
+            lambda i: run_with_retry_async(  # the one retry layer; each attempt takes a limiter slot
+                lambda: ask_one(items[i], plan.questions[i]), retry=retry, attempt_slot=rate_limiter.slot
             ),
             model=model,
             concurrency=concurrency,

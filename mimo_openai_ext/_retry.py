@@ -12,6 +12,8 @@
   with MiMo's ``error.param`` detail, plus a note saying what to do (Python 3.11+).
 * ``set_testing(True)`` skips the sleeps (the computed waits are still reported to
   ``on_retry``) so tests never sleep.
+* ``NO_RETRY`` means "no retry layer here": one attempt, whatever testing mode says. A
+  caller that retries (and paces) attempts itself passes it to the call it wraps.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import random
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_RETRY",
     "NON_RETRYABLE_STATUS",
+    "NO_RETRY",
     "RETRYABLE_STATUS",
     "RetryEvent",
     "RetryPolicy",
@@ -107,6 +111,11 @@ class RetryPolicy:
 
 
 DEFAULT_RETRY = RetryPolicy()
+
+NO_RETRY = RetryPolicy(attempts=1)
+"""No retry layer here: exactly one attempt, never overridden by ``set_testing(attempts=N)``
+(unlike an equal ``RetryPolicy(attempts=1)``). For code that retries the whole call itself,
+e.g. a batch pacing each attempt: ``run_with_retry_async(lambda: ask_async(..., retry=NO_RETRY))``."""
 
 # -- testing switch -------------------------------------------------------------------
 
@@ -270,6 +279,12 @@ class _Schedule:
         self.policy = policy
         self.attempts = _testing["attempts"] or policy.attempts
         self._waits: dict[int, tuple[float, float | None]] = {}
+        self.started_s: float | None = None  # set when a first ``attempt_slot`` is held
+
+    def elapsed_s(self, state: tenacity.RetryCallState) -> float:
+        if self.started_s is not None:
+            return time.monotonic() - self.started_s
+        return state.seconds_since_start or 0.0
 
     def _compute(self, state: tenacity.RetryCallState) -> tuple[float, float | None]:
         number = state.attempt_number
@@ -291,7 +306,13 @@ class _Schedule:
         if state.attempt_number >= self.attempts:
             return True
         wait, _ = self._compute(state)
-        return (state.seconds_since_start or 0.0) + wait > self.policy.timeout_s
+        return self.elapsed_s(state) + wait > self.policy.timeout_s
+
+    def tenacity_kwargs(self) -> dict[str, Any]:
+        import tenacity
+
+        retry = tenacity.retry_if_exception(is_retryable)
+        return {"stop": self.stop, "wait": self.wait, "retry": retry, "before_sleep": self.before_sleep}
 
     def before_sleep(self, state: tenacity.RetryCallState) -> None:
         wait, hint = self._compute(state)
@@ -306,9 +327,7 @@ class _Schedule:
             self.attempts,
         )
         if self.policy.on_retry is not None:
-            self.policy.on_retry(
-                RetryEvent(state.attempt_number, wait, hint, state.seconds_since_start or 0.0, exc)
-            )
+            self.policy.on_retry(RetryEvent(state.attempt_number, wait, hint, self.elapsed_s(state), exc))
 
 
 def _short(exc: BaseException) -> str:
@@ -326,39 +345,49 @@ async def _sleep_async(seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
-def _retrying_kwargs(policy: RetryPolicy | None) -> dict[str, Any]:
-    import tenacity
-
-    schedule = _Schedule(policy or DEFAULT_RETRY)
-    return {
-        "stop": schedule.stop,
-        "wait": schedule.wait,
-        "retry": tenacity.retry_if_exception(is_retryable),
-        "before_sleep": schedule.before_sleep,
-        "reraise": True,
-    }
-
-
 def run_with_retry(fn: Callable[[], _T], *, retry: RetryPolicy | None = None) -> _T:
     """Call ``fn`` under the policy; the last original exception propagates."""
     import tenacity
 
     try:
-        return tenacity.Retrying(sleep=_sleep, **_retrying_kwargs(retry))(fn)
+        if retry is NO_RETRY:
+            return fn()
+        schedule = _Schedule(retry or DEFAULT_RETRY)
+        return tenacity.Retrying(sleep=_sleep, reraise=True, **schedule.tenacity_kwargs())(fn)
     except Exception as exc:
         _surface_detail(exc)
         raise
 
 
-async def run_with_retry_async(fn: Callable[[], Awaitable[_T]], *, retry: RetryPolicy | None = None) -> _T:
-    """The async twin of :func:`run_with_retry`."""
+async def run_with_retry_async(
+    fn: Callable[[], Awaitable[_T]],
+    *,
+    retry: RetryPolicy | None = None,
+    attempt_slot: Callable[[], AbstractAsyncContextManager[object]] | None = None,
+) -> _T:
+    """The async twin of :func:`run_with_retry`.
+
+    ``attempt_slot`` (e.g. ``RateLimiter.slot``) is entered around every attempt, retries
+    included; the time budget then starts when the first attempt holds its slot, so time
+    queued for that first slot is not spent from ``timeout_s``.
+    """
     import tenacity
 
+    schedule = _Schedule(retry or DEFAULT_RETRY)
+
     async def attempt() -> _T:  # a coroutine function, so tenacity awaits each attempt
-        return await fn()
+        if attempt_slot is None:
+            return await fn()
+        async with attempt_slot():
+            if schedule.started_s is None:
+                schedule.started_s = time.monotonic()
+            return await fn()
 
     try:
-        result: _T = await tenacity.AsyncRetrying(sleep=_sleep_async, **_retrying_kwargs(retry))(attempt)
+        if retry is NO_RETRY:
+            return await attempt()
+        retrying = tenacity.AsyncRetrying(sleep=_sleep_async, reraise=True, **schedule.tenacity_kwargs())
+        result: _T = await retrying(attempt)
     except Exception as exc:
         _surface_detail(exc)
         raise

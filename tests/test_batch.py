@@ -330,3 +330,49 @@ def test_retry_failed_asks_only_the_failed_items_again(mimo_emulator, clips, cli
     records = read_results(out)
     assert sorted(r["source"] for r in records) == sorted(str(c) for c in clips[:4])
     assert all(r["error"] is None for r in records)
+
+
+# -- one retry layer: the batch's, with every attempt through the limiter ----------------
+
+
+def test_testing_attempts_cap_the_batch_requests_on_the_wire(mimo_emulator, clips, client) -> None:
+    """``set_testing(attempts=3)``: a 503 item makes exactly 3 requests, not 3 x 3 or 4 x 3."""
+    mimo_emulator.configure(fault_rate=1.0, faults=("503",))
+    events = []
+    with set_testing(True, attempts=3):
+        sync = ask_batch(client, clips[:1], "q", retry=RetryPolicy(on_retry=events.append))
+        assert [r.status for r in mimo_emulator.completions()] == [503, 503, 503]
+        done = _run_async(mimo_emulator, clips[1:2], "q")
+    assert [r.status for r in mimo_emulator.completions()] == [503] * 6
+    for results in (sync, done):
+        assert results[0].error["status"] == 503  # type: ignore[index]
+        assert results[0].error["type"] == "InternalServerError"  # type: ignore[index]
+    assert [e.attempt for e in events] == [1, 2]
+
+
+def test_every_attempt_takes_a_limiter_slot(mimo_emulator, clips, no_sleep, client) -> None:
+    mimo_emulator.fail_next("503", "500")
+    taken = []
+
+    class CountingLimiter(RateLimiter):
+        async def acquire(self) -> None:
+            taken.append(len(mimo_emulator.completions()))
+            await super().acquire()
+
+    results = ask_batch(client, clips[:2], "q", concurrency=1, rate_limiter=CountingLimiter(99))
+    assert not results.failed
+    assert [r.status for r in mimo_emulator.completions()] == [503, 500, 200, 200]
+    assert taken == [0, 1, 2, 3]  # one slot before each request, retries included
+
+
+def test_the_time_budget_starts_at_the_first_send_not_in_the_limiter_queue(
+    mimo_emulator, clips, no_sleep, client
+) -> None:
+    limiter = RateLimiter(1, window_s=0.4)
+    asyncio.run(limiter.acquire())
+    limiter.release()  # the window is full: the first attempt queues for about 0.4 s
+    mimo_emulator.fail_next("503")
+    policy = RetryPolicy(timeout_s=0.3, wait_initial_s=0.0, wait_jitter_s=0.0)
+    results = ask_batch(client, clips[:1], "q", rate_limiter=limiter, retry=policy)
+    assert not results.failed  # the queue wait did not use up the 0.3 s budget
+    assert [r.status for r in mimo_emulator.completions()] == [503, 200]

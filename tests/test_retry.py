@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import openai
@@ -13,12 +14,14 @@ import pytest
 
 from mimo_openai_ext._client import create_completion, create_completion_async
 from mimo_openai_ext._retry import (
+    NO_RETRY,
     RetryEvent,
     RetryPolicy,
     api_error_detail,
     is_testing,
     parse_retry_after,
     run_with_retry,
+    run_with_retry_async,
     set_testing,
 )
 from mimo_openai_ext._streaming import stream_completion
@@ -269,3 +272,102 @@ def test_attempts_override_in_testing_mode(mimo_emulator: Any, client: openai.Op
     with set_testing(True, attempts=1), pytest.raises(openai.InternalServerError):
         _call(client, "503", [], attempts=4)
     assert _attempts(mimo_emulator) == [503]
+
+
+# -- NO_RETRY and attempt slots: for callers that retry (and pace) whole calls themselves --
+
+
+def test_no_retry_is_one_attempt_even_when_testing_mode_overrides_attempts(
+    mimo_emulator: Any, client: openai.OpenAI
+) -> None:
+    with set_testing(True, attempts=3):
+        with pytest.raises(openai.InternalServerError):
+            create_completion(
+                client,
+                model="mimo-v2.5",
+                messages=MESSAGES,
+                extra_headers={"x-emulator-fault": "503"},
+                retry=NO_RETRY,
+            )
+        assert _attempts(mimo_emulator) == [503]
+        with pytest.raises(openai.InternalServerError):  # an equal policy is overridden: 3 attempts
+            _call(client, "503", [], attempts=1)
+    assert _attempts(mimo_emulator) == [503] * 4
+    assert RetryPolicy(attempts=1) == NO_RETRY
+
+
+def test_no_retry_still_surfaces_mimo_detail(mimo_emulator: Any, client: openai.OpenAI) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        create_completion(client, model="no-such-model", messages=MESSAGES, retry=NO_RETRY)
+    detail = api_error_detail(caught.value)
+    assert detail is not None
+    assert detail in str(caught.value)
+
+
+def test_ask_and_ask_async_keep_their_retries(mimo_emulator: Any, client: openai.OpenAI) -> None:
+    from mimo_openai_ext import ask, ask_async, sample_audio_path
+
+    audio = sample_audio_path()
+    mimo_emulator.fail_next("503")
+    assert ask(client, audio, "What is said?").text
+    assert _attempts(mimo_emulator) == [503, 200]
+    mimo_emulator.configure(fault_rate=1.0, faults=("503",))
+
+    async def main() -> None:
+        async with mimo_emulator.async_client() as async_client:
+            with pytest.raises(openai.InternalServerError):
+                await ask_async(async_client, audio, "What is said?")
+            with pytest.raises(openai.InternalServerError):
+                await ask_async(async_client, audio, "What is said?", retry=NO_RETRY)
+
+    with set_testing(True, attempts=3):
+        with pytest.raises(openai.InternalServerError):
+            ask(client, audio, "What is said?")
+        assert len(_attempts(mimo_emulator)) == 2 + 3
+        with pytest.raises(openai.InternalServerError):
+            ask(client, audio, "What is said?", retry=NO_RETRY)
+        assert len(_attempts(mimo_emulator)) == 2 + 3 + 1
+        asyncio.run(main())
+    assert len(_attempts(mimo_emulator)) == 2 + 3 + 1 + 3 + 1
+
+
+class _CountingSlot:
+    def __init__(self) -> None:
+        self.entered = self.exited = 0
+
+    @contextlib.asynccontextmanager
+    async def __call__(self) -> AsyncIterator[None]:
+        self.entered += 1
+        try:
+            yield
+        finally:
+            self.exited += 1
+
+
+def test_attempt_slot_is_held_around_every_attempt(mimo_emulator: Any) -> None:
+    slot = _CountingSlot()
+    events: list[RetryEvent] = []
+
+    async def main() -> None:
+        async with mimo_emulator.async_client() as client:
+
+            async def once() -> Any:
+                assert slot.entered == slot.exited + 1  # the request runs inside the slot
+                return await create_completion_async(
+                    client, model="mimo-v2.5", messages=MESSAGES, retry=NO_RETRY
+                )
+
+            mimo_emulator.fail_next("503", "429; retry-after=1")
+            policy = RetryPolicy(on_retry=events.append)
+            await run_with_retry_async(once, retry=policy, attempt_slot=slot)
+            mimo_emulator.fail_next("401")
+            with pytest.raises(openai.AuthenticationError):
+                await run_with_retry_async(once, retry=policy, attempt_slot=slot)
+            mimo_emulator.fail_next("503")
+            with pytest.raises(openai.InternalServerError):
+                await run_with_retry_async(once, retry=NO_RETRY, attempt_slot=slot)
+
+    asyncio.run(main())
+    assert _attempts(mimo_emulator) == [503, 429, 200, 401, 503]
+    assert (slot.entered, slot.exited) == (5, 5)
+    assert [e.retry_after_s for e in events] == [None, 1.0]

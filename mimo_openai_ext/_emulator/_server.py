@@ -79,6 +79,20 @@ class EmulatorServer(ThreadingHTTPServer):
             self._open.discard(request)
         super().shutdown_request(request)
 
+    def handle_error(
+        self, request: socket.socket | tuple[bytes, socket.socket], client_address: object
+    ) -> None:
+        """A client hanging up mid-request is expected (a killed batch): stay quiet about it.
+
+        Anything else still gets the standard traceback on stderr.
+        """
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):  # reset, broken pipe, aborted
+            if self.state.verbose:
+                sys.stderr.write(f"mimo-emulator: client {client_address} went away ({type(exc).__name__})\n")
+            return
+        super().handle_error(request, client_address)
+
     def drop_connections(self) -> None:
         """Wake handler threads parked on idle keep-alive connections so they end."""
         with self._open_lock:
