@@ -1,8 +1,10 @@
-"""Realistic long test audio for the benchmarks: speech (espeak-ng) with pauses.
+"""Long test audio for the benchmarks, written block by block (little memory for hours).
 
-A meeting-like recording: utterances from a few voices separated by pauses, a quiet
-room-noise floor, slightly different left/right channels. Written block by block, so
-making a 3-hour file needs little memory.
+* ``make_meeting(path, duration_s=...)``: realistic speech (espeak-ng) with pauses. A
+  meeting-like recording: utterances from a few voices separated by pauses, a quiet
+  room-noise floor, slightly different left/right channels.
+* ``write_tone(target, frames, ...)``: a sine in every channel, optionally over noise,
+  in any format libsndfile writes, to a path or a binary file object.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import soundfile as sf
@@ -67,3 +70,30 @@ def make_meeting(
             f.write(block)
             written += mono.shape[0]
     return path
+
+
+def write_tone(
+    target: Path | BinaryIO,
+    frames: int,
+    *,
+    rate: int,
+    channels: int = 1,
+    format: str = "WAV",
+    subtype: str = "PCM_16",
+    freq_hz: float = 220.0,
+    amplitude: float = 0.2,
+    noise: float = 0.0,
+    block_frames: int = 44_100,
+    seed: int = 0,
+) -> None:
+    """Write ``frames`` of a sine (plus ``noise`` x Gaussian noise) a block at a time.
+
+    Blocks also keep libsndfile 1.2 from crashing on one huge Vorbis/MP3 write.
+    """
+    rng = np.random.default_rng(seed)
+    with sf.SoundFile(target, "w", rate, channels, subtype, format=format) as out:
+        for start in range(0, frames, block_frames):
+            t = (np.arange(min(block_frames, frames - start)) + start) / rate
+            tone = (amplitude * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
+            block = np.repeat(tone[:, None], channels, axis=1)
+            out.write(block + noise * rng.standard_normal(block.shape) if noise else block)

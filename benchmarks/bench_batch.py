@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import soundfile as sf
+from _common import arg_parser, emulator_argv, max_in_window, start_server, stop_server
 from openai import AsyncOpenAI, OpenAI
 
 from mimo_openai_ext import (
@@ -51,16 +49,6 @@ def _make_files(folder: Path, count: int) -> list[Path]:
     return paths
 
 
-def _max_in_window(times: list[float], window_s: float) -> int:
-    times = sorted(times)
-    best, start = 0, 0
-    for end, t in enumerate(times):
-        while times[start] <= t - window_s:
-            start += 1
-        best = max(best, end - start + 1)
-    return best
-
-
 def _sequential(base_url: str, api_key: str, paths: list[Path]) -> float:
     client = OpenAI(base_url=base_url, api_key=api_key, max_retries=0, timeout=60)
     began = time.perf_counter()
@@ -84,39 +72,20 @@ async def _batched(
     return elapsed
 
 
-class _ServerProcess:
-    """``mimo-audio serve`` in its own process, so its CPU work does not share our GIL."""
-
-    def __init__(self, *args: str) -> None:
-        argv = [sys.executable, "-m", "mimo_openai_ext", "serve", "--port", "0", *args]
-        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        assert self.proc.stdout is not None
-        line: list[str] = []
-        reader = threading.Thread(target=lambda: line.append(self.proc.stdout.readline()), daemon=True)  # type: ignore[union-attr]
-        reader.start()
-        reader.join(timeout=60)
-        self.base_url = line[0].strip() if line else ""
-        if not self.base_url.startswith("http"):
-            self.close()
-            raise SystemExit(f"the emulator did not start: {self.base_url!r}")
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        if self.proc.stdout is not None:
-            self.proc.stdout.close()
-
-
 def _speed(args: argparse.Namespace, paths: list[Path]) -> None:
-    """Sequential ``create`` loop vs the batch, against one out-of-process emulator."""
-    server = _ServerProcess("--latency-ms", str(args.latency_ms), "--rpm", str(args.rpm))
+    """Sequential ``create`` loop vs the batch, against one out-of-process emulator.
+
+    In its own process, so the emulator's CPU work does not share our GIL.
+    """
+    argv = emulator_argv("--latency-ms", str(args.latency_ms), "--rpm", str(args.rpm))
+    server, base_url = start_server(argv)
     try:
-        sequential_s = _sequential(server.base_url, DEFAULT_EMULATOR_API_KEY, paths)
+        sequential_s = _sequential(base_url, DEFAULT_EMULATOR_API_KEY, paths)
         print(f"sequential create() loop:          {sequential_s:7.2f} s")
         # attempts=1: a 429 from the server's own --rpm window would fail an item, not be retried away.
         batch_s = asyncio.run(
             _batched(
-                server.base_url,
+                base_url,
                 DEFAULT_EMULATOR_API_KEY,
                 paths,
                 concurrency=args.concurrency,
@@ -125,7 +94,7 @@ def _speed(args: argparse.Namespace, paths: list[Path]) -> None:
             )
         )
     finally:
-        server.close()
+        stop_server(server)
     ratio = sequential_s / batch_s
     verdict = "PASS" if ratio >= 12 else "FAIL"
     print(
@@ -142,7 +111,7 @@ def _ceiling(args: argparse.Namespace, paths: list[Path]) -> None:
         limited_s = asyncio.run(
             _batched(emu.base_url, emu.api_key, paths, concurrency=args.concurrency, rate_limiter=limiter)
         )
-        peak = _max_in_window([r.time_s for r in emu.completions()], args.window_s)
+        peak = max_in_window([r.time_s for r in emu.completions()], args.window_s)
     floor_s = args.window_s * (len(paths) / args.window_requests - 1)
     verdict = "PASS" if peak <= args.window_requests else "FAIL"
     print(
@@ -153,9 +122,7 @@ def _ceiling(args: argparse.Namespace, paths: list[Path]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arg_parser(__doc__)
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--latency-ms", type=float, default=200.0)
     parser.add_argument("--concurrency", type=int, default=16)

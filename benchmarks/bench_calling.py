@@ -15,11 +15,11 @@ Run: ``python benchmarks/bench_calling.py [--calls 300]``.
 
 from __future__ import annotations
 
-import argparse
 import statistics
-import time
 from collections.abc import Callable
 from typing import Any
+
+from _common import arg_parser, elapsed_s
 
 from mimo_openai_ext import (
     ask,
@@ -34,14 +34,8 @@ from mimo_openai_ext import (
 QUESTION = "What is said in this recording?"
 
 
-def _time(fn: Callable[[], Any]) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = arg_parser(__doc__)
     parser.add_argument("--calls", type=int, default=300)
     args = parser.parse_args()
 
@@ -63,7 +57,7 @@ def main() -> None:
         samples: dict[str, list[float]] = {name: [] for name in paths}
         for _ in range(args.calls):
             for name, fn in paths.items():
-                samples[name].append(_time(fn))
+                samples[name].append(elapsed_s(fn))
 
     base = statistics.median(samples["bare create"])
     print(f"{args.calls} calls each, {len(audio):,}-byte MP3 sample, emulator on loopback (in-process)")

@@ -17,20 +17,18 @@ Run: ``python benchmarks/bench_emulator.py [--small N] [--big N]``. Prints ratio
 
 from __future__ import annotations
 
-import argparse
 import base64
 import http.client
 import io
 import json
 import statistics
-import subprocess
 import sys
 import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
-import numpy as np
-import soundfile as sf
+from _audio import write_tone
+from _common import arg_parser, emulator_argv, peak_rss_mb, start_server, stop_server
 
 BASELINE_SERVER = r"""
 import json
@@ -68,12 +66,6 @@ SMALL_BODY = json.dumps(
 ).encode()
 
 
-def start(command: list[str]) -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    assert proc.stdout is not None
-    return proc, proc.stdout.readline().strip()
-
-
 def post(conn: http.client.HTTPConnection, path: str, body: bytes) -> bytes:
     headers = {"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"}
     conn.request("POST", path, body=body, headers=headers)
@@ -108,10 +100,8 @@ def small_rps(base_url: str, count: int, threads: int) -> float:
 
 
 def big_body() -> bytes:
-    frames = 16_000 * 1168  # 1168 s of 16 kHz mono PCM_16: 37.4 MB
-    tone = (0.1 * np.sin(np.arange(frames, dtype=np.float32) * (2 * np.pi * 440 / 16_000))).astype(np.float32)
-    buf = io.BytesIO()
-    sf.write(buf, tone, 16_000, format="WAV", subtype="PCM_16")
+    buf = io.BytesIO()  # 1168 s of 16 kHz mono PCM_16: 37.4 MB
+    write_tone(buf, 16_000 * 1168, rate=16_000, freq_hz=440, amplitude=0.1, block_frames=16_000 * 60)
     uri = "data:audio/wav;base64," + base64.b64encode(buf.getvalue()).decode()
     part = {"type": "input_audio", "input_audio": {"data": uri}}
     message = {"role": "user", "content": [part, {"type": "text", "text": "Summarise the recording."}]}
@@ -131,14 +121,6 @@ def big_seconds(base_url: str, body: bytes, repeats: int) -> float:
     return statistics.median(times)
 
 
-def peak_rss_mb(pid: int) -> float:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return float("nan")
-
-
 def concurrent_big(base_url: str, body: bytes, count: int) -> float:
     start_s = time.perf_counter()
     with ThreadPoolExecutor(count) as pool:
@@ -147,24 +129,13 @@ def concurrent_big(base_url: str, body: bytes, count: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = arg_parser(__doc__)
     parser.add_argument("--small", type=int, default=640, help="small requests per measurement")
     parser.add_argument("--big", type=int, default=3, help="repeats of the 37 MB request")
     args = parser.parse_args()
 
-    emulator_cmd = [
-        sys.executable,
-        "-m",
-        "mimo_openai_ext",
-        "serve",
-        "--port",
-        "0",
-        "--quiet",
-        "--api-key",
-        KEY,
-    ]
-    baseline, baseline_url = start([sys.executable, "-c", BASELINE_SERVER])
-    emulator, emulator_url = start(emulator_cmd)
+    baseline, baseline_url = start_server([sys.executable, "-c", BASELINE_SERVER])
+    emulator, emulator_url = start_server(emulator_argv("--quiet", "--api-key", KEY))
     try:
         body = big_body()
         print(f"big body: {len(body) / 1e6:.1f} MB (data URI of a 37.4 MB WAV)\n")
@@ -181,8 +152,7 @@ def main() -> None:
         after_mb = peak_rss_mb(emulator.pid)
     finally:
         for proc in (baseline, emulator):
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop_server(proc)
     print(f"{'measure':32} {'baseline':>10} {'emulator':>10} {'ratio':>7}")
     for label, base, emu, ratio in rows:
         print(f"{label:32} {base:10.2f} {emu:10.2f} {ratio:7.2f}")

@@ -17,7 +17,6 @@ own process (peak RSS from ``wait4``):
 
 from __future__ import annotations
 
-import argparse
 import os
 import shutil
 import subprocess
@@ -29,6 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _audio import make_meeting
+from _common import arg_parser
 
 FIT = """
 import sys
@@ -105,9 +105,7 @@ def bench_split(wav: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arg_parser(__doc__)
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--split-hours", type=float, default=3.0, help="0 skips the split benchmark")
     parser.add_argument("--runs", type=int, default=2, help="best of N for the timed fits")

@@ -17,14 +17,15 @@ The WAV is generated into a temporary directory and deleted afterwards.
 
 from __future__ import annotations
 
-import argparse
 import json
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _audio import write_tone
+from _common import arg_parser, elapsed_s
 
 BASELINE = 'out = "data:audio/wav;base64," + base64.b64encode(path.read_bytes()).decode()'
 OURS = 'out = input_audio_part(path)["input_audio"]["data"]'
@@ -55,21 +56,9 @@ print(json.dumps({{"rss": after - before, "traced": peak, "chars": len(out), "s"
 
 
 def make_wav(path: Path, size_bytes: int) -> None:
-    """A 16-bit stereo 44.1 kHz WAV of about ``size_bytes``, written in blocks."""
-    import numpy as np
-    import soundfile as sf
-
-    rate, block = 44_100, 44_100 * 10
+    """A 16-bit stereo 44.1 kHz WAV of about ``size_bytes``, a quiet noise floor under a tone."""
     frames = (size_bytes - 44) // 4
-    rng = np.random.default_rng(0)
-    with sf.SoundFile(path, "w", rate, 2, "PCM_16", format="WAV") as out:
-        done = 0
-        while done < frames:
-            n = min(block, frames - done)
-            t = (np.arange(n) + done) / rate
-            tone = 0.2 * np.sin(2 * np.pi * 220 * t)
-            out.write(np.stack([tone, tone], axis=1) + 0.01 * rng.standard_normal((n, 2)))
-            done += n
+    write_tone(path, frames, rate=44_100, channels=2, noise=0.01, block_frames=44_100 * 10)
 
 
 def time_in_process(path: Path, repeats: int) -> tuple[list[float], list[float]]:
@@ -77,17 +66,14 @@ def time_in_process(path: Path, repeats: int) -> tuple[list[float], list[float]]
 
     from mimo_openai_ext import input_audio_part
 
+    def plain() -> str:
+        return "data:audio/wav;base64," + base64.b64encode(path.read_bytes()).decode()
+
     input_audio_part(path)  # warm imports and the page cache
     baseline, ours = [], []
     for _ in range(repeats):  # interleaved, so drift hits both alike
-        start = time.perf_counter()
-        expected = "data:audio/wav;base64," + base64.b64encode(path.read_bytes()).decode()
-        baseline.append(time.perf_counter() - start)
-        del expected
-        start = time.perf_counter()
-        got = input_audio_part(path)
-        ours.append(time.perf_counter() - start)
-        del got
+        baseline.append(elapsed_s(plain))
+        ours.append(elapsed_s(lambda: input_audio_part(path)))
     return baseline, ours
 
 
@@ -103,9 +89,7 @@ def memory_in_subprocess(path: Path, code: str) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arg_parser(__doc__)
     parser.add_argument("--size-mb", type=float, default=37.0)
     parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()

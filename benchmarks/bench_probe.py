@@ -10,21 +10,18 @@ Run: ``python benchmarks/bench_probe.py [--repeats 20] [--seconds 300]``. Needs 
 
 from __future__ import annotations
 
-import argparse
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from _audio import write_tone
+from _common import arg_parser, median_s
 
 
 def make_files(folder: Path, seconds: float) -> list[Path]:
-    import numpy as np
-    import soundfile as sf
-
-    rate, block = 44_100, 44_100
+    rate = 44_100
     files = []
     for name, fmt, subtype in (
         ("a.wav", "WAV", "PCM_16"),
@@ -32,12 +29,7 @@ def make_files(folder: Path, seconds: float) -> list[Path]:
         ("a.ogg", "OGG", "VORBIS"),
         ("a.mp3", "MP3", "MPEG_LAYER_III"),
     ):
-        # Written a second at a time: libsndfile 1.2 crashes on one huge Vorbis/MP3 write.
-        with sf.SoundFile(folder / name, "w", rate, 2, subtype, format=fmt) as out:
-            for start in range(0, int(seconds * rate), block):
-                t = (np.arange(block) + start) / rate
-                tone = (0.2 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
-                out.write(np.stack([tone, tone], axis=1))
+        write_tone(folder / name, round(seconds * rate), rate=rate, channels=2, format=fmt, subtype=subtype)
         files.append(folder / name)
     m4a = folder / "a.m4a"
     subprocess.run(
@@ -58,19 +50,8 @@ def ffprobe_duration(path: Path) -> float:
     return float(done.stdout.strip())
 
 
-def median_s(call: object, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        call()  # type: ignore[operator]
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = arg_parser(__doc__)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=300.0)
     args = parser.parse_args()

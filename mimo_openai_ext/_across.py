@@ -23,6 +23,7 @@ from ._split import DEFAULT_OVERLAP_S, AudioChunk, split_audio
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
+    from openai.types.chat import ChatCompletion
 
     from ._retry import RetryPolicy
     from ._source import AudioSource
@@ -120,6 +121,28 @@ def _split_options(
     }
 
 
+def _ask_options(
+    model: str, thinking: bool, max_completion_tokens: int | None, retry: RetryPolicy | None,
+    limits: Limits | None,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "model": model,
+        "thinking": thinking,
+        "max_completion_tokens": max_completion_tokens,
+        "retry": retry,
+        "limits": limits,
+    }
+
+
+def _chunk_answer(
+    chunk: AudioChunk, answer: Answer, on_chunk: Callable[[ChunkAnswer], None] | None
+) -> ChunkAnswer:
+    done = ChunkAnswer(chunk.index, chunk.start_s, chunk.end_s, answer)
+    if on_chunk is not None:
+        on_chunk(done)
+    return done
+
+
 def _summed(chunks: tuple[ChunkAnswer, ...], combined: Answer | None) -> UsageReport:
     answers = [c.answer for c in chunks] + ([combined] if combined is not None else [])
     total = answers[0].usage
@@ -164,20 +187,14 @@ def ask_across_chunks(
     (skipped for a single piece). ``on_chunk`` is called as each piece is answered.
     """
     from ._ask import ask
+    from ._client import create_completion
 
     _check(question, concurrency)
     options = _split_options(max_duration_s, max_tokens, overlap_s, silence_aware, keep_quality, limits, name)
-    ask_options: dict[str, Any] = {
-        "model": model, "thinking": thinking, "max_completion_tokens": max_completion_tokens,
-        "retry": retry, "limits": limits,
-    }  # fmt: skip
+    ask_options = _ask_options(model, thinking, max_completion_tokens, retry, limits)
 
     def one(chunk: AudioChunk) -> ChunkAnswer:
-        answer = ask(client, chunk.data, question, **ask_options)
-        done = ChunkAnswer(chunk.index, chunk.start_s, chunk.end_s, answer)
-        if on_chunk is not None:
-            on_chunk(done)
-        return done
+        return _chunk_answer(chunk, ask(client, chunk.data, question, **ask_options), on_chunk)
 
     slots = threading.BoundedSemaphore(concurrency)
     futures: list[Future[ChunkAnswer]] = []
@@ -193,15 +210,19 @@ def ask_across_chunks(
                 future.cancel()
             raise
         answers = tuple(f.result() for f in futures)
-    combined = _combine(client, question, answers, overlap_s, ask_options) if combine else None
-    return AcrossChunksAnswer(question, answers, combined, _summed(answers, combined))
+    kwargs = _combine_request(question, answers, overlap_s, ask_options) if combine else None
+    completion = None if kwargs is None else create_completion(client, retry=retry, **kwargs)
+    return _result(question, answers, completion)
 
 
 def _combine_request(
     question: str, answers: tuple[ChunkAnswer, ...], overlap_s: float, ask_options: dict[str, Any]
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
+    """The text-only call that merges the answers; None for a single piece (nothing to merge)."""
     from ._ask import thinking
 
+    if len(answers) < 2:
+        return None
     kwargs: dict[str, Any] = {
         "model": ask_options["model"],
         "messages": [{"role": "user", "content": combine_prompt(question, answers, overlap_s=overlap_s)}],
@@ -213,19 +234,11 @@ def _combine_request(
     return kwargs
 
 
-def _combine(
-    client: OpenAI,
-    question: str,
-    answers: tuple[ChunkAnswer, ...],
-    overlap_s: float,
-    ask_options: dict[str, Any],
-) -> Answer | None:
-    from ._client import create_completion
-
-    if len(answers) < 2:
-        return None
-    kwargs = _combine_request(question, answers, overlap_s, ask_options)
-    return Answer.from_completion(create_completion(client, retry=ask_options["retry"], **kwargs))
+def _result(
+    question: str, answers: tuple[ChunkAnswer, ...], completion: ChatCompletion | None
+) -> AcrossChunksAnswer:
+    combined = None if completion is None else Answer.from_completion(completion)
+    return AcrossChunksAnswer(question, answers, combined, _summed(answers, combined))
 
 
 async def ask_across_chunks_async(
@@ -254,10 +267,7 @@ async def ask_across_chunks_async(
 
     _check(question, concurrency)
     options = _split_options(max_duration_s, max_tokens, overlap_s, silence_aware, keep_quality, limits, name)
-    ask_options: dict[str, Any] = {
-        "model": model, "thinking": thinking, "max_completion_tokens": max_completion_tokens,
-        "retry": retry, "limits": limits,
-    }  # fmt: skip
+    ask_options = _ask_options(model, thinking, max_completion_tokens, retry, limits)
     slots = asyncio.Semaphore(concurrency)
 
     async def one(chunk: AudioChunk) -> ChunkAnswer:
@@ -265,10 +275,7 @@ async def ask_across_chunks_async(
             answer = await ask_async(client, chunk.data, question, **ask_options)
         finally:
             slots.release()
-        done = ChunkAnswer(chunk.index, chunk.start_s, chunk.end_s, answer)
-        if on_chunk is not None:
-            on_chunk(done)
-        return done
+        return _chunk_answer(chunk, answer, on_chunk)
 
     iterator = _chunks(source, options)
     tasks: list[asyncio.Task[ChunkAnswer]] = []
@@ -285,9 +292,6 @@ async def ask_across_chunks_async(
         for task in tasks:
             task.cancel()
         raise
-    combined = None
-    if combine and len(answers) > 1:
-        kwargs = _combine_request(question, answers, overlap_s, ask_options)
-        completion = await create_completion_async(client, retry=retry, **kwargs)
-        combined = Answer.from_completion(completion)
-    return AcrossChunksAnswer(question, answers, combined, _summed(answers, combined))
+    kwargs = _combine_request(question, answers, overlap_s, ask_options) if combine else None
+    completion = None if kwargs is None else await create_completion_async(client, retry=retry, **kwargs)
+    return _result(question, answers, completion)

@@ -66,12 +66,17 @@ def warn_if_truncated(finish_reason: str | None, *, completion_tokens: int | Non
     return True
 
 
+def answer_text(content: str, reasoning: str) -> tuple[str, bool]:
+    """The answer text and whether it is the reasoning (``content`` blank, ``reasoning`` not)."""
+    if content.strip() or not reasoning:
+        return content, False
+    return reasoning, True
+
+
 def read_answer(completion: ChatCompletion, *, warn: bool = True) -> str:
     """The answer text: ``content``, or ``reasoning_content`` when ``content`` is empty."""
     message = _message(completion)
-    text = _text_field(message, "content")
-    if not text.strip():
-        text = _text_field(message, "reasoning_content") or text
+    text, _ = answer_text(_text_field(message, "content"), _text_field(message, "reasoning_content"))
     if warn:
         usage = completion.usage
         warn_if_truncated(
@@ -109,17 +114,17 @@ class Answer:
     ) -> Answer:
         """Read a completion (warns when it was truncated)."""
         content = _text_field(_message(completion), "content")
-        text = read_answer(completion, warn=warn)
+        reasoning = read_reasoning(completion)
         model = completion.model or (estimate.model if estimate else "")
         return cls(
-            text=text,
-            reasoning=read_reasoning(completion),
+            text=read_answer(completion, warn=warn),
+            reasoning=reasoning,
             finish_reason=_finish_reason(completion),
             model=model,
             usage=UsageReport.from_usage(completion.usage, model=model),
             estimate=estimate,
             id=completion.id,
-            text_from_reasoning=bool(text) and not content.strip(),
+            text_from_reasoning=answer_text(content, reasoning)[1],
         )
 
     def _repr_html_(self) -> str:  # Jupyter

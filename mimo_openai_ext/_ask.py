@@ -19,6 +19,7 @@ from ._usage import RequestEstimate, check_audio_heard, estimate_request
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
+    from openai.types.chat import ChatCompletion
 
     from ._probe import AudioInfo
     from ._source import AudioSource
@@ -121,7 +122,9 @@ def _check_model(model: str) -> None:
         )
 
 
-def _finish(answer: Answer, estimate: RequestEstimate, *, check_audio: bool) -> Answer:
+def _finish(completion: ChatCompletion, estimate: RequestEstimate, *, check_audio: bool) -> Answer:
+    """The ``Answer`` (warns if truncated), then the "audio heard" check."""
+    answer = Answer.from_completion(completion, estimate=estimate)
     if check_audio:
         check_audio_heard(answer.usage, estimate)
     return answer
@@ -162,7 +165,7 @@ def ask(
         **create_options,
     )
     completion = create_completion(client, retry=retry, **kwargs)
-    return _finish(Answer.from_completion(completion, estimate=estimate), estimate, check_audio=check_audio)
+    return _finish(completion, estimate, check_audio=check_audio)
 
 
 async def ask_async(
@@ -195,7 +198,7 @@ async def ask_async(
         **create_options,
     )
     completion = await create_completion_async(client, retry=retry, **kwargs)
-    return _finish(Answer.from_completion(completion, estimate=estimate), estimate, check_audio=check_audio)
+    return _finish(completion, estimate, check_audio=check_audio)
 
 
 def ask_stream(

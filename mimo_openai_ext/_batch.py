@@ -16,10 +16,9 @@ import os
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, TypedDict, TypeVar
 
-from ._batch_engine import check_concurrency, make_limiter, run_batch
+from ._batch_engine import AskOne, check_concurrency, make_limiter, run_batch
 from ._batch_results import BatchResult, BatchResults
 from ._config import DEFAULT_MODEL, Limits
 from ._rate import RateLimiter
@@ -69,7 +68,7 @@ async def ask_batch_async(
     ``resume=True`` skips the items (same source and question) already in it;
     ``retry_failed=True`` resumes too, but asks again the items whose line is an error.
     """
-    ask_one = _async_asker(client, _AskOptions(model, thinking, max_completion_tokens, system))
+    ask_one = _async_asker(client, _ask_options(model, thinking, max_completion_tokens, system))
     return await run_batch(
         ask_one,
         sources,
@@ -125,7 +124,7 @@ def ask_batch(
     async def batch() -> BatchResults:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mimo-batch") as pool:
             return await run_batch(
-                _thread_asker(client, pool, _AskOptions(model, thinking, max_completion_tokens, system)),
+                _thread_asker(client, pool, _ask_options(model, thinking, max_completion_tokens, system)),
                 sources,
                 question,
                 model=model,
@@ -143,59 +142,49 @@ def ask_batch(
     return _run_sync(batch)
 
 
-@dataclass(frozen=True)
-class _AskOptions:
+class _AskOptions(TypedDict):
+    """The keyword options every item's ``ask`` / ``ask_async`` gets."""
+
     model: str
     thinking: bool
     max_completion_tokens: int | None
     system: str | None
+    retry: RetryPolicy
 
 
-def _async_asker(
-    client: AsyncOpenAI, options: _AskOptions
-) -> Callable[[AudioSource, str], Awaitable[Answer]]:
-    """One attempt of ``ask_async`` (the batch retries, so each attempt is rate-limited)."""
-    from ._ask import ask_async
+def _ask_options(
+    model: str, thinking: bool, max_completion_tokens: int | None, system: str | None
+) -> _AskOptions:
+    """One attempt each (``NO_RETRY``): the batch retries, so every attempt is rate-limited."""
     from ._retry import NO_RETRY
 
+    return _AskOptions(
+        model=model,
+        thinking=thinking,
+        max_completion_tokens=max_completion_tokens,
+        system=system,
+        retry=NO_RETRY,
+    )
+
+
+def _async_asker(client: AsyncOpenAI, options: _AskOptions) -> AskOne:
+    """One attempt of ``ask_async``."""
+    from ._ask import ask_async
+
     def ask_one(source: AudioSource, question: str) -> Awaitable[Answer]:
-        return ask_async(
-            client,
-            source,
-            question,
-            model=options.model,
-            thinking=options.thinking,
-            max_completion_tokens=options.max_completion_tokens,
-            system=options.system,
-            retry=NO_RETRY,
-        )
+        return ask_async(client, source, question, **options)
 
     return ask_one
 
 
-def _thread_asker(
-    client: OpenAI, pool: ThreadPoolExecutor, options: _AskOptions
-) -> Callable[[AudioSource, str], Awaitable[Answer]]:
+def _thread_asker(client: OpenAI, pool: ThreadPoolExecutor, options: _AskOptions) -> AskOne:
     """One attempt of the sync ``ask`` on a worker thread."""
     from ._ask import ask
-    from ._retry import NO_RETRY
 
     loop = asyncio.get_running_loop()
 
     def ask_one(source: AudioSource, question: str) -> Awaitable[Answer]:
-        return loop.run_in_executor(
-            pool,
-            lambda: ask(
-                client,
-                source,
-                question,
-                model=options.model,
-                thinking=options.thinking,
-                max_completion_tokens=options.max_completion_tokens,
-                system=options.system,
-                retry=NO_RETRY,
-            ),
-        )
+        return loop.run_in_executor(pool, lambda: ask(client, source, question, **options))
 
     return ask_one
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
-from ._answer import Answer, warn_if_truncated
+from ._answer import Answer, answer_text, warn_if_truncated
 from ._retry import RetryPolicy, run_with_retry, run_with_retry_async
 from ._usage import RequestEstimate, UsageReport, check_audio_heard
 
@@ -73,15 +73,14 @@ class _Collector:
             raise RuntimeError("the stream is not finished: iterate it to the end before calling answer()")
         model = self.model or (self.estimate.model if self.estimate else "")
         usage = UsageReport.from_usage(self.usage, model=model)
-        content = "".join(self.text)
         reasoning = "".join(self.reasoning)
-        from_reasoning = not content.strip() and bool(reasoning)
+        text, from_reasoning = answer_text("".join(self.text), reasoning)
         if warn:
             warn_if_truncated(self.finish_reason, completion_tokens=usage.completion_tokens)
             if self.estimate is not None:
                 check_audio_heard(usage, self.estimate)
         return Answer(
-            text=reasoning if from_reasoning else content,
+            text=text,
             reasoning=reasoning,
             finish_reason=self.finish_reason,
             model=model,
@@ -92,20 +91,31 @@ class _Collector:
         )
 
 
-class AnswerStream:
-    """A started stream. Iterate for ``StreamDelta``; then ``answer()``. Closes on ``with`` exit."""
+_StreamT = TypeVar("_StreamT")
 
-    def __init__(
-        self, stream: Stream[ChatCompletionChunk], first: ChatCompletionChunk | None, collector: _Collector
-    ):
+
+class _StartedStream(Generic[_StreamT]):
+    """What both streams hold: the SDK stream, its first chunk (read while retrying), the collector."""
+
+    def __init__(self, stream: _StreamT, first: ChatCompletionChunk | None, collector: _Collector):
         self._stream = stream
         self._first = first
         self._collector = collector
 
+    def _take_first(self) -> list[StreamDelta]:
+        first, self._first = self._first, None
+        return self._collector.feed(first) if first is not None else []
+
+    def answer(self, *, warn: bool = True) -> Answer:
+        """The whole answer with usage; warns on truncation / audio not heard (once exhausted)."""
+        return self._collector.answer(warn=warn)
+
+
+class AnswerStream(_StartedStream["Stream[ChatCompletionChunk]"]):
+    """A started stream. Iterate for ``StreamDelta``; then ``answer()``. Closes on ``with`` exit."""
+
     def __iter__(self) -> Iterator[StreamDelta]:
-        if self._first is not None:
-            first, self._first = self._first, None
-            yield from self._collector.feed(first)
+        yield from self._take_first()
         for chunk in self._stream:
             yield from self._collector.feed(chunk)
         self._collector.done = True
@@ -115,10 +125,6 @@ class AnswerStream:
         for delta in self:
             if delta.kind == "text":
                 yield delta.text
-
-    def answer(self, *, warn: bool = True) -> Answer:
-        """The whole answer with usage; warns on truncation / audio not heard (once exhausted)."""
-        return self._collector.answer(warn=warn)
 
     def close(self) -> None:
         self._stream.close()
@@ -132,24 +138,12 @@ class AnswerStream:
         self.close()
 
 
-class AsyncAnswerStream:
+class AsyncAnswerStream(_StartedStream["AsyncStream[ChatCompletionChunk]"]):
     """The async twin of ``AnswerStream`` (``async for``, ``async with``)."""
 
-    def __init__(
-        self,
-        stream: AsyncStream[ChatCompletionChunk],
-        first: ChatCompletionChunk | None,
-        collector: _Collector,
-    ):
-        self._stream = stream
-        self._first = first
-        self._collector = collector
-
     async def __aiter__(self) -> AsyncIterator[StreamDelta]:
-        if self._first is not None:
-            first, self._first = self._first, None
-            for delta in self._collector.feed(first):
-                yield delta
+        for delta in self._take_first():
+            yield delta
         async for chunk in self._stream:
             for delta in self._collector.feed(chunk):
                 yield delta
@@ -159,9 +153,6 @@ class AsyncAnswerStream:
         async for delta in self:
             if delta.kind == "text":
                 yield delta.text
-
-    def answer(self, *, warn: bool = True) -> Answer:
-        return self._collector.answer(warn=warn)
 
     async def close(self) -> None:
         await self._stream.close()

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits
 from ._transcription_plan import (
@@ -53,16 +53,21 @@ def _result(text: str, response_format: str) -> Transcription | str:
     return Transcription(text=text)
 
 
-class _Transcriptions:
-    """What the sync and async shims share: options, planning, and the calls' arguments."""
+_ClientT = TypeVar("_ClientT")
+
+
+class _Transcriptions(Generic[_ClientT]):
+    """What the sync and async shims share: the client, options, planning, and the calls' arguments."""
 
     def __init__(
         self,
+        client: _ClientT,
         *,
         audio_model: str = DEFAULT_MODEL,
         retry: RetryPolicy | None = None,
         limits: Limits | None = None,
     ) -> None:
+        self._client = client
         self._audio_model = audio_model
         self._retry = retry
         self._limits = limits or DEFAULT_LIMITS
@@ -110,23 +115,12 @@ class _Transcriptions:
         return options
 
 
-class MimoTranscriptions(_Transcriptions):
+class MimoTranscriptions(_Transcriptions["OpenAI"]):
     """``client.audio.transcriptions`` for MiMo: ``MimoTranscriptions(client).create(...)``.
 
     ``audio_model`` serves what the ASR model cannot; ``retry`` and ``limits`` are passed
     to the calls underneath (:func:`transcribe`, :func:`ask`).
     """
-
-    def __init__(
-        self,
-        client: OpenAI,
-        *,
-        audio_model: str = DEFAULT_MODEL,
-        retry: RetryPolicy | None = None,
-        limits: Limits | None = None,
-    ) -> None:
-        super().__init__(audio_model=audio_model, retry=retry, limits=limits)
-        self._client = client
 
     @overload
     def create(
@@ -176,19 +170,8 @@ class MimoTranscriptions(_Transcriptions):
         return _result(answer.text.strip(), fmt)
 
 
-class AsyncMimoTranscriptions(_Transcriptions):
+class AsyncMimoTranscriptions(_Transcriptions["AsyncOpenAI"]):
     """The ``AsyncOpenAI`` twin of :class:`MimoTranscriptions` (``await ....create(...)``)."""
-
-    def __init__(
-        self,
-        client: AsyncOpenAI,
-        *,
-        audio_model: str = DEFAULT_MODEL,
-        retry: RetryPolicy | None = None,
-        limits: Limits | None = None,
-    ) -> None:
-        super().__init__(audio_model=audio_model, retry=retry, limits=limits)
-        self._client = client
 
     @overload
     async def create(

@@ -1,33 +1,23 @@
-"""Audio and message builders shared by the emulator tests (generated, never committed)."""
+"""Shared by the tests that talk to the emulator: message builders, a raw POST, counting in windows.
+
+Audio comes from ``_audio``.
+"""
 
 from __future__ import annotations
 
 import base64
-import io
 import json
 import urllib.error
 import urllib.request
 
-import numpy as np
-import soundfile as sf
-
-MIMES = {
-    "WAV": "audio/wav",
-    "FLAC": "audio/flac",
-    "OGG": "audio/ogg",
-    "MP3": "audio/mpeg",
-    "AIFF": "audio/aiff",
+# The usage block of MiMo's own audio example response.
+MIMO_EXAMPLE_USAGE: dict[str, object] = {
+    "completion_tokens": 17,
+    "prompt_tokens": 86,
+    "total_tokens": 103,
+    "completion_tokens_details": {"reasoning_tokens": 15},
+    "prompt_tokens_details": {"audio_tokens": 25, "cached_tokens": 82},
 }
-
-
-def audio_bytes(seconds: float, *, rate: int = 16_000, channels: int = 1, fmt: str = "WAV") -> bytes:
-    """A quiet sine of exactly ``seconds`` in ``fmt`` (soundfile's format names)."""
-    frames = round(seconds * rate)
-    tone = 0.1 * np.sin(np.arange(frames) * 2 * np.pi * 440 / rate).astype("float32")
-    data = np.repeat(tone[:, None], channels, axis=1) if channels > 1 else tone
-    buf = io.BytesIO()
-    sf.write(buf, data, rate, format=fmt)
-    return buf.getvalue()
 
 
 def uri(data: bytes, mime: str = "audio/wav") -> str:
@@ -55,3 +45,9 @@ def raw_post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[
     except urllib.error.HTTPError as exc:
         with exc:
             return exc.code, json.loads(exc.read()), dict(exc.headers)
+
+
+def max_in_window(times: list[float], window_s: float) -> int:
+    """The most of ``times`` (request starts, in seconds) inside any window of ``window_s``."""
+    times = sorted(times)
+    return max(sum(1 for u in times if t <= u < t + window_s) for t in times)

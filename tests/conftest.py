@@ -1,6 +1,7 @@
-"""Shared test helpers: audio generated on the spot with soundfile, and committed fixtures.
+"""Shared test fixtures: generated audio, committed fixtures, emulator clients and env.
 
-Fixtures (use them from any test module):
+Audio (backed by the plain module ``tests/_audio.py``, which test modules import directly
+for anything beyond these):
 
 * ``make_audio(seconds=1.0, *, format="WAV", subtype=None, sample_rate=16000,
   channels=1) -> bytes``: a 440 Hz tone encoded by libsndfile (WAV, FLAC, OGG, MP3,
@@ -9,61 +10,36 @@ Fixtures (use them from any test module):
   ``tmp_path`` (the file name is yours: it never decides the format).
 * ``fixture_file(name) -> pathlib.Path``: a committed file from ``tests/fixtures``
   (see its README for how each was made).
+
+Emulator (over the ``mimo_emulator`` fixture of the package's pytest plugin):
+
+* ``client``: an ``openai.OpenAI`` pointed at the emulator, closed after the test. It
+  keeps the SDK's own retries (as a user's client would) unless the module or test is
+  marked ``@pytest.mark.sdk_retries(0)``.
+* ``emulator_env``: ``tmp_path`` as the working directory, with ``MIMO_API_KEY`` and
+  ``MIMO_BASE_URL`` pointing at the emulator (for code run as a user would: README
+  blocks, notebooks, the CLI). Returns ``tmp_path``.
+* ``no_mimo_env``: ``MIMO_API_KEY`` and ``MIMO_BASE_URL`` unset.
+* ``no_sleep``: retries in testing mode (waits computed, never slept).
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import openai
 import pytest
+from _audio import encode_tone
+
+from mimo_openai_ext._retry import set_testing
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
-_DEFAULT_SUBTYPES = {
-    "WAV": "PCM_16",
-    "WAVEX": "PCM_16",
-    "RF64": "PCM_16",
-    "W64": "PCM_16",
-    "FLAC": "PCM_16",
-    "OGG": "VORBIS",
-    "MP3": "MPEG_LAYER_III",
-    "AIFF": "PCM_16",
-    "CAF": "PCM_16",
-}
 
-
-def tone(seconds: float, sample_rate: int, channels: int = 1, freq_hz: float = 440.0) -> object:
-    """A float32 sine tone, shape (frames, channels)."""
-    import numpy as np
-
-    frames = round(seconds * sample_rate)
-    t = np.arange(frames, dtype=np.float64) / sample_rate
-    mono = (0.3 * np.sin(2 * np.pi * freq_hz * t)).astype(np.float32)
-    return np.repeat(mono[:, None], channels, axis=1)
-
-
-def encode_tone(
-    seconds: float = 1.0,
-    *,
-    format: str = "WAV",
-    subtype: str | None = None,
-    sample_rate: int = 16000,
-    channels: int = 1,
-) -> bytes:
-    """Encode a tone with libsndfile and return the file's bytes."""
-    import soundfile
-
-    buffer = io.BytesIO()
-    soundfile.write(
-        buffer,
-        tone(seconds, sample_rate, channels),
-        sample_rate,
-        format=format,
-        subtype=subtype or _DEFAULT_SUBTYPES.get(format.upper()),
-    )
-    return buffer.getvalue()
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sdk_retries(n): max_retries of the `client` fixture's SDK client")
 
 
 @pytest.fixture
@@ -73,9 +49,9 @@ def make_audio() -> Callable[..., bytes]:
 
 @pytest.fixture
 def write_audio(tmp_path: Path) -> Callable[..., Path]:
-    def write(name: str, seconds: float = 1.0, **options: object) -> Path:
+    def write(name: str, seconds: float = 1.0, **options: Any) -> Path:
         path = tmp_path / name
-        path.write_bytes(encode_tone(seconds, **options))  # type: ignore[arg-type]
+        path.write_bytes(encode_tone(seconds, **options))
         return path
 
     return write
@@ -90,3 +66,31 @@ def fixture_file() -> Callable[[str], Path]:
         return path
 
     return find
+
+
+@pytest.fixture
+def client(request: pytest.FixtureRequest, mimo_emulator: Any) -> Iterator[openai.OpenAI]:
+    marker = request.node.get_closest_marker("sdk_retries")
+    options = {} if marker is None else {"max_retries": marker.args[0]}
+    with mimo_emulator.client(**options) as sdk_client:
+        yield sdk_client
+
+
+@pytest.fixture
+def emulator_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mimo_emulator: Any) -> Path:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MIMO_API_KEY", mimo_emulator.api_key)
+    monkeypatch.setenv("MIMO_BASE_URL", mimo_emulator.base_url)
+    return tmp_path
+
+
+@pytest.fixture
+def no_mimo_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MIMO_API_KEY", raising=False)
+    monkeypatch.delenv("MIMO_BASE_URL", raising=False)
+
+
+@pytest.fixture
+def no_sleep() -> Iterator[None]:
+    with set_testing(True):
+        yield

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import soundfile as sf
+from _audio import gated_tone
 
 from mimo_openai_ext._across import (
     AcrossChunksAnswer,
@@ -18,22 +18,16 @@ from mimo_openai_ext._across import (
     ask_across_chunks_async,
     combine_prompt,
 )
-from mimo_openai_ext._retry import set_testing
 
 RATE = 16000
 
 
-@pytest.fixture(autouse=True)
-def _no_sleep() -> Iterator[None]:
-    with set_testing(True):
-        yield
+pytestmark = pytest.mark.usefixtures("no_sleep")
 
 
 @pytest.fixture(scope="module")
 def recording(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    rng = np.random.default_rng(0)
-    t = np.arange(RATE * 100) / RATE
-    audio = 0.2 * np.sin(2 * np.pi * 220 * t) * ((t % 6) < 5) + 0.01 * rng.standard_normal(t.size)
+    audio = gated_tone(100.0, RATE, period_s=6, on_s=5, freq_hz=220)  # 5 s of tone, 1 s pause
     path = tmp_path_factory.mktemp("across") / "talk.wav"
     sf.write(path, audio.astype(np.float32), RATE, subtype="PCM_16")
     return path

@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 import pytest
+from _emulator_support import MIMO_EXAMPLE_USAGE
 from openai._models import construct_type
 from openai.types.chat import ChatCompletion
 
@@ -28,13 +29,7 @@ def completion(content: str | None, reasoning: str | None = None, finish: str = 
             "created": 1776850627,
             "model": "mimo-v2.5",
             "choices": [{"index": 0, "finish_reason": finish, "message": message}],
-            "usage": {
-                "completion_tokens": 17,
-                "prompt_tokens": 86,
-                "total_tokens": 103,
-                "completion_tokens_details": {"reasoning_tokens": 15},
-                "prompt_tokens_details": {"audio_tokens": 25, "cached_tokens": 82},
-            },
+            "usage": MIMO_EXAMPLE_USAGE,
         },
     )
 

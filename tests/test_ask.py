@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
-from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
+from _audio import encode_silence
 from _readme import python_blocks
 
 from mimo_openai_ext import AudioNotHeardWarning, TruncatedAnswerWarning
@@ -18,40 +18,21 @@ from mimo_openai_ext._retry import RetryPolicy, set_testing
 from mimo_openai_ext._sample import SAMPLE_TRANSCRIPT, sample_audio_path
 from mimo_openai_ext._streaming import StreamDelta
 
-
-@pytest.fixture(autouse=True)
-def _no_sleep() -> Iterator[None]:
-    with set_testing(True):
-        yield
-
-
-@pytest.fixture
-def client(mimo_emulator: Any) -> Iterator[openai.OpenAI]:
-    with mimo_emulator.client() as client:
-        yield client
-
-
-def wav_bytes(duration_s: float, *, rate: int = 16_000) -> bytes:
-    import numpy as np
-    import soundfile as sf
-
-    buffer = io.BytesIO()
-    sf.write(buffer, np.zeros(int(duration_s * rate)), rate, format="WAV", subtype="PCM_16")
-    return buffer.getvalue()
+pytestmark = pytest.mark.usefixtures("no_sleep")
 
 
 def test_thinking_switch() -> None:
     assert thinking(False) == {"thinking": {"type": "disabled"}}
     assert thinking(True) == {"thinking": {"type": "enabled"}}
-    kwargs, _ = build_ask_request(wav_bytes(1.0), "q", thinking=False, extra_body={"other": 1})
+    kwargs, _ = build_ask_request(encode_silence(1.0), "q", thinking=False, extra_body={"other": 1})
     assert kwargs["extra_body"] == {"other": 1, "thinking": {"type": "disabled"}}
-    kwargs, _ = build_ask_request(wav_bytes(1.0), "q")
+    kwargs, _ = build_ask_request(encode_silence(1.0), "q")
     assert "extra_body" not in kwargs
 
 
 def test_request_shape_audio_then_question() -> None:
     kwargs, estimate = build_ask_request(
-        [wav_bytes(1.0), "https://example.com/a.mp3"], "What is it?", max_completion_tokens=50
+        [encode_silence(1.0), "https://example.com/a.mp3"], "What is it?", max_completion_tokens=50
     )
     content = kwargs["messages"][-1]["content"]
     assert [p["type"] for p in content] == ["input_audio", "input_audio", "text"]
@@ -64,7 +45,7 @@ def test_request_shape_audio_then_question() -> None:
 
 def test_empty_question_is_refused() -> None:
     with pytest.raises(ValueError, match="question is empty"):
-        build_ask_request(wav_bytes(1.0), "  ")
+        build_ask_request(encode_silence(1.0), "  ")
 
 
 def test_ask_the_shipped_sample(client: openai.OpenAI, mimo_emulator: Any) -> None:
@@ -80,26 +61,26 @@ def test_ask_the_shipped_sample(client: openai.OpenAI, mimo_emulator: Any) -> No
 
 
 def test_no_thinking_means_no_reasoning(client: openai.OpenAI) -> None:
-    answer = ask(client, wav_bytes(2.0), "Describe it.", thinking=False)
+    answer = ask(client, encode_silence(2.0), "Describe it.", thinking=False)
     assert answer.reasoning == ""
     assert answer.usage.reasoning_tokens == 0
 
 
 def test_several_audios_and_a_system_prompt(client: openai.OpenAI) -> None:
-    answer = ask(client, [wav_bytes(1.0), wav_bytes(2.0)], "Compare them.", system="Be brief.")
+    answer = ask(client, [encode_silence(1.0), encode_silence(2.0)], "Compare them.", system="Be brief.")
     assert "2 audio clips" in answer.text
     assert answer.usage.audio_tokens == 7 + 13
 
 
 def test_reasoning_only_quirk_is_read(client: openai.OpenAI, mimo_emulator: Any) -> None:
     mimo_emulator.configure(reasoning_only=True)
-    answer = ask(client, wav_bytes(1.0), "What is it?")
+    answer = ask(client, encode_silence(1.0), "What is it?")
     assert answer.text_from_reasoning
     assert "1 audio clip" in answer.text
 
 
 def test_ignored_audio_warns_loudly(client: openai.OpenAI) -> None:
-    raw = base64.b64encode(wav_bytes(3.0)).decode()
+    raw = base64.b64encode(encode_silence(3.0)).decode()
     part = {"type": "input_audio", "input_audio": {"data": raw, "format": "wav"}}
     with pytest.warns(AudioNotHeardWarning, match="NOT heard"):
         answer = ask(client, part, "What is it?")
@@ -108,7 +89,7 @@ def test_ignored_audio_warns_loudly(client: openai.OpenAI) -> None:
 
 def test_truncated_answer_warns(client: openai.OpenAI) -> None:
     with pytest.warns(TruncatedAnswerWarning, match="length"):
-        answer = ask(client, wav_bytes(1.0), "What is it?", max_completion_tokens=5, thinking=False)
+        answer = ask(client, encode_silence(1.0), "What is it?", max_completion_tokens=5, thinking=False)
     assert answer.truncated
 
 
@@ -116,7 +97,7 @@ def test_ask_retries_through_one_layer(client: openai.OpenAI, mimo_emulator: Any
     events: list[Any] = []
     ask(
         client,
-        wav_bytes(1.0),
+        encode_silence(1.0),
         "q",
         retry=RetryPolicy(on_retry=events.append),
         extra_headers={"x-emulator-fault": "503; times=1"},
@@ -141,14 +122,14 @@ def test_ask_stream_separates_reasoning_and_text(client: openai.OpenAI) -> None:
 
 
 def test_text_deltas_only(client: openai.OpenAI) -> None:
-    with ask_stream(client, wav_bytes(1.0), "What is it?") as stream:
+    with ask_stream(client, encode_silence(1.0), "What is it?") as stream:
         text = "".join(stream.text_deltas())
         assert stream.answer().text == text
 
 
 def test_answer_before_the_end_is_an_error(client: openai.OpenAI) -> None:
     with (
-        ask_stream(client, wav_bytes(1.0), "What is it?") as stream,
+        ask_stream(client, encode_silence(1.0), "What is it?") as stream,
         pytest.raises(RuntimeError, match="iterate"),
     ):
         stream.answer()
@@ -157,9 +138,9 @@ def test_answer_before_the_end_is_an_error(client: openai.OpenAI) -> None:
 def test_async_ask_and_stream(mimo_emulator: Any) -> None:
     async def main() -> tuple[Any, Any, list[StreamDelta]]:
         async with mimo_emulator.async_client() as client:
-            answer = await ask_async(client, wav_bytes(2.0), "What is it?", thinking=False)
+            answer = await ask_async(client, encode_silence(2.0), "What is it?", thinking=False)
             deltas: list[StreamDelta] = []
-            async with await ask_stream_async(client, wav_bytes(1.0), "And this?") as stream:
+            async with await ask_stream_async(client, encode_silence(1.0), "And this?") as stream:
                 deltas.extend([d async for d in stream])
                 streamed = stream.answer()
             return answer, streamed, deltas
@@ -171,15 +152,12 @@ def test_async_ask_and_stream(mimo_emulator: Any) -> None:
     assert streamed.text == "".join(d.text for d in deltas if d.kind == "text")
 
 
-def test_readme_section_runs(mimo_emulator: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_readme_section_runs(mimo_emulator: Any, emulator_env: Path) -> None:
     import shutil
 
     blocks = python_blocks("Asking, retries, usage and cost")
     assert len(blocks) == 2
-    shutil.copy(sample_audio_path(), tmp_path / "call.mp3")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MIMO_API_KEY", mimo_emulator.api_key)
-    monkeypatch.setenv("MIMO_BASE_URL", mimo_emulator.base_url)
+    shutil.copy(sample_audio_path(), emulator_env / "call.mp3")
     namespace: dict[str, Any] = {}
     with set_testing(True):
         for block in blocks:
@@ -196,5 +174,5 @@ def test_models_that_cannot_answer_about_audio_are_refused_early(model: str, hin
     from mimo_openai_ext import UnsupportedFeatureError
 
     with pytest.raises(UnsupportedFeatureError, match=hint) as caught:
-        build_ask_request(wav_bytes(1.0), "q", model=model)
+        build_ask_request(encode_silence(1.0), "q", model=model)
     assert "mimo-v2.5," in str(caught.value)

@@ -6,13 +6,13 @@ import asyncio
 import json
 import math
 import random
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
 import soundfile as sf
+from _audio import write_silence
+from _emulator_support import max_in_window
 
 from mimo_openai_ext import DEFAULT_LIMITS
 from mimo_openai_ext._batch import ask_batch, ask_batch_async
@@ -23,27 +23,10 @@ from mimo_openai_ext._rate import RateLimiter
 from mimo_openai_ext._retry import RetryPolicy, set_testing
 
 
-def _wav(path: Path, duration_s: float, rate: int = 8000) -> Path:
-    sf.write(path, np.zeros(round(duration_s * rate), dtype=np.int16), rate)
-    return path
-
-
 @pytest.fixture
 def clips(tmp_path: Path) -> list[Path]:
     """Eight WAVs of distinct lengths (0.50 s, 0.75 s, ...) so answers tell them apart."""
-    return [_wav(tmp_path / f"clip{i}.wav", 0.5 + 0.25 * i) for i in range(8)]
-
-
-@pytest.fixture
-def client(mimo_emulator) -> Iterator[object]:
-    with mimo_emulator.client() as sync_client:
-        yield sync_client
-
-
-@pytest.fixture
-def no_sleep() -> Iterator[None]:
-    with set_testing(True):
-        yield
+    return [write_silence(tmp_path / f"clip{i}.wav", 0.5 + 0.25 * i, sample_rate=8000) for i in range(8)]
 
 
 def _run_async(emulator, *args, **kwargs):
@@ -54,11 +37,6 @@ def _run_async(emulator, *args, **kwargs):
             return await ask_batch_async(client, *args, **kwargs)
 
     return asyncio.run(go())
-
-
-def _max_in_window(times: list[float], window_s: float) -> int:
-    times = sorted(times)
-    return max(sum(1 for u in times if t <= u < t + window_s) for t in times)
 
 
 # -- the engine alone (an injected ask_one) ------------------------------------------------
@@ -194,7 +172,7 @@ def test_rpm_ceiling_holds_on_the_wire_with_retries(mimo_emulator, clips, no_sle
     assert any(r.status == 503 for r in log)  # retries happened and went through the limiter
     assert len(log) > len(results)
     assert not results.failed
-    assert _max_in_window([r.time_s for r in log], 0.4) <= 4
+    assert max_in_window([r.time_s for r in log], 0.4) <= 4
     assert max(r.time_s for r in log) - min(r.time_s for r in log) >= 0.4 * (len(log) // 4 - 1)
 
 

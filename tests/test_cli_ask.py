@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+from _audio import write_silence
 
 from mimo_openai_ext._cli import main
 from mimo_openai_ext._cli.ask import add_connection_arguments, open_client
@@ -16,10 +17,7 @@ from mimo_openai_ext._sample import sample_audio_path
 SECRET = "sk-cli-secret-key-987654321"
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MIMO_API_KEY", raising=False)
-    monkeypatch.delenv("MIMO_BASE_URL", raising=False)
+pytestmark = pytest.mark.usefixtures("no_mimo_env")
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -67,11 +65,7 @@ def test_transcribe_offline(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_transcribe_refuses_flac_in_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
-    import numpy as np
-    import soundfile as sf
-
-    path = tmp_path / "clip.flac"
-    sf.write(path, np.zeros(8000), 16000, format="FLAC")
+    path = write_silence(tmp_path / "clip.flac", 0.5, format="FLAC")
     code, out, err = run(capsys, "transcribe", "--offline", str(path))
     assert code == 2
     assert out == ""

@@ -9,9 +9,9 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 import soundfile as sf
+from _audio import write_silence
 
 from mimo_openai_ext._cli import main
 
@@ -21,7 +21,7 @@ def folder(tmp_path: Path) -> Path:
     audio = tmp_path / "audio"
     audio.mkdir()
     for i in range(6):
-        sf.write(audio / f"c{i}.wav", np.zeros(4000 + 800 * i, dtype=np.int16), 8000)
+        write_silence(audio / f"c{i}.wav", (4000 + 800 * i) / 8000, sample_rate=8000)
     (audio / "readme.txt").write_text("not audio, and not picked from a folder\n")
     return audio
 
@@ -166,7 +166,7 @@ def test_sigkill_then_resume_leaves_every_item_exactly_once(mimo_emulator, tmp_p
     folder = tmp_path / "many"
     folder.mkdir()
     for i in range(24):
-        sf.write(folder / f"f{i:02d}.wav", np.zeros(2000 + 40 * i, dtype=np.int16), 8000)
+        write_silence(folder / f"f{i:02d}.wav", (2000 + 40 * i) / 8000, sample_rate=8000)
     mimo_emulator.configure(latency_ms=60)
     out = tmp_path / "r.jsonl"
 

@@ -10,15 +10,14 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile as sf
+from _audio import gated_tone
 
 from mimo_openai_ext._cli import main
 
 
 @pytest.fixture
 def stereo_minute(tmp_path: Path) -> Path:
-    rng = np.random.default_rng(0)
-    t = np.arange(44100 * 60) / 44100
-    mono = 0.2 * np.sin(2 * np.pi * 200 * t) * ((t % 5) < 4) + 0.03 * rng.standard_normal(t.size)
+    mono = gated_tone(60.0, 44100, period_s=5, on_s=4, freq_hz=200, noise=0.03)
     path = tmp_path / "talk.wav"
     sf.write(path, np.stack([mono, 0.8 * mono], axis=1).astype(np.float32), 44100, subtype="PCM_16")
     return path

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _audio import sparse_wav
 
 from mimo_openai_ext._cli import main
 
@@ -80,16 +81,8 @@ def test_estimate_json_for_the_asr_model(
 
 
 def test_estimate_over_the_context(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    import struct
-
     # A sparse 2-hour WAV header (8 kHz, 8-bit): 45,000 tokens, over mimo-v2.5-asr's 8,192.
-    size = 2 * 3600 * 8000 + 44
-    header = b"RIFF" + struct.pack("<I", size - 8) + b"WAVEfmt " + struct.pack("<I", 16)
-    header += struct.pack("<HHIIHH", 1, 1, 8000, 8000, 1, 8) + b"data" + struct.pack("<I", size - 44)
-    path = tmp_path / "long.wav"
-    with path.open("wb") as fh:
-        fh.write(header)
-        fh.truncate(size)
+    path = sparse_wav(tmp_path / "long.wav", size_bytes=2 * 3600 * 8000 + 44, sample_rate=8000, bits=8)
     assert main(["estimate", "--model", "mimo-v2.5-asr", str(path)]) == 1
     out = capsys.readouterr().out
     assert "~45,000 audio tokens (DOES NOT FIT mimo-v2.5-asr's 8,192-token context)" in out

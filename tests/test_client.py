@@ -16,10 +16,7 @@ from mimo_openai_ext._retry import RetryPolicy, set_testing
 TOKEN_PLAN_URL = "https://token-plan-sgp.xiaomimimo.com/v1"
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv("MIMO_API_KEY", raising=False)
-    monkeypatch.delenv("MIMO_BASE_URL", raising=False)
+pytestmark = pytest.mark.usefixtures("no_mimo_env")
 
 
 def test_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-import numpy as np
 import pytest
-import soundfile as sf
+from _audio import write_silence
 
 from mimo_openai_ext import (
     ask_batch,
@@ -34,9 +33,7 @@ from mimo_openai_ext._usage import UsageReport
 
 @pytest.fixture
 def wav(tmp_path: Path) -> Path:
-    path = tmp_path / "speech.wav"
-    sf.write(path, np.zeros(24000, dtype=np.int16), 16000)  # 1.50 s
-    return path
+    return write_silence(tmp_path / "speech.wav", 1.5)
 
 
 @pytest.fixture

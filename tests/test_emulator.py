@@ -7,21 +7,15 @@ import dataclasses
 import math
 import re
 import urllib.request
-from collections.abc import Iterator
 
 import openai
 import pytest
-from _emulator_support import ask, audio_bytes, audio_part, uri
+from _audio import encode_tone
+from _emulator_support import ask, audio_part, uri
 
 from mimo_openai_ext import DEFAULT_LIMITS, MODELS, EmulatorHandle, probe_bytes, run_emulator
 
-
-@pytest.fixture
-def client(mimo_emulator: EmulatorHandle) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(
-        base_url=mimo_emulator.base_url, api_key=mimo_emulator.api_key, max_retries=0
-    ) as client:
-        yield client
+pytestmark = pytest.mark.sdk_retries(0)  # the SDK sends each request once: the log shows them all
 
 
 def tokens_of(data: bytes) -> int:
@@ -61,8 +55,8 @@ def test_text_only_completion_has_mimo_shape(client: openai.OpenAI) -> None:
 
 
 def test_audio_is_probed_and_counted_by_the_rule(client: openai.OpenAI) -> None:
-    wav = audio_bytes(4.0)  # MiMo's own example: 4 s -> 25 tokens
-    flac = audio_bytes(2.0, rate=44_100, channels=2, fmt="FLAC")
+    wav = encode_tone(4.0)  # MiMo's own example: 4 s -> 25 tokens
+    flac = encode_tone(2.0, sample_rate=44_100, channels=2, format="FLAC")
     completion = client.chat.completions.create(
         model="mimo-v2.5", messages=ask(audio_part(wav), audio_part(flac, "audio/flac"), "Compare them.")
     )
@@ -80,7 +74,7 @@ def test_audio_is_probed_and_counted_by_the_rule(client: openai.OpenAI) -> None:
     ("fmt", "mime"), [("MP3", "audio/mpeg"), ("OGG", "audio/ogg"), ("WAV", "audio/x-wav")]
 )
 def test_other_formats_and_mime_aliases(client: openai.OpenAI, fmt: str, mime: str) -> None:
-    data = audio_bytes(3.2, fmt=fmt)
+    data = encode_tone(3.2, format=fmt)
     completion = client.chat.completions.create(model="mimo-v2.5", messages=ask(audio_part(data, mime), "Hi"))
     assert completion.usage is not None
     assert completion.usage.prompt_tokens_details
@@ -92,7 +86,7 @@ def test_tokens_per_second_comes_from_limits() -> None:
     limits = dataclasses.replace(DEFAULT_LIMITS, audio_tokens_per_second=10.0)
     with run_emulator(limits=limits) as emu, emu.client(max_retries=0) as client:
         completion = client.chat.completions.create(
-            model="mimo-v2.5", messages=ask(audio_part(audio_bytes(4.05)), "q")
+            model="mimo-v2.5", messages=ask(audio_part(encode_tone(4.05)), "q")
         )
     assert completion.usage is not None
     assert completion.usage.prompt_tokens_details
@@ -100,7 +94,7 @@ def test_tokens_per_second_comes_from_limits() -> None:
 
 
 def test_repeated_audio_prefix_is_cached(client: openai.OpenAI) -> None:
-    wav = audio_bytes(4.0)
+    wav = encode_tone(4.0)
 
     def cached(audio: bytes, question: str) -> tuple[int, int]:
         usage = client.chat.completions.create(
@@ -113,7 +107,7 @@ def test_repeated_audio_prefix_is_cached(client: openai.OpenAI) -> None:
     assert cached(wav, "first question")[0] == 0
     hit, prompt = cached(wav, "a different question")
     assert 25 <= hit < prompt  # the audio prefix, not the new question
-    assert cached(audio_bytes(4.5), "first question")[0] == 0
+    assert cached(encode_tone(4.5), "first question")[0] == 0
 
 
 def test_thinking_can_be_disabled(client: openai.OpenAI) -> None:
@@ -143,7 +137,7 @@ def test_small_max_completion_tokens_cuts_with_length(client: openai.OpenAI) -> 
 
 
 def test_raw_base64_without_data_prefix_is_silently_ignored(client: openai.OpenAI) -> None:
-    raw = uri(audio_bytes(2.0)).split(",", 1)[1]
+    raw = uri(encode_tone(2.0)).split(",", 1)[1]
     part = {"type": "input_audio", "input_audio": {"data": raw, "format": "wav"}}
     completion = client.chat.completions.create(model="mimo-v2.5", messages=ask(part, "what?"))
     assert completion.usage is not None
@@ -154,7 +148,7 @@ def test_raw_base64_without_data_prefix_is_silently_ignored(client: openai.OpenA
 
 
 def test_url_audio_is_fetched_from_loopback(mimo_emulator: EmulatorHandle, client: openai.OpenAI) -> None:
-    url = mimo_emulator.add_file(audio_bytes(1.6, fmt="FLAC"), "clip.flac", mime="audio/flac")
+    url = mimo_emulator.add_file(encode_tone(1.6, format="FLAC"), "clip.flac", mime="audio/flac")
     completion = client.chat.completions.create(model="mimo-v2.5", messages=ask(audio_part(url), "q"))
     assert completion.usage is not None
     assert completion.usage.prompt_tokens_details
@@ -164,7 +158,7 @@ def test_url_audio_is_fetched_from_loopback(mimo_emulator: EmulatorHandle, clien
 
 
 def test_asr_model_transcribes_one_part_without_text(client: openai.OpenAI) -> None:
-    mp3 = audio_bytes(4.0, fmt="MP3")
+    mp3 = encode_tone(4.0, format="MP3")
     duration_s = probe_bytes(mp3, source_name="<test>").duration_s
     completion = client.chat.completions.create(
         model="mimo-v2.5-asr",
@@ -180,7 +174,7 @@ def test_asr_model_transcribes_one_part_without_text(client: openai.OpenAI) -> N
 
 
 def test_streaming_order_and_usage_chunk(client: openai.OpenAI) -> None:
-    messages = ask(audio_part(audio_bytes(1.0)), "stream please")
+    messages = ask(audio_part(encode_tone(1.0)), "stream please")
     chunks = list(
         client.chat.completions.create(
             model="mimo-v2.5", messages=messages, stream=True, stream_options={"include_usage": True}
@@ -223,9 +217,7 @@ def test_streaming_without_include_usage_ends_at_finish_and_done(mimo_emulator: 
 
 def test_async_client_completes_and_streams(mimo_emulator: EmulatorHandle) -> None:
     async def main() -> tuple[str, str]:
-        async with openai.AsyncOpenAI(
-            base_url=mimo_emulator.base_url, api_key=mimo_emulator.api_key, max_retries=0
-        ) as client:
+        async with mimo_emulator.async_client(max_retries=0) as client:
             reply = await client.chat.completions.create(model="mimo-v2.5", messages=ask("async?"))
             stream = await client.chat.completions.create(
                 model="mimo-v2.5", messages=ask("async?"), stream=True
@@ -239,7 +231,7 @@ def test_async_client_completes_and_streams(mimo_emulator: EmulatorHandle) -> No
 
 
 def test_request_log_records_each_request(mimo_emulator: EmulatorHandle, client: openai.OpenAI) -> None:
-    client.chat.completions.create(model="mimo-v2.5", messages=ask(audio_part(audio_bytes(1.0)), "q"))
+    client.chat.completions.create(model="mimo-v2.5", messages=ask(audio_part(encode_tone(1.0)), "q"))
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(model="nope", messages=ask("q"))
     first, second = mimo_emulator.request_log

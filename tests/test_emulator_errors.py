@@ -10,19 +10,15 @@ from collections.abc import Iterator
 
 import openai
 import pytest
-from _emulator_support import ask, audio_bytes, audio_part, raw_post, uri
+from _audio import encode_tone
+from _emulator_support import ask, audio_part, raw_post, uri
 
 from mimo_openai_ext import DEFAULT_LIMITS, EmulatorHandle, EmulatorOptions, run_emulator
 
 FORMAT_ERROR = "invalid audio format, only mp3/flac/m4a/wav/ogg are supported"
 
 
-@pytest.fixture
-def client(mimo_emulator: EmulatorHandle) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(
-        base_url=mimo_emulator.base_url, api_key=mimo_emulator.api_key, max_retries=0
-    ) as client:
-        yield client
+pytestmark = pytest.mark.sdk_retries(0)  # the SDK sends each request once: the log shows them all
 
 
 def error_of(exc: pytest.ExceptionInfo[openai.APIStatusError]) -> dict[str, object]:
@@ -33,7 +29,8 @@ def error_of(exc: pytest.ExceptionInfo[openai.APIStatusError]) -> dict[str, obje
     return body
 
 
-WAV = audio_bytes(1.0)
+WAV = encode_tone(1.0)
+FLAC = encode_tone(1.0, format="FLAC")
 
 BAD_REQUESTS = {
     "unknown model": ({"model": "mimo-v9"}, "does not exist"),
@@ -44,7 +41,7 @@ BAD_REQUESTS = {
     "temperature below 0": ({"temperature": -0.1}, "temperature"),
     "audio without text": ({"messages": ask(audio_part(WAV))}, "`text` is not present"),
     "asr with flac": (
-        {"model": "mimo-v2.5-asr", "messages": ask(audio_part(audio_bytes(1.0, fmt="FLAC"), "audio/flac"))},
+        {"model": "mimo-v2.5-asr", "messages": ask(audio_part(FLAC, "audio/flac"))},
         "not accepted",
     ),
     "asr with a URL": (
@@ -95,9 +92,9 @@ def test_boundaries_are_accepted(client: openai.OpenAI) -> None:
     ("data", "mime", "detail"),
     [
         (WAV, "audio/mpeg", "labelled mp3 but the bytes are wav"),
-        (audio_bytes(1.0, fmt="MP3"), "audio/wav", "labelled wav but the bytes are mp3"),
+        (encode_tone(1.0, format="MP3"), "audio/wav", "labelled wav but the bytes are mp3"),
         (WAV, "audio/webm", "'audio/webm' is not accepted"),
-        (audio_bytes(1.0, fmt="AIFF"), "audio/wav", ""),
+        (encode_tone(1.0, format="AIFF"), "audio/wav", ""),
     ],
 )
 def test_unsupported_or_mislabelled_audio(client: openai.OpenAI, data: bytes, mime: str, detail: str) -> None:

@@ -5,24 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import openai
 import pytest
-from _emulator_support import ask, audio_bytes, audio_part, uri
+from _audio import encode_tone
+from _emulator_support import ask, audio_part, uri
 
 from mimo_openai_ext import EmulatorHandle, run_emulator
 
 QUESTION = ask("q")
 
 
-@pytest.fixture
-def client(mimo_emulator: EmulatorHandle) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(
-        base_url=mimo_emulator.base_url, api_key=mimo_emulator.api_key, max_retries=0
-    ) as client:
-        yield client
+pytestmark = pytest.mark.sdk_retries(0)  # the SDK sends each request once: the log shows them all
 
 
 def create(client: openai.OpenAI, fault: str | None = None) -> object:
@@ -135,10 +130,8 @@ def test_latency_delays_every_answer(mimo_emulator: EmulatorHandle, client: open
 
 def test_32_concurrent_sync_requests_run_in_parallel(mimo_emulator: EmulatorHandle) -> None:
     mimo_emulator.configure(latency_ms=300)
-    wav = audio_part(audio_bytes(0.5))
-    with openai.OpenAI(
-        base_url=mimo_emulator.base_url, api_key=mimo_emulator.api_key, max_retries=0
-    ) as client:
+    wav = audio_part(encode_tone(0.5))
+    with mimo_emulator.client(max_retries=0) as client:
 
         def one(i: int) -> str:
             reply = client.chat.completions.create(model="mimo-v2.5", messages=ask(wav, f"question {i}"))
@@ -157,9 +150,7 @@ def test_48_concurrent_async_requests(mimo_emulator: EmulatorHandle) -> None:
     mimo_emulator.configure(latency_ms=200)
 
     async def main() -> list[str]:
-        async with openai.AsyncOpenAI(
-            base_url=mimo_emulator.base_url, api_key=mimo_emulator.api_key, max_retries=0
-        ) as client:
+        async with mimo_emulator.async_client(max_retries=0) as client:
             replies = await asyncio.gather(
                 *(client.chat.completions.create(model="mimo-v2.5", messages=ask(f"n{i}")) for i in range(48))
             )
@@ -174,7 +165,7 @@ def test_48_concurrent_async_requests(mimo_emulator: EmulatorHandle) -> None:
 @pytest.mark.slow
 def test_a_50_mb_body_is_accepted(client: openai.OpenAI, mimo_emulator: EmulatorHandle) -> None:
     # 37.4 MB of WAV: its data URI is just under MiMo's 50,000,000-character limit.
-    wav = audio_bytes(1168.0, rate=16_000)
+    wav = encode_tone(1168.0, sample_rate=16_000)
     data_uri = uri(wav)
     assert 49_000_000 < len(data_uri) <= 50_000_000
     completion = client.chat.completions.create(model="mimo-v2.5", messages=ask(audio_part(data_uri), "long"))

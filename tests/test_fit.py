@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 import soundfile as sf
+from _audio import speechlike
 from _readme import python_blocks
 
 from mimo_openai_ext import AudioTooLargeError
@@ -18,20 +19,6 @@ from mimo_openai_ext._fit import FittedAudio, fit_audio
 from mimo_openai_ext._parts import text_part
 
 RATE = 44100
-
-
-def speechlike(seconds: float, *, rate: int = RATE, channels: int = 2, seed: int = 0) -> np.ndarray:
-    """Noisy harmonic bursts with pauses, different in each channel: as hard to compress as a recording."""
-    rng = np.random.default_rng(seed)
-    frames = round(seconds * rate)
-    t = np.arange(frames) / rate
-    voiced = sum(np.sin(2 * np.pi * f * t) / (k + 1) for k, f in enumerate((180, 360, 540, 1250, 2600)))
-    talking = (t % 1.0) < 0.7
-    out = np.empty((frames, channels), dtype=np.float32)
-    for c in range(channels):
-        noise = rng.standard_normal(frames)
-        out[:, c] = np.where(talking, 0.2 * voiced + 0.05 * noise, 0.001 * noise) * (1.0 - 0.2 * c)
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -155,12 +142,9 @@ def test_fitted_audio_repr_hides_the_bytes(write_audio: Callable[..., Path]) -> 
     assert "kept as is" in repr(fitted)
 
 
-def test_readme_section_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mimo_emulator: Any) -> None:
+def test_readme_section_runs(emulator_env: Path, mimo_emulator: Any) -> None:
     code = python_blocks("Long and awkward audio")[0]
-    sf.write(tmp_path / "meeting.wav", np.tile(speechlike(10.0, rate=16000, channels=1), (130, 1)), 16000)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MIMO_API_KEY", mimo_emulator.api_key)
-    monkeypatch.setenv("MIMO_BASE_URL", mimo_emulator.base_url)
+    sf.write(emulator_env / "meeting.wav", np.tile(speechlike(10.0, rate=16000, channels=1), (130, 1)), 16000)
     namespace: dict[str, Any] = {}
     exec(compile(code, "README.md: long audio", "exec"), namespace)
     namespace["client"].close()

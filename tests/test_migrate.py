@@ -5,13 +5,11 @@ from __future__ import annotations
 import base64
 import copy
 import dataclasses
-import io
 from typing import Any
 
-import numpy as np
 import openai
 import pytest
-import soundfile as sf
+from _audio import encode_tone
 
 from mimo_openai_ext import (
     DEFAULT_ASR_MODEL,
@@ -29,17 +27,7 @@ from mimo_openai_ext import (
     to_openai_part,
 )
 
-
-def _audio(fmt: str, *, seconds: float = 0.5, rate: int = 16_000) -> bytes:
-    t = np.arange(int(seconds * rate)) / rate
-    buf = io.BytesIO()
-    sf.write(buf, 0.3 * np.sin(2 * np.pi * 440 * t), rate, format=fmt)
-    return buf.getvalue()
-
-
-WAV = _audio("WAV")
-MP3 = _audio("MP3")
-FLAC = _audio("FLAC")
+WAV, MP3, FLAC = (encode_tone(0.5, format=fmt) for fmt in ("WAV", "MP3", "FLAC"))
 
 
 def _b64(data: bytes) -> str:
@@ -227,7 +215,7 @@ def test_reverse_refuses_urls() -> None:
 
 
 def test_converted_messages_are_heard_by_the_emulator(mimo_emulator: Any) -> None:
-    client = openai.OpenAI(base_url=mimo_emulator.base_url, api_key=mimo_emulator.api_key, max_retries=0)
+    client = mimo_emulator.client(max_retries=0)
     with client:
         messages: Any = [{"role": "user", "content": [_openai_part(WAV), {"type": "text", "text": "What?"}]}]
         before = client.chat.completions.create(model=DEFAULT_MODEL, messages=messages)

@@ -6,12 +6,12 @@ import base64
 import dataclasses
 import io
 import socket
-import struct
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _audio import sparse_wav
 from _readme import python_blocks
 
 from mimo_openai_ext import (
@@ -141,13 +141,8 @@ def test_too_large_names_size_limit_and_way_out(make_audio: Callable[..., bytes]
 
 
 def test_huge_file_is_refused_before_it_is_read(tmp_path: Path) -> None:
-    size = 60_000_000  # base64 of 60 MB is 80 MB: over MiMo's 50 MB data URI limit
-    header = b"RIFF" + struct.pack("<I", size - 8) + b"WAVEfmt " + struct.pack("<I", 16)
-    header += struct.pack("<HHIIHH", 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", size - 44)
-    path = tmp_path / "huge.wav"
-    with path.open("wb") as fh:
-        fh.write(header)
-        fh.truncate(size)  # sparse: costs no disk
+    # base64 of 60 MB is 80 MB: over MiMo's 50 MB data URI limit; sparse, so it costs no disk
+    path = sparse_wav(tmp_path / "huge.wav", size_bytes=60_000_000, sample_rate=16000)
     tracemalloc.start()
     try:
         with pytest.raises(AudioTooLargeError, match=r"^huge\.wav: .*50,000,000"):

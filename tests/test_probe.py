@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import random
-import struct
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _audio import sparse_wav, tone
 
 from mimo_openai_ext import (
     AudioInfo,
@@ -27,7 +27,7 @@ def close_to_ffprobe(ours: float, ffprobe: float) -> bool:
     return abs(ours - ffprobe) <= max(0.02 * ffprobe, 0.15)
 
 
-# 3.0 s tones made by conftest.encode_tone; the last column is ffprobe's format=duration
+# 3.0 s tones made by _audio.encode_tone; the last column is ffprobe's format=duration
 # for exactly those bytes (ffprobe 5.1.9, recorded once; libsndfile 1.2.2 encodes them).
 GENERATED = [
     ("WAV", "PCM_16", 16000, 1, 3.000000),
@@ -146,12 +146,7 @@ def test_audio_info_derived_values(make_audio: Callable[..., bytes]) -> None:
 def test_probe_of_a_path_does_not_read_the_file(tmp_path: Path) -> None:
     # A 300 MB WAV, sparse on disk: reading it would allocate 300 MB; probing maps its header.
     size = 300_000_000
-    header = b"RIFF" + struct.pack("<I", size - 8) + b"WAVEfmt " + struct.pack("<I", 16)
-    header += struct.pack("<HHIIHH", 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", size - 44)
-    path = tmp_path / "long.wav"
-    with path.open("wb") as fh:
-        fh.write(header)
-        fh.truncate(size)
+    path = sparse_wav(tmp_path / "long.wav", size_bytes=size, sample_rate=16000)
     tracemalloc.start()
     try:
         info = probe_audio(path)
@@ -231,12 +226,11 @@ def test_unfinished_wav_header_is_timed_from_its_size(
 
 
 def test_cbr_mp3_is_extrapolated_to_the_same_count_as_a_full_walk() -> None:
-    import numpy as np
     import soundfile
 
     from mimo_openai_ext import _mpeg
 
-    samples = (0.3 * np.sin(np.arange(20 * 44100) * 2 * np.pi * 440 / 44100)).astype(np.float32)
+    samples = tone(20.0, 44100)
     buffer = io.BytesIO()
     with soundfile.SoundFile(
         buffer, "w", 44100, 1, format="MP3", subtype="MPEG_LAYER_III", bitrate_mode="CONSTANT"

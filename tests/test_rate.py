@@ -7,13 +7,9 @@ import threading
 import time
 
 import pytest
+from _emulator_support import max_in_window
 
 from mimo_openai_ext import RateLimiter
-
-
-def _max_in_window(times: list[float], window_s: float) -> int:
-    times = sorted(times)
-    return max(sum(1 for u in times if t <= u < t + window_s) for t in times)
 
 
 def test_async_starts_never_exceed_the_ceiling() -> None:
@@ -31,7 +27,7 @@ def test_async_starts_never_exceed_the_ceiling() -> None:
     began = time.monotonic()
     asyncio.run(main())
     assert len(starts) == 10
-    assert _max_in_window(starts, 0.2) == 3
+    assert max_in_window(starts, 0.2) == 3
     assert time.monotonic() - began >= 0.6  # ten requests need at least three more windows
 
 
@@ -69,7 +65,7 @@ def test_threads_share_one_ceiling() -> None:
     for t in threads:
         t.join()
     assert len(starts) == 9
-    assert _max_in_window(starts, 0.2) <= 4
+    assert max_in_window(starts, 0.2) <= 4
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "100"])

@@ -14,21 +14,17 @@ from mimo_openai_ext import probe_audio
 
 
 def test_first_screen_example_runs(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    emulator_env: Path,
     capsys: pytest.CaptureFixture[str],
     mimo_emulator: Any,
     fixture_file: Callable[[str], Path],
 ) -> None:
     (code,) = python_blocks("Example")
-    shutil.copy(fixture_file("aac_brand_m4a.m4a"), tmp_path / "meeting.m4a")
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("MIMO_API_KEY", mimo_emulator.api_key)
-    monkeypatch.setenv("MIMO_BASE_URL", mimo_emulator.base_url)
+    shutil.copy(fixture_file("aac_brand_m4a.m4a"), emulator_env / "meeting.m4a")
     namespace: dict[str, Any] = {}
     exec(compile(code, "README.md: Example", "exec"), namespace)
     namespace["client"].close()
-    info = probe_audio(tmp_path / "meeting.m4a")
+    info = probe_audio(emulator_env / "meeting.m4a")
     printed = capsys.readouterr().out.splitlines()
     assert printed[0] == f"m4a audio/mp4 {info.duration_s:.1f} s {info.audio_tokens} audio tokens"
     assert printed[1].startswith("I received 1 audio clip: audio 1: m4a")

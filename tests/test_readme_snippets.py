@@ -6,14 +6,12 @@ OpenAI code) are pointed at the emulator as if at MiMo and must fail as the guid
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import openai
 import pytest
-import soundfile as sf
+from _audio import encode_tone
 from _readme import python_blocks
 
 # The first line of each snippet -> what it must do against the emulator.
@@ -37,24 +35,14 @@ def test_every_snippet_has_an_expectation() -> None:
     assert [title for title, _ in _snippets()] == list(EXPECTED)
 
 
-def _write_audio(path: Path, fmt: str, seconds: float) -> None:
-    rate = 16_000
-    t = np.arange(int(seconds * rate)) / rate
-    buf = io.BytesIO()
-    sf.write(buf, 0.3 * np.sin(2 * np.pi * 220 * t), rate, format=fmt)
-    path.write_bytes(buf.getvalue())
-
-
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mimo_emulator: Any) -> Path:
-    _write_audio(tmp_path / "speech.wav", "WAV", 1.0)
-    _write_audio(tmp_path / "meeting.mp3", "MP3", 2.0)
-    monkeypatch.chdir(tmp_path)
-    for name in ("MIMO_API_KEY", "OPENAI_API_KEY"):
-        monkeypatch.setenv(name, mimo_emulator.api_key)
-    for name in ("MIMO_BASE_URL", "OPENAI_BASE_URL"):
-        monkeypatch.setenv(name, mimo_emulator.base_url)
-    return tmp_path
+def workdir(emulator_env: Path, monkeypatch: pytest.MonkeyPatch, mimo_emulator: Any) -> Path:
+    """The emulator's env, also under OpenAI's names: "Before" snippets point at it as if at MiMo."""
+    (emulator_env / "speech.wav").write_bytes(encode_tone(1.0, freq_hz=220))
+    (emulator_env / "meeting.mp3").write_bytes(encode_tone(2.0, format="MP3", freq_hz=220))
+    monkeypatch.setenv("OPENAI_API_KEY", mimo_emulator.api_key)
+    monkeypatch.setenv("OPENAI_BASE_URL", mimo_emulator.base_url)
+    return emulator_env
 
 
 def _close_clients(namespace: dict[str, Any]) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import email.utils
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import openai
@@ -29,16 +29,7 @@ from mimo_openai_ext._streaming import stream_completion
 MESSAGES = [{"role": "user", "content": "hello"}]
 
 
-@pytest.fixture(autouse=True)
-def _no_sleep() -> Iterator[None]:
-    with set_testing(True):
-        yield
-
-
-@pytest.fixture
-def client(mimo_emulator: Any) -> Iterator[openai.OpenAI]:
-    with mimo_emulator.client() as client:
-        yield client
+pytestmark = pytest.mark.usefixtures("no_sleep")
 
 
 def _call(client: openai.OpenAI, fault: str | None, events: list[RetryEvent], **policy: Any) -> Any:

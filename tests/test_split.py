@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from _audio import bursts
 
 from mimo_openai_ext import AudioTooLargeError
 from mimo_openai_ext._split import AudioChunk, split_audio
@@ -17,25 +18,9 @@ from mimo_openai_ext._split import AudioChunk, split_audio
 RATE = 22050
 
 
-def bursts(seconds: float, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Tone bursts of 4-8 s separated by 0.8 s of digital silence; returns (audio, is_silent)."""
-    rng = np.random.default_rng(seed)
-    pieces, silent = [], []
-    total = 0
-    while total < seconds * RATE:
-        n = int(rng.uniform(4, 8) * RATE)
-        t = np.arange(n) / RATE
-        pieces.append((0.3 * np.sin(2 * np.pi * 300 * t) + 0.05 * rng.standard_normal(n)).astype(np.float32))
-        pieces.append(np.zeros(int(0.8 * RATE), dtype=np.float32))
-        silent += [np.zeros(n, dtype=bool), np.ones(int(0.8 * RATE), dtype=bool)]
-        total += n + int(0.8 * RATE)
-    frames = int(seconds * RATE)
-    return np.concatenate(pieces)[:frames], np.concatenate(silent)[:frames]
-
-
 @pytest.fixture(scope="module")
 def long_file(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray]:
-    audio, silent = bursts(300.0)
+    audio, silent = bursts(300.0, rate=RATE)
     path = tmp_path_factory.mktemp("split") / "meeting.wav"
     sf.write(path, np.stack([audio, audio * 0.9], axis=1), RATE, subtype="PCM_16")
     return path, silent

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import io
-from collections.abc import Iterator
 from typing import Any
 
 import openai
 import pytest
+from _audio import encode_silence
 
 from mimo_openai_ext import (
     DEFAULT_LIMITS,
@@ -20,21 +19,6 @@ from mimo_openai_ext import (
 )
 from mimo_openai_ext._sample import sample_audio_path
 from mimo_openai_ext._transcribe import build_transcription_request, transcribe, transcribe_async
-
-
-@pytest.fixture
-def client(mimo_emulator: Any) -> Iterator[openai.OpenAI]:
-    with mimo_emulator.client() as client:
-        yield client
-
-
-def audio_bytes(duration_s: float, fmt: str) -> bytes:
-    import numpy as np
-    import soundfile as sf
-
-    buffer = io.BytesIO()
-    sf.write(buffer, np.zeros(int(duration_s * 16_000)), 16_000, format=fmt)
-    return buffer.getvalue()
 
 
 def test_request_shape() -> None:
@@ -60,7 +44,7 @@ def test_transcribe_the_sample(client: openai.OpenAI, mimo_emulator: Any) -> Non
 def test_transcribe_wav_async(mimo_emulator: Any) -> None:
     async def main() -> Any:
         async with mimo_emulator.async_client() as client:
-            return await transcribe_async(client, audio_bytes(2.0, "WAV"))
+            return await transcribe_async(client, encode_silence(2.0, format="WAV"))
 
     transcript = asyncio.run(main())
     assert "wav" in transcript.text
@@ -69,7 +53,7 @@ def test_transcribe_wav_async(mimo_emulator: Any) -> None:
 
 def test_other_formats_point_at_conversion(mimo_emulator: Any) -> None:
     with pytest.raises(UnsupportedAudioFormatError) as caught:
-        build_transcription_request(audio_bytes(1.0, "FLAC"), name="clip.flac")
+        build_transcription_request(encode_silence(1.0, format="FLAC"), name="clip.flac")
     message = str(caught.value)
     assert "clip.flac" in message
     assert "flac" in message

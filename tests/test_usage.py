@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
-import io
 import math
 
 import pytest
+from _audio import encode_tone
+from _emulator_support import MIMO_EXAMPLE_USAGE, ask, audio_part
 
 from mimo_openai_ext import MODELS, AudioNotHeardWarning, ContextOverflowError, ModelSpec, Price
 from mimo_openai_ext._usage import RequestEstimate, UsageReport, check_audio_heard, estimate_request
@@ -14,43 +15,17 @@ from mimo_openai_ext._usage import RequestEstimate, UsageReport, check_audio_hea
 PRICE = Price(
     input_usd_per_mtok=1.0, cache_hit_usd_per_mtok=0.1, output_usd_per_mtok=2.0, as_of="test", source="test"
 )
-# MiMo's own audio example response.
-MIMO_EXAMPLE = {
-    "completion_tokens": 17,
-    "prompt_tokens": 86,
-    "total_tokens": 103,
-    "completion_tokens_details": {"reasoning_tokens": 15},
-    "prompt_tokens_details": {"audio_tokens": 25, "cached_tokens": 82},
-}
-
-
-def wav_bytes(duration_s: float, *, rate: int = 16_000) -> bytes:
-    import numpy as np
-    import soundfile as sf
-
-    buffer = io.BytesIO()
-    t = np.arange(int(duration_s * rate)) / rate
-    sf.write(buffer, 0.1 * np.sin(2 * np.pi * 440 * t), rate, format="WAV", subtype="PCM_16")
-    return buffer.getvalue()
 
 
 def audio_message(*durations_s: float, question: str = "What is this?") -> dict[str, object]:
-    parts: list[dict[str, object]] = [
-        {
-            "type": "input_audio",
-            "input_audio": {"data": "data:audio/wav;base64," + base64.b64encode(wav_bytes(d)).decode()},
-        }
-        for d in durations_s
-    ]
-    parts.append({"type": "text", "text": question})
-    return {"role": "user", "content": parts}
+    return ask(*(audio_part(encode_tone(d, amplitude=0.1)) for d in durations_s), question)[0]
 
 
 # -- UsageReport ------------------------------------------------------------------------
 
 
 def test_mimo_example_cost_counts_cached_tokens_once() -> None:
-    report = UsageReport.from_usage(MIMO_EXAMPLE, model="mimo-v2.5", price=PRICE)
+    report = UsageReport.from_usage(MIMO_EXAMPLE_USAGE, model="mimo-v2.5", price=PRICE)
     assert (report.prompt_tokens, report.audio_tokens, report.cached_tokens) == (86, 25, 82)
     assert (report.text_tokens, report.reasoning_tokens, report.completion_tokens) == (61, 15, 17)
     expected = (4 * 1.0 + 82 * 0.1 + 17 * 2.0) / 1_000_000  # 4 uncached + 82 cached + 17 out
@@ -58,7 +33,7 @@ def test_mimo_example_cost_counts_cached_tokens_once() -> None:
 
 
 def test_default_price_comes_from_the_model_table() -> None:
-    report = UsageReport.from_usage(MIMO_EXAMPLE, model="mimo-v2.5")
+    report = UsageReport.from_usage(MIMO_EXAMPLE_USAGE, model="mimo-v2.5")
     price = MODELS["mimo-v2.5"].price
     assert price is not None
     expected = (
@@ -95,12 +70,12 @@ def test_missing_details_and_unpriced_models() -> None:
 
 
 def test_reports_add_up() -> None:
-    one = UsageReport.from_usage(MIMO_EXAMPLE, model="mimo-v2.5", price=PRICE)
+    one = UsageReport.from_usage(MIMO_EXAMPLE_USAGE, model="mimo-v2.5", price=PRICE)
     total = one + one
     assert total.prompt_tokens == 172
     assert total.cached_tokens == 164
     assert total.cost_usd == pytest.approx(2 * (one.cost_usd or 0))
-    unpriced = UsageReport.from_usage(MIMO_EXAMPLE, model="mimo-v2.6-pro")
+    unpriced = UsageReport.from_usage(MIMO_EXAMPLE_USAGE, model="mimo-v2.6-pro")
     assert (one + unpriced).cost_usd is None
 
 
@@ -142,7 +117,7 @@ def test_url_audio_has_unknown_duration_and_says_so() -> None:
 
 
 def test_raw_base64_is_flagged() -> None:
-    raw = base64.b64encode(wav_bytes(1.0)).decode()
+    raw = base64.b64encode(encode_tone(1.0, amplitude=0.1)).decode()
     message = {
         "role": "user",
         "content": [{"type": "input_audio", "input_audio": {"data": raw, "format": "wav"}}],

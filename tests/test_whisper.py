@@ -5,14 +5,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import openai
 import pytest
-import soundfile as sf
+from _audio import encode_tone
 from openai.types.audio import Transcription
 
 from mimo_openai_ext import (
@@ -32,22 +30,10 @@ from mimo_openai_ext import (
 ASR_MODEL = WHISPER_MODEL_MAP["whisper-1"]
 
 
-def _audio(fmt: str, *, seconds: float = 1.0, rate: int = 16_000) -> bytes:
-    t = np.arange(int(seconds * rate)) / rate
-    buf = io.BytesIO()
-    sf.write(buf, 0.3 * np.sin(2 * np.pi * 300 * t), rate, format=fmt)
-    return buf.getvalue()
+WAV, MP3, FLAC = (encode_tone(1.0, format=fmt, freq_hz=300) for fmt in ("WAV", "MP3", "FLAC"))
 
 
-WAV = _audio("WAV")
-MP3 = _audio("MP3")
-FLAC = _audio("FLAC")
-
-
-@pytest.fixture
-def client(mimo_emulator: Any) -> Iterator[openai.OpenAI]:
-    with openai.OpenAI(base_url=mimo_emulator.base_url, api_key=mimo_emulator.api_key, max_retries=0) as c:
-        yield c
+pytestmark = pytest.mark.sdk_retries(0)  # each request reaches the log once
 
 
 def _models(emulator: Any) -> list[str]:
@@ -200,9 +186,7 @@ def test_bad_files_get_clear_errors(client: openai.OpenAI, tmp_path: Path) -> No
 
 def test_async_client_gets_the_async_twin(mimo_emulator: Any) -> None:
     async def run() -> tuple[str, str]:
-        async with openai.AsyncOpenAI(
-            base_url=mimo_emulator.base_url, api_key=mimo_emulator.api_key, max_retries=0
-        ) as aclient:
+        async with mimo_emulator.async_client(max_retries=0) as aclient:
             shim = transcriptions(aclient)
             assert isinstance(shim, AsyncMimoTranscriptions)
             asr = await shim.create(file=WAV, model="whisper-1", response_format="text")

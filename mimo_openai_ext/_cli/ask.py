@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import CliUsageError
+from ._types import positive_int
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
@@ -52,9 +53,18 @@ def add_connection_arguments(parser: argparse.ArgumentParser, *, model_help: str
     group.add_argument("--model", metavar="M", help=model_help or "model id (default: mimo-v2.5)")
 
 
-def _check_offline(args: argparse.Namespace) -> None:
-    if getattr(args, "offline", False) and (args.base_url or args.api_key):
+def _connection(
+    args: argparse.Namespace, stack: contextlib.ExitStack | contextlib.AsyncExitStack
+) -> tuple[str | None, str | None]:
+    """``(api_key, base_url)`` for the options; ``--offline`` starts an emulator on ``stack``."""
+    if not getattr(args, "offline", False):
+        return args.api_key, args.base_url
+    if args.base_url or args.api_key:
         raise CliUsageError("--offline talks to a local emulator: drop --base-url / --api-key")
+    from .._emulator import run_emulator
+
+    emulator = stack.enter_context(run_emulator())
+    return emulator.api_key, emulator.base_url
 
 
 @contextlib.contextmanager
@@ -62,15 +72,9 @@ def open_client(args: argparse.Namespace) -> Iterator[OpenAI]:
     """An ``OpenAI`` for the parsed connection options; closed (and the emulator stopped) on exit."""
     from .._client import mimo_client
 
-    _check_offline(args)
     with contextlib.ExitStack() as stack:
-        if args.offline:
-            from .._emulator import run_emulator
-
-            emulator = stack.enter_context(run_emulator())
-            client = mimo_client(api_key=emulator.api_key, base_url=emulator.base_url)
-        else:
-            client = mimo_client(api_key=args.api_key, base_url=args.base_url)
+        api_key, base_url = _connection(args, stack)
+        client = mimo_client(api_key=api_key, base_url=base_url)
         stack.callback(client.close)
         yield client
 
@@ -80,15 +84,9 @@ async def open_async_client(args: argparse.Namespace) -> AsyncIterator[AsyncOpen
     """The ``AsyncOpenAI`` twin of :func:`open_client`."""
     from .._client import mimo_async_client
 
-    _check_offline(args)
     async with contextlib.AsyncExitStack() as stack:
-        if args.offline:
-            from .._emulator import run_emulator
-
-            emulator = stack.enter_context(run_emulator())
-            client = mimo_async_client(api_key=emulator.api_key, base_url=emulator.base_url)
-        else:
-            client = mimo_async_client(api_key=args.api_key, base_url=args.base_url)
+        api_key, base_url = _connection(args, stack)
+        client = mimo_async_client(api_key=api_key, base_url=base_url)
         stack.push_async_callback(client.close)
         yield client
 
@@ -215,7 +213,7 @@ def _add_ask(sub: Any) -> None:
         help="convert formats MiMo refuses (AAC, WebM, ...) before sending (needs the convert extra)",
     )
     parser.add_argument(
-        "--max-completion-tokens", type=_positive_int, metavar="N", help="cap the answer's tokens"
+        "--max-completion-tokens", type=positive_int, metavar="N", help="cap the answer's tokens"
     )
     from .fit import add_split_arguments
 
@@ -251,16 +249,6 @@ def _add_transcribe(sub: Any) -> None:
     parser.add_argument("--json", action="store_true", help="print the transcript and usage as JSON")
     add_connection_arguments(parser, model_help=f"ASR model id (default: {DEFAULT_ASR_MODEL})")
     parser.set_defaults(func=_run_transcribe)
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def register(subparsers: Any) -> None:

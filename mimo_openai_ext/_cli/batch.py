@@ -19,6 +19,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from . import CliUsageError
+from ._types import positive_int
 from .ask import add_connection_arguments, open_async_client
 
 if TYPE_CHECKING:
@@ -176,16 +177,6 @@ def _check_output(args: argparse.Namespace) -> None:
         )
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
 def register(subparsers: Any) -> None:
     """Add ``batch`` to the ``mimo-audio`` parser."""
     from .._config import DEFAULT_LIMITS
@@ -205,11 +196,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-q", "--question", required=True, help="the question asked about every file")
     parser.add_argument("-o", "--output", metavar="RESULTS.jsonl", help="the JSONL results file")
     parser.add_argument(
-        "--concurrency", type=_positive_int, default=8, metavar="N", help="requests at once (default: 8)"
+        "--concurrency", type=positive_int, default=8, metavar="N", help="requests at once (default: 8)"
     )
     parser.add_argument(
         "--rpm",
-        type=_positive_int,
+        type=positive_int,
         metavar="N",
         help=f"requests per minute, retries included (default: {DEFAULT_LIMITS.requests_per_minute})",
     )
@@ -227,7 +218,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--no-thinking", action="store_true", help="turn MiMo's thinking off (cheaper)")
     parser.add_argument(
-        "--max-completion-tokens", type=_positive_int, metavar="N", help="per answer (default: the model's)"
+        "--max-completion-tokens", type=positive_int, metavar="N", help="per answer (default: the model's)"
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_connection_arguments(parser)

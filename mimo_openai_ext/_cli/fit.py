@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._types import positive_float, positive_int
+
 if TYPE_CHECKING:
     from .._fit import FittedAudio
     from .._split import AudioChunk
@@ -23,19 +25,6 @@ __all__ = ["register"]
 
 _BAR_ABOVE_S = 60.0
 _EXTENSIONS = {"flac": ".flac", "mp3": ".mp3", "wav": ".wav", "m4a": ".m4a", "ogg": ".ogg"}
-
-
-def _positive(kind: type[float] | type[int]) -> Callable[[str], Any]:
-    def parse(text: str) -> float | int:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-        return value
-
-    return parse
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -48,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     fit.add_argument("input", metavar="IN", help="an audio (or video) file")
     fit.add_argument("-o", "--output", metavar="OUT", help="where to write (default: IN's name + .fit.EXT)")
-    fit.add_argument("--max-bytes", type=_positive(int), metavar="N", help="byte budget (default: what fits "
+    fit.add_argument("--max-bytes", type=positive_int, metavar="N", help="byte budget (default: what fits "
                      "MiMo's 50,000,000-character data URI, about 37.5 MB)")  # fmt: skip
     fit.add_argument(
         "--model", metavar="M", help="fit for this model (the ASR model takes WAV/MP3 up to 10 MB)"
@@ -64,11 +53,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     split.add_argument("input", metavar="IN", help="an audio (or video) file")
     split.add_argument("-o", "--output", metavar="DIR", required=True, help="directory for the chunks")
-    split.add_argument("--max-duration", type=_positive(float), metavar="S", help="seconds per chunk at most")
-    split.add_argument(
-        "--max-tokens", type=_positive(int), metavar="T", help="audio tokens per chunk at most"
-    )
-    split.add_argument("--max-bytes", type=_positive(int), metavar="N", help="bytes per chunk at most")
+    split.add_argument("--max-duration", type=positive_float, metavar="S", help="seconds per chunk at most")
+    split.add_argument("--max-tokens", type=positive_int, metavar="T", help="audio tokens per chunk at most")
+    split.add_argument("--max-bytes", type=positive_int, metavar="N", help="bytes per chunk at most")
     split.add_argument(
         "--overlap", type=float, default=1.0, metavar="S", help="seconds of overlap (default: 1)"
     )
@@ -188,7 +175,7 @@ def add_split_arguments(parser: argparse.ArgumentParser) -> None:
         help="split one long file into chunks, ask each (4 at a time), then combine the answers",
     )
     group.add_argument(
-        "--max-duration", type=_positive(float), metavar="S", help="with --split: seconds per chunk"
+        "--max-duration", type=positive_float, metavar="S", help="with --split: seconds per chunk"
     )
     group.add_argument(
         "--no-combine", action="store_true", help="with --split: print each chunk's answer only"

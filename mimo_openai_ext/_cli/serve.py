@@ -9,6 +9,7 @@ import threading
 from types import FrameType
 
 from . import CliUsageError
+from ._types import fraction, positive_int
 
 __all__ = ["register"]
 
@@ -25,22 +26,6 @@ def _faults(value: str) -> tuple[str, ...]:
     except FaultSyntaxError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return names
-
-
-def _rate(value: str) -> float:
-    try:
-        rate = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
-    if not 0 <= rate <= 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {value}")
-    return rate
-
-
-def _positive_int(value: str) -> int:
-    if not value.isdigit() or int(value) < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, got {value!r}")
-    return int(value)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,7 +49,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--latency-ms", type=float, default=0.0, metavar="N", help="delay before every answer"
     )
     parser.add_argument(
-        "--fault-rate", type=_rate, default=0.0, metavar="F", help="share of requests faulted (0..1)"
+        "--fault-rate", type=fraction, default=0.0, metavar="F", help="share of requests faulted (0..1)"
     )
     parser.add_argument(
         "--faults",
@@ -75,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--seed", type=int, default=None, help="seed for fault draws (repeatable runs)")
     parser.add_argument(
-        "--rpm", type=_positive_int, default=None, metavar="N", help="requests per minute per model"
+        "--rpm", type=positive_int, default=None, metavar="N", help="requests per minute per model"
     )
     parser.add_argument(
         "--reasoning-only",

@@ -1,0 +1,50 @@
+"""argparse value types shared by the ``mimo-audio`` subcommands (``type=positive_int``, ...).
+
+Each turns the text of one option into a number or raises ``ArgumentTypeError``, which
+argparse prints as a usage error (exit 2) naming the option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from typing import TypeVar
+
+__all__ = ["fraction", "positive_float", "positive_int"]
+
+_N = TypeVar("_N", int, float)
+
+
+def _number(kind: type[_N], text: str) -> _N:
+    what = "a whole number" if kind is int else "a number"
+    try:
+        value = kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {what}, got {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A whole number >= 1 (``--concurrency``, ``--rpm``, ``--max-bytes``, ...)."""
+    value = _number(int, text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    """A number > 0 (``--max-duration`` seconds)."""
+    value = _number(float, text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def fraction(text: str) -> float:
+    """A number from 0 to 1 (``--fault-rate``)."""
+    value = _number(float, text)
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
