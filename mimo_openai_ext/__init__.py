@@ -13,6 +13,7 @@ from ._client import create_completion, create_completion_async, mimo_async_clie
 from ._config import (
     ASR_LANGUAGES,
     AUDIO_FORMATS,
+    CONVERTIBLE_EXTENSIONS,
     DEFAULT_ASR_MODEL,
     DEFAULT_BASE_URL,
     DEFAULT_LIMITS,
@@ -39,6 +40,7 @@ from ._exceptions import (
     ContextOverflowError,
     CorruptAudioError,
     InvalidAudioSourceError,
+    InvalidOptionError,
     KeyHostMismatchWarning,
     MimoAudioError,
     MimoAudioWarning,
@@ -78,6 +80,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "ASR_LANGUAGES",
     "AUDIO_FORMATS",
+    "CONVERTIBLE_EXTENSIONS",
     "DEFAULT_ASR_MODEL",
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
@@ -116,6 +119,7 @@ __all__ = [
     "InputAudio",
     "InputAudioPart",
     "InvalidAudioSourceError",
+    "InvalidOptionError",
     "KeyHostMismatchWarning",
     "Limits",
     "MimoAudioError",

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from ._answer import Answer
 from ._config import DEFAULT_MODEL, Limits
-from ._split import DEFAULT_OVERLAP_S, AudioChunk, split_audio
+from ._exceptions import InvalidOptionError
+from ._split import AudioChunk, resolve_overlap, split_audio
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
@@ -153,9 +154,11 @@ def _summed(chunks: tuple[ChunkAnswer, ...], combined: Answer | None) -> UsageRe
 
 def _check(question: str, concurrency: int) -> None:
     if not isinstance(question, str) or not question.strip():
-        raise ValueError("the question is empty: ask something about the audio")
+        raise InvalidOptionError("the question is empty: ask something about the audio", option="question")
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValueError(f"concurrency must be an int >= 1, got {concurrency!r}")
+        raise InvalidOptionError(
+            f"concurrency must be an int >= 1, got {concurrency!r}", option="concurrency"
+        )
 
 
 def ask_across_chunks(
@@ -165,7 +168,7 @@ def ask_across_chunks(
     *,
     max_duration_s: float | None = None,
     max_tokens: int | None = None,
-    overlap_s: float = DEFAULT_OVERLAP_S,
+    overlap_s: float | None = None,
     silence_aware: bool = True,
     concurrency: int = 4,
     combine: bool = True,
@@ -190,6 +193,7 @@ def ask_across_chunks(
     from ._client import create_completion
 
     _check(question, concurrency)
+    overlap_s = resolve_overlap(overlap_s, max_duration_s)
     options = _split_options(max_duration_s, max_tokens, overlap_s, silence_aware, keep_quality, limits, name)
     ask_options = _ask_options(model, thinking, max_completion_tokens, retry, limits)
 
@@ -248,7 +252,7 @@ async def ask_across_chunks_async(
     *,
     max_duration_s: float | None = None,
     max_tokens: int | None = None,
-    overlap_s: float = DEFAULT_OVERLAP_S,
+    overlap_s: float | None = None,
     silence_aware: bool = True,
     concurrency: int = 4,
     combine: bool = True,
@@ -266,6 +270,7 @@ async def ask_across_chunks_async(
     from ._client import create_completion_async
 
     _check(question, concurrency)
+    overlap_s = resolve_overlap(overlap_s, max_duration_s)
     options = _split_options(max_duration_s, max_tokens, overlap_s, silence_aware, keep_quality, limits, name)
     ask_options = _ask_options(model, thinking, max_completion_tokens, retry, limits)
     slots = asyncio.Semaphore(concurrency)

@@ -9,6 +9,7 @@ back to ``reasoning_content``. A cut answer (``finish_reason`` ``length`` or MiM
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,29 +24,39 @@ __all__ = ["TRUNCATED_FINISH_REASONS", "Answer", "read_answer", "read_reasoning"
 TRUNCATED_FINISH_REASONS = frozenset({"length", "repetition_truncation"})
 
 
-def _message(completion: ChatCompletion) -> Any:
-    if not completion.choices:
-        return None
-    return completion.choices[0].message
+def _field(obj: Any, name: str) -> Any:
+    """``obj.name`` for SDK objects, ``obj[name]`` for plain JSON dicts (``model_dump()``, raw bodies)."""
+    if isinstance(obj, Mapping):
+        return obj.get(name)
+    value = getattr(obj, name, None)
+    if value is None:  # a field the SDK's model does not declare (MiMo's reasoning_content)
+        value = (getattr(obj, "model_extra", None) or {}).get(name)
+    return value
+
+
+def _first_choice(completion: ChatCompletion | Mapping[str, Any]) -> Any:
+    choices = _field(completion, "choices")
+    return choices[0] if choices else None
+
+
+def _message(completion: ChatCompletion | Mapping[str, Any]) -> Any:
+    choice = _first_choice(completion)
+    return None if choice is None else _field(choice, "message")
 
 
 def _text_field(message: Any, name: str) -> str:
-    value = getattr(message, name, None)
-    if value is None:
-        extra = getattr(message, "model_extra", None) or {}
-        value = extra.get(name)
+    value = None if message is None else _field(message, name)
     return value if isinstance(value, str) else ""
 
 
-def read_reasoning(completion: ChatCompletion) -> str:
-    """``message.reasoning_content`` of the first choice, or ``""``."""
+def read_reasoning(completion: ChatCompletion | Mapping[str, Any]) -> str:
+    """``message.reasoning_content`` of the first choice, or ``""`` (an SDK object or a dict)."""
     return _text_field(_message(completion), "reasoning_content")
 
 
-def _finish_reason(completion: ChatCompletion) -> str | None:
-    if not completion.choices:
-        return None
-    reason = completion.choices[0].finish_reason
+def _finish_reason(completion: ChatCompletion | Mapping[str, Any]) -> str | None:
+    choice = _first_choice(completion)
+    reason = None if choice is None else _field(choice, "finish_reason")
     return str(reason) if reason is not None else None
 
 
@@ -73,15 +84,17 @@ def answer_text(content: str, reasoning: str) -> tuple[str, bool]:
     return reasoning, True
 
 
-def read_answer(completion: ChatCompletion, *, warn: bool = True) -> str:
-    """The answer text: ``content``, or ``reasoning_content`` when ``content`` is empty."""
+def read_answer(completion: ChatCompletion | Mapping[str, Any], *, warn: bool = True) -> str:
+    """The answer text: ``content``, or ``reasoning_content`` when ``content`` is empty.
+
+    ``completion`` is what ``chat.completions.create`` returned, or the same as a plain dict.
+    """
     message = _message(completion)
     text, _ = answer_text(_text_field(message, "content"), _text_field(message, "reasoning_content"))
     if warn:
-        usage = completion.usage
-        warn_if_truncated(
-            _finish_reason(completion), completion_tokens=usage.completion_tokens if usage else None
-        )
+        usage = _field(completion, "usage")
+        tokens = None if usage is None else _field(usage, "completion_tokens")
+        warn_if_truncated(_finish_reason(completion), completion_tokens=tokens)
     return text
 
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 from ._batch_engine import AskOne, check_concurrency, make_limiter, run_batch
 from ._batch_results import BatchResult, BatchResults
+from ._client import client_key
 from ._config import DEFAULT_MODEL, Limits
 from ._rate import RateLimiter
 
@@ -44,6 +45,7 @@ async def ask_batch_async(
     thinking: bool = True,
     max_completion_tokens: int | None = None,
     system: str | None = None,
+    convert: bool = False,
     concurrency: int = 8,
     requests_per_minute: int | None = None,
     rate_limiter: RateLimiter | None = None,
@@ -62,13 +64,14 @@ async def ask_batch_async(
     requests run at once and at most ``requests_per_minute`` (default
     ``limits.requests_per_minute``, MiMo's 100) start in any minute — retries included;
     pass a shared ``rate_limiter`` instead to pace several batches together. ``system``
-    is an optional system prompt sent with every request. A failed
+    is an optional system prompt sent with every request; ``convert=True`` re-encodes
+    formats MiMo refuses (AAC, WebM, ...) first, as ``ask(convert=True)`` does. A failed
     item keeps its error (``result.error``: type, message, status) and the batch goes on.
     With ``results_path`` every result is appended to that JSONL file as it completes;
     ``resume=True`` skips the items (same source and question) already in it;
     ``retry_failed=True`` resumes too, but asks again the items whose line is an error.
     """
-    ask_one = _async_asker(client, _ask_options(model, thinking, max_completion_tokens, system))
+    ask_one = _async_asker(client, _ask_options(model, thinking, max_completion_tokens, system, convert))
     return await run_batch(
         ask_one,
         sources,
@@ -83,6 +86,7 @@ async def ask_batch_async(
         retry_failed=retry_failed,
         progress=progress,
         on_result=on_result,
+        api_key=client_key(client),
     )
 
 
@@ -95,6 +99,7 @@ def ask_batch(
     thinking: bool = True,
     max_completion_tokens: int | None = None,
     system: str | None = None,
+    convert: bool = False,
     concurrency: int = 8,
     requests_per_minute: int | None = None,
     rate_limiter: RateLimiter | None = None,
@@ -124,7 +129,9 @@ def ask_batch(
     async def batch() -> BatchResults:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mimo-batch") as pool:
             return await run_batch(
-                _thread_asker(client, pool, _ask_options(model, thinking, max_completion_tokens, system)),
+                _thread_asker(
+                    client, pool, _ask_options(model, thinking, max_completion_tokens, system, convert)
+                ),
                 sources,
                 question,
                 model=model,
@@ -137,6 +144,7 @@ def ask_batch(
                 retry_failed=retry_failed,
                 progress=progress,
                 on_result=on_result,
+                api_key=client_key(client),
             )
 
     return _run_sync(batch)
@@ -149,11 +157,12 @@ class _AskOptions(TypedDict):
     thinking: bool
     max_completion_tokens: int | None
     system: str | None
+    convert: bool
     retry: RetryPolicy
 
 
 def _ask_options(
-    model: str, thinking: bool, max_completion_tokens: int | None, system: str | None
+    model: str, thinking: bool, max_completion_tokens: int | None, system: str | None, convert: bool
 ) -> _AskOptions:
     """One attempt each (``NO_RETRY``): the batch retries, so every attempt is rate-limited."""
     from ._retry import NO_RETRY
@@ -163,6 +172,7 @@ def _ask_options(
         thinking=thinking,
         max_completion_tokens=max_completion_tokens,
         system=system,
+        convert=convert,
         retry=NO_RETRY,
     )
 

@@ -178,11 +178,13 @@ async def run_batch(
     retry_failed: bool = False,
     progress: bool = False,
     on_result: Callable[[BatchResult], None] | None = None,
+    api_key: str | None = None,
 ) -> BatchResults:
     """The engine under ``ask_batch_async``, for any single-attempt ``ask_one`` coroutine.
 
     ``retry`` drives ``run_with_retry_async`` around ``ask_one``, and every attempt,
-    retries included, first takes a ``rate_limiter`` slot.
+    retries included, first takes a ``rate_limiter`` slot. ``api_key`` (the client's) is
+    masked in the errors recorded, should a server echo it.
     """
     check_concurrency(concurrency)
     items = check_sources(sources)
@@ -199,9 +201,13 @@ async def run_batch(
         await _execute(
             plan,
             lambda i: run_with_retry_async(  # the one retry layer; each attempt takes a limiter slot
-                lambda: ask_one(items[i], plan.questions[i]), retry=retry, attempt_slot=rate_limiter.slot
+                lambda: ask_one(items[i], plan.questions[i]),
+                retry=retry,
+                attempt_slot=rate_limiter.slot,
+                api_key=api_key,
             ),
             model=model,
+            api_key=api_key,
             concurrency=concurrency,
             progress=progress,
             on_result=on_result,
@@ -222,6 +228,7 @@ async def _execute(
     concurrency: int,
     progress: bool,
     on_result: Callable[[BatchResult], None] | None,
+    api_key: str | None = None,
 ) -> None:
     """Run the plan's pending items; record, write and report each as it completes."""
     bar = _Progress(
@@ -238,8 +245,9 @@ async def _execute(
             answer = await answer_for(i)
         except Exception as exc:  # one item's failure never sinks the batch
             error = exc
+        elapsed_s = time.monotonic() - t0
         record = make_record(
-            i, plan.labels[i], plan.questions[i], model, time.monotonic() - t0, answer, error
+            i, plan.labels[i], plan.questions[i], model, elapsed_s, answer, error, secrets=(api_key,)
         )
         result = BatchResult(record=record, answer=answer, exception=error)
         if plan.file is not None:  # on a thread: an fsync must not stall the other requests

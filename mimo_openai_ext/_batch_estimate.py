@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ._batch_engine import check_sources, questions_for
-from ._batch_results import source_label
+from ._batch_results import source_label, without_source
 from ._config import DEFAULT_MODEL, Limits, get_model
 
 if TYPE_CHECKING:
-    from ._probe import AudioInfo
     from ._source import AudioSource
 
 __all__ = ["BatchEstimate", "estimate_batch"]
@@ -43,6 +42,8 @@ class BatchEstimate:
     """``(source, why)`` for sources that would fail before any request."""
     unknown_duration: tuple[str, ...] = ()
     """URL sources (MiMo fetches them; their duration is unknown here)."""
+    convertible: tuple[str, ...] = ()
+    """Unreadable sources in a format MiMo refuses that ``convert=True`` would re-encode."""
 
     @property
     def input_tokens(self) -> int:
@@ -57,7 +58,8 @@ class BatchEstimate:
         """A few lines for a terminal."""
         cost = "unpriced" if self.worst_case_cost_usd is None else f"${self.worst_case_cost_usd:,.4f}"
         lines = [
-            f"{self.items} items for {self.model}: {_duration_text(self.duration_s)} of audio, "
+            f"{self.items} item{'' if self.items == 1 else 's'} for {self.model}: "
+            f"{_duration_text(self.duration_s)} of audio, "
             f"{self.audio_tokens:,} audio tokens, ~{self.text_tokens:,} text tokens",
             f"worst case: {self.worst_case_tokens:,} tokens with max_completion_tokens="
             f"{self.max_completion_tokens:,} per item, {cost}",
@@ -65,6 +67,11 @@ class BatchEstimate:
         if self.unknown_duration:
             lines.append(f"{len(self.unknown_duration)} URL(s) of unknown duration are not counted")
         lines += [f"would fail: {source}: {why}" for source, why in self.unreadable]
+        if self.convertible:
+            lines.append(
+                f"{len(self.convertible)} of them in a format that convert=True re-encodes (on the "
+                "command line: --convert)"
+            )
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
@@ -80,11 +87,17 @@ def estimate_batch(
     model: str = DEFAULT_MODEL,
     max_completion_tokens: int | None = None,
     limits: Limits | None = None,
+    convert: bool = False,
 ) -> BatchEstimate:
-    """Probe every source (headers only) and add up what the batch would cost at worst."""
+    """Probe every source (headers only) and add up what the batch would cost at worst.
+
+    With ``convert=True`` (as the batch will be asked), a format MiMo refuses counts with
+    its own duration instead of as "would fail".
+    """
     items = check_sources(sources)
     spec = get_model(model)
-    tally = _tally(items, questions_for(question, len(items)), model=spec.id, limits=limits)
+    questions = questions_for(question, len(items))
+    tally = _tally(items, questions, model=spec.id, limits=limits, convert=convert)
     completion = (
         spec.default_max_completion_tokens if max_completion_tokens is None else max_completion_tokens
     )
@@ -105,6 +118,7 @@ def estimate_batch(
         worst_case_cost_usd=cost,
         unreadable=tuple(tally.unreadable),
         unknown_duration=tuple(tally.urls),
+        convertible=tuple(tally.convertible),
     )
 
 
@@ -115,11 +129,14 @@ class _Tally:
     text_tokens: int = 0
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
+    convertible: list[str] = field(default_factory=list)
 
 
-def _tally(items: list[AudioSource], questions: list[str], *, model: str, limits: Limits | None) -> _Tally:
+def _tally(
+    items: list[AudioSource], questions: list[str], *, model: str, limits: Limits | None, convert: bool
+) -> _Tally:
     from ._estimate import estimate_audio_tokens
-    from ._exceptions import MimoAudioError
+    from ._exceptions import MimoAudioError, UnsupportedAudioFormatError
     from ._source import is_url
     from ._usage import estimate_request
 
@@ -133,28 +150,50 @@ def _tally(items: list[AudioSource], questions: list[str], *, model: str, limits
             tally.text_tokens += question_tokens
             continue
         try:
-            info = _probe_keeping_position(source)
+            duration_s = _duration_keeping_position(source, convert=convert)
         except (MimoAudioError, OSError) as exc:
-            tally.unreadable.append((label, str(exc)))
+            tally.unreadable.append(
+                (label, without_source(str(exc), label, getattr(exc, "source_name", None)))
+            )
+            if isinstance(exc, UnsupportedAudioFormatError) and not exc.found.startswith(("a ", "an ")):
+                tally.convertible.append(label)  # real audio, not an image or text
             continue
         tally.text_tokens += question_tokens
-        tally.duration_s += info.duration_s
-        tally.audio_tokens += estimate_audio_tokens(info.duration_s, limits=limits)
+        tally.duration_s += duration_s
+        tally.audio_tokens += estimate_audio_tokens(duration_s, limits=limits)
     return tally
 
 
-def _probe_keeping_position(source: AudioSource) -> AudioInfo:
-    """Probe; a file object is put back where it was, so the real run reads it whole."""
+def _duration_keeping_position(source: AudioSource, *, convert: bool) -> float:
+    """Probe; a file object is put back where it was, so the real run reads it whole.
+
+    With ``convert``, a refused format's duration comes from its decoder's header.
+    """
+    from ._exceptions import UnsupportedAudioFormatError
     from ._probe import probe_audio
 
     tell = getattr(source, "tell", None)
     seek = getattr(source, "seek", None)
     position = tell() if callable(tell) and callable(seek) else None
     try:
-        return probe_audio(source)
+        try:
+            return probe_audio(source).duration_s
+        except UnsupportedAudioFormatError:
+            if not convert:
+                raise
+        if position is not None and callable(seek):
+            seek(position)
+        return _decoded_duration_s(source)
     finally:
         if position is not None and callable(seek):
             seek(position)
+
+
+def _decoded_duration_s(source: AudioSource) -> float:
+    from ._decode import open_audio
+
+    with open_audio(source) as stream:
+        return stream.info.duration_s
 
 
 def _duration_text(seconds: float) -> str:

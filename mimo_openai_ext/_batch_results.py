@@ -18,7 +18,14 @@ if TYPE_CHECKING:
     from ._source import AudioSource
     from ._usage import UsageReport
 
-__all__ = ["BatchResult", "BatchResults", "error_record", "make_record", "source_label"]
+__all__ = [
+    "BatchResult",
+    "BatchResults",
+    "error_record",
+    "make_record",
+    "source_label",
+    "without_source",
+]
 
 
 @dataclass(frozen=True)
@@ -162,11 +169,22 @@ def source_label(source: AudioSource, index: int) -> str:
     return name if isinstance(name, str) else f"<file #{index}>"
 
 
-def error_record(exc: BaseException) -> BatchErrorRecord:
+def without_source(message: str, source: str, *names: str | None) -> str:
+    """``message`` without the source name it starts with, for a line that names it already."""
+    for name in (source, os.path.basename(source), *names):
+        if name and message.startswith(f"{name}: "):
+            return message[len(name) + 2 :]
+    return message
+
+
+def error_record(exc: BaseException, *, secrets: Sequence[str | None] = ()) -> BatchErrorRecord:
+    """Type, message and HTTP status; ``secrets`` (the client's key) masked in the message."""
+    from ._redact import mask, secrets_for
+
     status = getattr(exc, "status_code", None)
     return {
         "type": type(exc).__name__,
-        "message": str(exc) or repr(exc),
+        "message": mask(str(exc) or repr(exc), secrets_for(exc, secrets)),
         "status": status if isinstance(status, int) else None,
     }
 
@@ -179,6 +197,8 @@ def make_record(
     elapsed_s: float,
     answer: Answer | None,
     exc: BaseException | None,
+    *,
+    secrets: Sequence[str | None] = (),
 ) -> BatchRecord:
     """The JSONL record of one item: from its answer, or from the exception it raised."""
     estimate = None if answer is None else answer.estimate
@@ -195,6 +215,6 @@ def make_record(
         else round(estimate.audio_duration_s, 3),
         "usage": None if answer is None else answer.usage.to_dict(),
         "cost_usd": None if answer is None else answer.usage.cost_usd,
-        "error": None if exc is None else error_record(exc),
+        "error": None if exc is None else error_record(exc, secrets=secrets),
         "elapsed_s": round(elapsed_s, 3),
     }

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "check_key_host",
+    "client_key",
     "create_completion",
     "create_completion_async",
     "mimo_async_client",
@@ -128,13 +129,14 @@ def create_completion(
 
     The SDK's own retries are off for this call (``with_options(max_retries=0)`` on a
     copy), so ``retry.attempts`` is the number of requests on the wire. A stream is
-    retried only until its response starts; once handed over it is never re-sent.
+    retried only until its response starts; once handed over it is never re-sent. The
+    client's key is masked in a raised exception, should the server echo it.
     """
     create = client.with_options(max_retries=0).chat.completions.create
     if stream:
         create_kwargs["stream"] = True
     result: ChatCompletion | Stream[ChatCompletionChunk] = run_with_retry(
-        lambda: create(**create_kwargs), retry=retry
+        lambda: create(**create_kwargs), retry=retry, api_key=client_key(client)
     )
     return result
 
@@ -159,6 +161,12 @@ async def create_completion_async(
     if stream:
         create_kwargs["stream"] = True
     result: ChatCompletion | AsyncStream[ChatCompletionChunk] = await run_with_retry_async(
-        lambda: create(**create_kwargs), retry=retry
+        lambda: create(**create_kwargs), retry=retry, api_key=client_key(client)
     )
     return result
+
+
+def client_key(client: object) -> str | None:
+    """The client's API key, to mask in errors (``None`` when it holds no plain key)."""
+    key = getattr(client, "api_key", None)
+    return key if isinstance(key, str) else None

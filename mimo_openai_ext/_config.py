@@ -23,6 +23,7 @@ from ._exceptions import UnknownModelWarning
 __all__ = [
     "ASR_LANGUAGES",
     "AUDIO_FORMATS",
+    "CONVERTIBLE_EXTENSIONS",
     "DEFAULT_ASR_MODEL",
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
@@ -67,6 +68,12 @@ AUDIO_FORMATS: Mapping[AudioFormat, FormatSpec] = MappingProxyType(
     }
 )
 """MiMo's accepted formats: mp3, wav, flac, m4a, ogg (MiMo's audio page)."""
+
+CONVERTIBLE_EXTENSIONS: tuple[str, ...] = (
+    ".3gp", ".aac", ".ac3", ".aif", ".aifc", ".aiff", ".amr", ".ape", ".au", ".caf", ".mka", ".snd",
+    ".weba", ".webm", ".wma", ".wv",
+)  # fmt: skip
+"""Extensions of audio MiMo refuses that ``convert=True`` re-encodes (``batch --convert``)."""
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ._config import AUDIO_FORMATS, AudioFormat
 from ._decode import AudioStream, open_audio
-from ._exceptions import UnsupportedAudioFormatError
+from ._exceptions import InvalidAudioSourceError, UnsupportedAudioFormatError
+from ._interrupt import deferred_interrupts
 
 if TYPE_CHECKING:
     import numpy as np
@@ -165,17 +166,21 @@ def transcode(
             "bitrate_mode": "CONSTANT",
         }
     total_s = (stop - start) / rate
-    with soundfile.SoundFile(
-        buf,
-        "w",
-        enc.sample_rate_hz,
-        enc.channels,
-        subtype=enc.subtype,
-        format=_SF_FORMAT[enc.container],
-        **options,
-    ) as out:
+    with (
+        deferred_interrupts() as check,
+        soundfile.SoundFile(
+            buf,
+            "w",
+            enc.sample_rate_hz,
+            enc.channels,
+            subtype=enc.subtype,
+            format=_SF_FORMAT[enc.container],
+            **options,
+        ) as out,
+    ):
         done = 0
         for block in stream.blocks(start=start, stop=stop, size=BLOCK_FRAMES):
+            check()
             out.write(pipeline.feed(block))
             done += block.shape[0]
             if limit_bytes is not None and buf.high_water > limit_bytes:
@@ -198,10 +203,14 @@ def sampled_size(stream: AudioStream, enc: Encoding) -> int:
     length = int(_SLICE_S * rate)
     pipeline = _Pipeline(rate, stream.channels, enc)
     buf = io.BytesIO()
-    with soundfile.SoundFile(
-        buf, "w", enc.sample_rate_hz, enc.channels, subtype=enc.subtype, format="FLAC"
-    ) as out:
+    with (
+        deferred_interrupts() as check,
+        soundfile.SoundFile(
+            buf, "w", enc.sample_rate_hz, enc.channels, subtype=enc.subtype, format="FLAC"
+        ) as out,
+    ):
         for i in range(_SLICES):
+            check()
             stream.seek(i * step + max(0, (step - length) // 2))
             out.write(pipeline.feed(stream.read(length)))
         out.write(pipeline.feed(None))
@@ -250,8 +259,8 @@ def encode_array(array: Any, *, sample_rate: int, source_name: str = "<array>") 
 
     Lossless for 8/16-bit integers (written as 16-bit) and 24-bit values (int32 and
     float arrays are written as 24-bit). Floats must lie in [-1.0, 1.0]; integers use
-    their full range. Bad shapes, dtypes, values or rates raise ``ValueError`` /
-    ``TypeError`` saying what to change.
+    their full range. Bad shapes, dtypes, values or rates raise
+    :class:`InvalidAudioSourceError` (a ``ValueError``) saying what to change.
     """
     import soundfile
 
@@ -270,13 +279,16 @@ def _check_rate(sample_rate: object, name: str) -> int:
     import numpy as np
 
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, np.integer)):
-        raise TypeError(
+        raise InvalidAudioSourceError(
             f"{name}: sample_rate must be an integer number of Hz (e.g. 16000), "
-            f"not {type(sample_rate).__name__} {sample_rate!r}"
+            f"not {type(sample_rate).__name__} {sample_rate!r}",
+            source_name=name,
         )
     rate = int(sample_rate)
     if not 1000 <= rate <= 384_000:
-        raise ValueError(f"{name}: sample_rate {rate} Hz is outside 1000..384000 Hz; pass the rate in Hz")
+        raise InvalidAudioSourceError(
+            f"{name}: sample_rate {rate} Hz is outside 1000..384000 Hz; pass the rate in Hz", source_name=name
+        )
     return rate
 
 
@@ -284,23 +296,29 @@ def _checked_samples(array: Any, name: str) -> tuple[NDArray[Any], str]:
     import numpy as np
 
     if isinstance(array, (str, bytes)):
-        raise TypeError(f"{name}: expected a NumPy array of samples, got {type(array).__name__}")
+        raise InvalidAudioSourceError(
+            f"{name}: expected a NumPy array of samples, got {type(array).__name__}", source_name=name
+        )
     samples = np.asarray(array)
     if samples.ndim == 1:
         samples = samples[:, None]
     if samples.ndim != 2:
-        raise ValueError(
-            f"{name}: audio arrays are (frames,) for mono or (frames, channels); got shape {samples.shape}"
+        raise InvalidAudioSourceError(
+            f"{name}: audio arrays are (frames,) for mono or (frames, channels); got shape {samples.shape}",
+            source_name=name,
         )
     frames, channels = samples.shape
     if channels > _FLAC_MAX_CHANNELS:
         hint = " It looks channels-first: pass array.T" if frames <= _FLAC_MAX_CHANNELS else ""
-        raise ValueError(
+        raise InvalidAudioSourceError(
             f"{name}: shape {samples.shape} means {channels} channels; at most {_FLAC_MAX_CHANNELS} "
-            f"are supported, channels last.{hint}"
+            f"are supported, channels last.{hint}",
+            source_name=name,
         )
     if frames == 0 or channels == 0:
-        raise ValueError(f"{name}: the array holds no samples (shape {samples.shape})")
+        raise InvalidAudioSourceError(
+            f"{name}: the array holds no samples (shape {samples.shape})", source_name=name
+        )
     return _scaled(samples, name)
 
 
@@ -310,12 +328,15 @@ def _scaled(samples: NDArray[Any], name: str) -> tuple[NDArray[Any], str]:
     kind, size = samples.dtype.kind, samples.dtype.itemsize
     if kind == "f":
         if not np.isfinite(samples).all():
-            raise ValueError(f"{name}: the array holds NaN or infinite samples")
+            raise InvalidAudioSourceError(
+                f"{name}: the array holds NaN or infinite samples", source_name=name
+            )
         peak = float(np.abs(samples).max())
         if peak > 1.0 + 1e-6:
-            raise ValueError(
+            raise InvalidAudioSourceError(
                 f"{name}: float samples must lie in [-1.0, 1.0], the peak is {peak:g}; "
-                "scale it first (array / abs(array).max())"
+                "scale it first (array / abs(array).max())",
+                source_name=name,
             )
         return samples.astype(np.float32 if size <= 4 else np.float64, copy=False), "PCM_24"
     if kind == "i" and size in (1, 2):
@@ -324,7 +345,8 @@ def _scaled(samples: NDArray[Any], name: str) -> tuple[NDArray[Any], str]:
         return samples, "PCM_24"
     if kind == "u" and size == 1:
         return ((samples.astype(np.int16) - 128) * 256).astype(np.int16), "PCM_16"
-    raise TypeError(
+    raise InvalidAudioSourceError(
         f"{name}: {samples.dtype} samples are not audio we can encode; use float32/float64 in "
-        "[-1, 1], int16, int32, int8 or uint8"
+        "[-1, 1], int16, int32, int8 or uint8",
+        source_name=name,
     )

@@ -11,7 +11,8 @@ Exceptions::
     ├── MissingAPIKeyError              (+ ValueError)  no key from the argument nor the env var
     ├── MissingExtraError               (+ ImportError) an optional extra is needed
     ├── UnsupportedFeatureError         (+ ValueError)  an OpenAI feature with no MiMo equivalent
-    └── ResultsFileError                (+ ValueError)  a batch results file we must not append to
+    ├── ResultsFileError                (+ ValueError)  a batch results file we must not append to
+    └── InvalidOptionError              (+ ValueError)  an option value out of range (max_bytes, ...)
 
 Warnings::
 
@@ -34,6 +35,7 @@ __all__ = [
     "ContextOverflowError",
     "CorruptAudioError",
     "InvalidAudioSourceError",
+    "InvalidOptionError",
     "KeyHostMismatchWarning",
     "MimoAudioError",
     "MimoAudioWarning",
@@ -145,3 +147,11 @@ class ResultsFileError(MimoAudioError, ValueError):
     def __init__(self, message: str, *, path: str) -> None:
         super().__init__(message)
         self.path = path
+
+
+class InvalidOptionError(MimoAudioError, ValueError):
+    """An option value that cannot work (``max_bytes`` below 1024, a negative overlap, ...)."""
+
+    def __init__(self, message: str, *, option: str) -> None:
+        super().__init__(message)
+        self.option = option

@@ -28,7 +28,7 @@ from ._convert import (
 )
 from ._decode import AudioStream, SourceAudioInfo, open_audio
 from ._estimate import max_bytes_for_data_uri
-from ._exceptions import AudioTooLargeError, UnsupportedAudioFormatError
+from ._exceptions import AudioTooLargeError, InvalidOptionError, UnsupportedAudioFormatError
 from ._probe import AudioInfo, probe_bytes
 from ._source import AudioSource, open_source
 from ._types import InputAudioPart
@@ -36,6 +36,8 @@ from ._types import InputAudioPart
 __all__ = ["FittedAudio", "SourceAudioInfo", "fit_audio"]
 
 SPEECH_RATE_HZ = 16_000
+MIN_MAX_BYTES = 1024
+"""The smallest ``max_bytes`` accepted (less holds no audio worth sending)."""
 _MP3_KBPS_MPEG1 = (32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _MP3_KBPS_MPEG2 = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160)
 _SPEECH_KBPS = (24, 64)
@@ -105,7 +107,9 @@ def fit_audio(
 
     ``max_bytes`` defaults to the largest file whose data URI fits
     :attr:`Limits.max_data_uri_chars` (50,000,000 characters, about 37.5 MB); for an
-    ASR ``model`` the ASR limit and its formats (WAV, MP3) apply. Steps, cheapest
+    ASR ``model`` the ASR limit and its formats (WAV, MP3) apply. It may go up to
+    :attr:`Limits.max_url_file_bytes` (100 MB), but a result over the data URI limit
+    must then be sent by URL: its data URI would be over MiMo's limit. Steps, cheapest
     first: keep as is; lossless FLAC; mono 16 kHz FLAC (nothing speech needs is lost);
     MP3. ``keep_quality=True`` (music) skips the mono 16 kHz step and keeps the rate
     and stereo in MP3 (128-320 kbps). Formats MiMo refuses are converted (AIFF, CAF via
@@ -143,9 +147,16 @@ def fit_audio(
 
 def _budget(max_bytes: int | None, model: str | None, limits: Limits) -> _Budget:
     if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int)):
-        raise TypeError(f"max_bytes must be an int number of bytes, not {type(max_bytes).__name__}")
-    if max_bytes is not None and max_bytes < 1024:
-        raise ValueError(f"max_bytes={max_bytes} is too small to hold any audio; use at least 1024")
+        raise InvalidOptionError(
+            f"max_bytes must be an int number of bytes, not {type(max_bytes).__name__}", option="max_bytes"
+        )
+    if max_bytes is not None and not MIN_MAX_BYTES <= max_bytes <= limits.max_url_file_bytes:
+        raise InvalidOptionError(
+            f"max_bytes={max_bytes:,} is out of range: use {MIN_MAX_BYTES:,} to "
+            f"{limits.max_url_file_bytes:,} bytes (MiMo's limit for a file sent by URL; "
+            f"a data URI holds at most about {max_bytes_for_data_uri('audio/flac', limits=limits):,})",
+            option="max_bytes",
+        )
     spec = get_model(model) if model is not None else None
     if spec is not None and spec.asr:
         formats = spec.asr_formats or tuple(AUDIO_FORMATS)

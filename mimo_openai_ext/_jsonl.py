@@ -26,7 +26,15 @@ from typing_extensions import TypedDict
 
 from ._exceptions import ResultsFileError
 
-__all__ = ["BatchErrorRecord", "BatchRecord", "ResultsFile", "read_results", "record_key"]
+__all__ = [
+    "COST_DECIMALS",
+    "BatchErrorRecord",
+    "BatchRecord",
+    "ResultsFile",
+    "read_results",
+    "record_key",
+    "rounded_costs",
+]
 
 
 class BatchErrorRecord(TypedDict):
@@ -129,6 +137,11 @@ class ResultsFile:
         self.dropped_failed = 0
         """How many failed records ``retry_failed`` removed."""
         resume = resume or retry_failed
+        if self.path.is_dir():
+            raise ResultsFileError(
+                f"{self.path} is a folder: the results go to a file, e.g. {self.path / 'results.jsonl'}",
+                path=str(self.path),
+            )
         existing = self.path.exists() and self.path.stat().st_size > 0
         if existing and not (resume or overwrite):
             raise ResultsFileError(
@@ -241,8 +254,27 @@ class ResultsFile:
         self.close()
 
 
+COST_DECIMALS = 9
+"""Costs are written rounded to 1e-9 USD: ``2.632e-05``, not ``2.6320000000000002e-05``."""
+
+
+def rounded_costs(value: Any) -> Any:
+    """``value`` with every float under a ``*_usd`` key rounded to :data:`COST_DECIMALS` (a copy)."""
+    if isinstance(value, dict):
+        return {
+            k: round(v, COST_DECIMALS)
+            if isinstance(k, str) and k.endswith("_usd") and isinstance(v, float)
+            else rounded_costs(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [rounded_costs(v) for v in value]
+    return value
+
+
 def _line(record: BatchRecord) -> bytes:
-    return (json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n").encode()
+    """One JSON line; costs rounded here only, the record in memory keeps the exact sums."""
+    return (json.dumps(rounded_costs(record), ensure_ascii=False, allow_nan=False) + "\n").encode()
 
 
 def _read_all(fd: int, size: int) -> bytes:

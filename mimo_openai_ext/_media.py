@@ -78,6 +78,13 @@ def unsupported(
     )
 
 
+_MISSING = ", and that the right file was passed"
+_REDO = (
+    ": check that the file was fully written or downloaded, or re-export it from its source "
+    f"as {'/'.join(AUDIO_FORMATS)}"
+)
+
+
 def _corrupt(source_name: str, what: str) -> CorruptAudioError:
     return CorruptAudioError(f"{source_name}: {what}", source_name=source_name)
 
@@ -289,7 +296,9 @@ def sniff_audio(data: ByteData, *, source_name: str) -> SniffResult:
 
 def _sniff(data: ByteData, source_name: str) -> SniffResult:
     if len(data) == 0:
-        raise _corrupt(source_name, "is empty (0 bytes)")
+        raise _corrupt(
+            source_name, f"is empty (0 bytes): check that the file was fully written or downloaded{_MISSING}"
+        )
     head = bytes(data[:4096])
     if head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE":
         return _sniff_wav(data, source_name)
@@ -320,8 +329,8 @@ def _sniff(data: ByteData, source_name: str) -> SniffResult:
     if other is not None:
         raise unsupported(other[0], source_name, convertible=other[1])
     if len(data) < 64:
-        raise _corrupt(source_name, f"only {len(data)} bytes, too short to be audio")
+        raise _corrupt(source_name, f"only {len(data)} bytes, too short to be audio{_REDO}")
     raise _corrupt(
         source_name,
-        f"not recognisable audio (first bytes: {head[:8].hex(' ')}); expected {_accepted()}",
+        f"not recognisable audio (first bytes: {head[:8].hex(' ')}); expected {_accepted()}{_REDO}",
     )

@@ -9,7 +9,9 @@
 * Exactly one layer: the call goes through ``client.with_options(max_retries=0)`` (a
   copy; the user's client is untouched), so ``attempts=N`` means at most N requests.
 * The caller gets the original ``openai`` exception (``reraise``), its message extended
-  with MiMo's ``error.param`` detail, plus a note saying what to do (Python 3.11+).
+  with MiMo's ``error.param`` detail, plus a note saying what to do (Python 3.11+). The
+  API key (``api_key=``, and whatever key the failed request carried) is masked in its
+  message, ``repr`` and ``.body``, also in the exceptions handed to ``on_retry``.
 * ``set_testing(True)`` skips the sleeps (the computed waits are still reported to
   ``on_retry``) so tests never sleep.
 * ``NO_RETRY`` means "no retry layer here": one attempt, whatever testing mode says. A
@@ -25,7 +27,7 @@ import math
 import random
 import sys
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from types import TracebackType
@@ -248,11 +250,16 @@ def api_error_hint(exc: BaseException) -> str:
     return _HINTS.get(status or 0, "see MiMo's error detail")
 
 
-def _surface_detail(exc: BaseException) -> None:
-    """Put MiMo's ``error.param`` into the exception's message (once) and add a hint note."""
+def _surface_detail(exc: BaseException, secrets: Sequence[str | None] = ()) -> None:
+    """Mask the API key in ``exc``, put MiMo's ``error.param`` into its message (once), add a hint."""
     import openai
 
-    if not isinstance(exc, openai.APIError) or getattr(exc, "_mimo_detail_surfaced", False):
+    from ._redact import redact_exception
+
+    if not isinstance(exc, openai.APIError):
+        return
+    redact_exception(exc, secrets)  # every time: a caller further out may know another key
+    if getattr(exc, "_mimo_detail_surfaced", False):
         return
     try:
         exc._mimo_detail_surfaced = True  # type: ignore[attr-defined]
@@ -275,8 +282,9 @@ def _surface_detail(exc: BaseException) -> None:
 class _Schedule:
     """Wait and stop decisions for one call; both read the same memoised wait."""
 
-    def __init__(self, policy: RetryPolicy) -> None:
+    def __init__(self, policy: RetryPolicy, secrets: Sequence[str | None] = ()) -> None:
         self.policy = policy
+        self.secrets = secrets
         self.attempts = _testing["attempts"] or policy.attempts
         self._waits: dict[int, tuple[float, float | None]] = {}
         self.started_s: float | None = None  # set when a first ``attempt_slot`` is held
@@ -319,6 +327,7 @@ class _Schedule:
         exc = state.outcome.exception() if state.outcome is not None else None
         if exc is None:  # pragma: no cover - only exceptions are retried
             return
+        _surface_detail(exc, self.secrets)  # on_retry may log it: no key in it from here on
         log.info(
             "MiMo call failed (%s); retrying in %.2f s (attempt %d of %d)",
             _short(exc),
@@ -345,17 +354,23 @@ async def _sleep_async(seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
-def run_with_retry(fn: Callable[[], _T], *, retry: RetryPolicy | None = None) -> _T:
-    """Call ``fn`` under the policy; the last original exception propagates."""
+def run_with_retry(
+    fn: Callable[[], _T], *, retry: RetryPolicy | None = None, api_key: str | None = None
+) -> _T:
+    """Call ``fn`` under the policy; the last original exception propagates.
+
+    ``api_key`` (the client's) is masked in that exception, as is the key its request carried.
+    """
     import tenacity
 
+    secrets = (api_key,)
     try:
         if retry is NO_RETRY:
             return fn()
-        schedule = _Schedule(retry or DEFAULT_RETRY)
+        schedule = _Schedule(retry or DEFAULT_RETRY, secrets)
         return tenacity.Retrying(sleep=_sleep, reraise=True, **schedule.tenacity_kwargs())(fn)
     except Exception as exc:
-        _surface_detail(exc)
+        _surface_detail(exc, secrets)
         raise
 
 
@@ -364,16 +379,19 @@ async def run_with_retry_async(
     *,
     retry: RetryPolicy | None = None,
     attempt_slot: Callable[[], AbstractAsyncContextManager[object]] | None = None,
+    api_key: str | None = None,
 ) -> _T:
     """The async twin of :func:`run_with_retry`.
 
     ``attempt_slot`` (e.g. ``RateLimiter.slot``) is entered around every attempt, retries
     included; the time budget then starts when the first attempt holds its slot, so time
-    queued for that first slot is not spent from ``timeout_s``.
+    queued for that first slot is not spent from ``timeout_s``. ``api_key`` is masked as in
+    :func:`run_with_retry`.
     """
     import tenacity
 
-    schedule = _Schedule(retry or DEFAULT_RETRY)
+    secrets = (api_key,)
+    schedule = _Schedule(retry or DEFAULT_RETRY, secrets)
 
     async def attempt() -> _T:  # a coroutine function, so tenacity awaits each attempt
         if attempt_slot is None:
@@ -389,6 +407,6 @@ async def run_with_retry_async(
         retrying = tenacity.AsyncRetrying(sleep=_sleep_async, reraise=True, **schedule.tenacity_kwargs())
         result: _T = await retrying(attempt)
     except Exception as exc:
-        _surface_detail(exc)
+        _surface_detail(exc, secrets)
         raise
     return result

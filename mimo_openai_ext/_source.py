@@ -109,8 +109,8 @@ def _display_name(path: os.PathLike[str] | str) -> str:
 def _refuse_url(text: str, scheme: str, name: str) -> InvalidAudioSourceError:
     if scheme in ("http", "https"):
         return InvalidAudioSourceError(
-            f"{name}: an {scheme} URL is sent to MiMo as is and cannot be read locally; "
-            "download it first to probe it, or pass it to input_audio_part() unchanged",
+            f"{name}: an {scheme} URL is sent to MiMo as it is and cannot be read locally (to probe, "
+            "convert or split it): download it first (input_audio_part(url) sends the URL unchanged)",
             source_name=name,
         )
     return InvalidAudioSourceError(

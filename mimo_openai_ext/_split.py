@@ -10,6 +10,7 @@ lost. Only the window and one encoded chunk are in memory at a time.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,7 +20,8 @@ from ._config import DEFAULT_LIMITS, Limits, get_model
 from ._convert import Container, Encoding, OverBudgetError, sampled_size, transcode
 from ._decode import AudioStream, open_audio
 from ._estimate import max_bytes_for_data_uri
-from ._exceptions import AudioTooLargeError
+from ._exceptions import AudioTooLargeError, InvalidOptionError
+from ._interrupt import deferred_interrupts
 from ._probe import AudioInfo, probe_bytes
 from ._source import AudioSource
 from ._types import InputAudioPart
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["AudioChunk", "split_audio"]
+__all__ = ["AudioChunk", "resolve_overlap", "split_audio"]
 
 DEFAULT_OVERLAP_S = 1.0
 _HOP_S = 0.02
@@ -77,7 +79,7 @@ def split_audio(
     max_duration_s: float | None = None,
     max_tokens: int | None = None,
     max_encoded_bytes: int | None = None,
-    overlap_s: float = DEFAULT_OVERLAP_S,
+    overlap_s: float | None = None,
     silence_aware: bool = True,
     model: str | None = None,
     keep_quality: bool = False,
@@ -92,9 +94,11 @@ def split_audio(
     mono 16 kHz FLAC (``keep_quality=True`` keeps the rate and channels; WAV for the
     ASR model). Cuts fall in the quietest moment of a window before each limit
     (``silence_aware=False`` cuts exactly at the limit), and each chunk starts
-    ``overlap_s`` before the previous one ended. Streams: only one chunk is held.
+    ``overlap_s`` before the previous one ended (default 1 s, or a quarter of
+    ``max_duration_s`` when that is shorter than 4 s). Streams: only one chunk is held.
     """
     limits = limits or DEFAULT_LIMITS
+    overlap_s = resolve_overlap(overlap_s, max_duration_s)
     _check_limits(max_duration_s, max_tokens, max_encoded_bytes, overlap_s)
     with open_audio(source, name=name) as stream:
         plan = _plan(
@@ -111,6 +115,15 @@ def split_audio(
         yield from _chunks(stream, plan)
 
 
+def resolve_overlap(overlap_s: float | None, max_duration_s: float | None) -> float:
+    """The overlap to use: ``overlap_s``, or by default 1 s (a quarter of short chunks)."""
+    if overlap_s is not None:
+        return overlap_s
+    if max_duration_s is not None and isinstance(max_duration_s, (int, float)) and max_duration_s > 0:
+        return min(DEFAULT_OVERLAP_S, max_duration_s / 4)
+    return DEFAULT_OVERLAP_S
+
+
 def _check_limits(
     max_duration_s: float | None, max_tokens: int | None, max_encoded_bytes: int | None, overlap_s: float
 ) -> None:
@@ -120,15 +133,19 @@ def _check_limits(
         ("max_encoded_bytes", max_encoded_bytes),
     ):
         if value is not None and (
-            isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0
+            isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf
         ):
-            raise ValueError(f"{label} must be a positive number, got {value!r}")
+            raise InvalidOptionError(f"{label} must be a positive number, got {value!r}", option=label)
     if isinstance(overlap_s, bool) or not isinstance(overlap_s, (int, float)) or not 0 <= overlap_s < 3600:
-        raise ValueError(f"overlap_s must be a number of seconds >= 0, got {overlap_s!r}")
+        raise InvalidOptionError(
+            f"overlap_s must be a number of seconds from 0 to 3600, got {overlap_s!r}", option="overlap_s"
+        )
     if max_duration_s is not None and overlap_s * 4 > max_duration_s:
-        raise ValueError(
-            f"overlap_s={overlap_s} is too long for max_duration_s={max_duration_s}: "
-            "keep the overlap under a quarter of a chunk"
+        raise InvalidOptionError(
+            f"an overlap of {overlap_s:g} s is too long for chunks of at most {max_duration_s:g} s: keep "
+            f"the overlap at most a quarter of a chunk ({max_duration_s / 4:g} s or less), or allow "
+            f"longer chunks (at least {overlap_s * 4:g} s)",
+            option="overlap_s",
         )
 
 
@@ -217,8 +234,9 @@ def _cut(stream: AudioStream, start: int, hard_end: int, plan: _Plan) -> int:
     rate = stream.sample_rate_hz
     span = hard_end - start
     window = int(min(max(0.15 * span, 2 * rate), 30 * rate, span / 2))
-    stream.seek(hard_end - window)
-    samples = stream.read(window)
+    with deferred_interrupts():  # reading from memory goes through cffi callbacks too
+        stream.seek(hard_end - window)
+        samples = stream.read(window)
     if samples.shape[0] < window:
         return hard_end
     return hard_end - window + _quiet_point(samples, rate)

@@ -17,8 +17,10 @@ from ._config import (
     AUDIO_FORMATS,
     DEFAULT_ASR_MODEL,
     DEFAULT_LIMITS,
+    MODELS,
     AsrLanguage,
     Limits,
+    ModelSpec,
     get_model,
 )
 from ._exceptions import (
@@ -67,6 +69,31 @@ def _check_language(language: str) -> AsrLanguage:
     )
 
 
+def _shell_name(source_name: str) -> str:
+    import shlex
+
+    return "FILE" if not source_name or source_name.startswith("<") else shlex.quote(source_name)
+
+
+def _asr_model(model_id: str) -> ModelSpec:
+    """The ASR model's spec; a known model that is not an ASR model is refused before any request."""
+    spec = get_model(model_id)
+    if spec.asr or model_id not in MODELS:  # unknown ids pass through (get_model warned)
+        return spec
+    asr = ", ".join(m.id for m in MODELS.values() if m.asr) or DEFAULT_ASR_MODEL
+    other = (
+        f"; or ask {model_id} to transcribe (ask(client, audio, 'Transcribe this', model={model_id!r}) / "
+        f'`mimo-audio ask FILE "Transcribe this" --model {model_id}`), or use transcriptions(client), '
+        "which picks the model for you"
+        if spec.audio_input
+        else ""
+    )
+    raise UnsupportedFeatureError(
+        f"{model_id} is not a transcription model (MiMo would answer HTTP 400): "
+        f"transcribe with {asr} (the default){other}"
+    )
+
+
 def build_transcription_request(
     audio: AudioSource,
     *,
@@ -88,7 +115,7 @@ def build_transcription_request(
 
     lang = _check_language(language)
     limits = limits or DEFAULT_LIMITS
-    spec = get_model(model or DEFAULT_ASR_MODEL)
+    spec = _asr_model(model or DEFAULT_ASR_MODEL)
     if isinstance(audio, str) and is_url(audio):
         raise InvalidAudioSourceError(
             f"{audio}: the ASR model {spec.id} takes local audio only (a data URI, no URLs): "
@@ -101,8 +128,9 @@ def build_transcription_request(
     if info.format not in allowed:
         raise UnsupportedAudioFormatError(
             f"{source_name}: {info.format} is not accepted by the ASR model {spec.id} "
-            f"({', '.join(allowed)} only): convert it first, e.g. fit_audio() or "
-            f"`mimo-audio fit {source_name}` to MP3/WAV",
+            f"({', '.join(allowed)} only): convert it first with fit_audio(..., model={spec.id!r}), "
+            f"or on the command line `mimo-audio fit {_shell_name(source_name)} --model {spec.id}` "
+            f"(writes {' or '.join(allowed)} under the ASR size limit)",
             source_name=source_name,
             found=info.format,
             allowed=tuple(allowed),
@@ -112,8 +140,10 @@ def build_transcription_request(
     if chars > limits.asr_max_data_uri_chars:
         raise AudioTooLargeError(
             f"{source_name}: {chars:,} base64 characters ({info.duration_s:.0f} s of audio) exceed the ASR "
-            f"limit of {limits.asr_max_data_uri_chars:,}: cut it into shorter pieces (split_audio() or "
-            "`mimo-audio fit`), or re-encode it as a low-bitrate mono MP3",
+            f"limit of {limits.asr_max_data_uri_chars:,}: cut it into pieces that fit with "
+            f"split_audio(..., model={spec.id!r}) or `mimo-audio split {_shell_name(source_name)} -o DIR "
+            f"--model {spec.id}` and transcribe each, or transcribe it in one go with "
+            f'`mimo-audio ask {_shell_name(source_name)} "Transcribe this" --split`',
             source_name=source_name,
             size=chars,
             limit=limits.asr_max_data_uri_chars,

@@ -46,6 +46,15 @@ _HEARD_SLACK_TOKENS = 12
 """Absolute slack (about two seconds) so very short clips do not warn on rounding."""
 
 
+def _usd(amount: float) -> float:
+    """A cost without binary float noise (``2.632e-05``, not ``2.6320000000000002e-05``).
+
+    Twelve decimals keep a millionth of a cent while dropping the noise from summing
+    per-token prices, so reprs, JSON and sums print what a person would write.
+    """
+    return round(amount, 12)
+
+
 def _per_mtok(tokens: int, usd_per_mtok: float) -> float:
     return tokens * usd_per_mtok / 1_000_000
 
@@ -106,6 +115,7 @@ class UsageReport:
             )
             if price.audio_usd_per_hour and isinstance(seconds, (int, float)):
                 cost += max(float(seconds), 0.0) / 3600 * price.audio_usd_per_hour
+            cost = _usd(cost)
         return cls(
             model=model,
             prompt_tokens=prompt,
@@ -124,7 +134,9 @@ class UsageReport:
         """Sum two reports (a batch total). Cost stays None if either is unpriced."""
         if not isinstance(other, UsageReport):
             return NotImplemented
-        cost = None if self.cost_usd is None or other.cost_usd is None else self.cost_usd + other.cost_usd
+        cost = None
+        if self.cost_usd is not None and other.cost_usd is not None:
+            cost = _usd(self.cost_usd + other.cost_usd)
         seconds = None
         if self.audio_seconds is not None or other.audio_seconds is not None:
             seconds = (self.audio_seconds or 0.0) + (other.audio_seconds or 0.0)
@@ -295,8 +307,9 @@ def estimate_request(
     input_tokens = audio_tokens + text_tokens
     cost = None
     if spec.price is not None:
-        cost = _per_mtok(input_tokens, spec.price.input_usd_per_mtok) + _per_mtok(
-            completion, spec.price.output_usd_per_mtok
+        cost = _usd(
+            _per_mtok(input_tokens, spec.price.input_usd_per_mtok)
+            + _per_mtok(completion, spec.price.output_usd_per_mtok)
         )
     estimate = RequestEstimate(
         model=spec.id,

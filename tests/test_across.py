@@ -12,6 +12,7 @@ import pytest
 import soundfile as sf
 from _audio import gated_tone
 
+from mimo_openai_ext import InvalidOptionError
 from mimo_openai_ext._across import (
     AcrossChunksAnswer,
     ask_across_chunks,
@@ -105,7 +106,7 @@ def test_combine_prompt_names_parts_and_times() -> None:
 
 @pytest.mark.parametrize(("question", "concurrency"), [("  ", 2), ("q", 0)])
 def test_bad_arguments(recording: Path, question: str, concurrency: int) -> None:
-    with pytest.raises(ValueError, match=r"question|concurrency"):
+    with pytest.raises(InvalidOptionError, match=r"question|concurrency"):
         ask_across_chunks(None, recording, question, concurrency=concurrency)  # type: ignore[arg-type]
 
 

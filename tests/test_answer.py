@@ -87,3 +87,39 @@ def test_no_choices_reads_as_empty() -> None:
     c.choices = []
     assert read_answer(c) == ""
     assert read_reasoning(c) == ""
+
+
+GOOD_MORNING = "Good morning. Could you tell me what the weather will be like today?"
+
+
+def _mimo_example_dict(content: str, finish_reason: str = "stop") -> dict[str, Any]:
+    """MiMo's own audio example response, as the plain JSON dict a raw HTTP call returns."""
+    return {
+        "id": "550a678a6c2046a29128883eaaf849e7",
+        "object": "chat.completion",
+        "created": 1776850627,
+        "model": "mimo-v2.5",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish_reason,
+                "message": {
+                    "role": "assistant",
+                    "content": content,
+                    "tool_calls": None,
+                    "reasoning_content": GOOD_MORNING,
+                },
+            }
+        ],
+        "usage": MIMO_EXAMPLE_USAGE,
+    }
+
+
+def test_plain_dicts_read_like_sdk_objects() -> None:
+    raw = _mimo_example_dict("")
+    assert read_answer(raw) == GOOD_MORNING
+    assert read_reasoning(raw) == read_answer(raw)
+    assert read_answer(_mimo_example_dict("It is sunny.")) == "It is sunny."
+    assert read_answer({"choices": []}) == ""
+    with pytest.warns(TruncatedAnswerWarning, match="after 17 completion tokens"):
+        read_answer(_mimo_example_dict("It is", finish_reason="length"))

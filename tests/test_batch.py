@@ -354,3 +354,34 @@ def test_the_time_budget_starts_at_the_first_send_not_in_the_limiter_queue(
     results = ask_batch(client, clips[:1], "q", rate_limiter=limiter, retry=policy)
     assert not results.failed  # the queue wait did not use up the 0.3 s budget
     assert [r.status for r in mimo_emulator.completions()] == [503, 200]
+
+
+def test_convert_reencodes_refused_formats_in_the_estimate_and_the_batch(
+    mimo_emulator, clips, client, tmp_path: Path
+) -> None:
+    aiff = write_silence(tmp_path / "t.aiff", 0.75, format="AIFF", sample_rate=8000)
+    refused = estimate_batch([aiff, clips[0]], "q")
+    assert [s for s, _ in refused.unreadable] == [str(aiff)]
+    assert refused.convertible == (str(aiff),)
+    assert "1 of them in a format that convert=True re-encodes" in refused.summary()
+    converted = estimate_batch([aiff, clips[0]], "q", convert=True)
+    assert converted.unreadable == ()
+    assert converted.duration_s == pytest.approx(0.75 + 0.5, abs=0.01)
+
+    plain = ask_batch(client, [aiff], "q")
+    assert plain[0].error is not None
+    assert plain[0].error["type"] == "UnsupportedAudioFormatError"
+    results = ask_batch(client, [aiff], "q", convert=True)
+    assert results[0].ok
+    assert results[0].duration_s == pytest.approx(0.75, abs=0.01)
+    assert len(mimo_emulator.completions()) == 1  # the refused one never reached the wire
+
+
+def test_would_fail_lines_name_the_file_once(tmp_path: Path) -> None:
+    bad = tmp_path / "speech.aac"
+    bad.write_bytes(b"\xff\xf1\x50\x80" + bytes(400))  # an ADTS header: AAC MiMo refuses
+    summary = estimate_batch([bad], "q").summary()
+    line = next(line for line in summary.splitlines() if line.startswith("would fail"))
+    assert line.startswith(f"would fail: {bad}: AAC in ADTS")
+    assert f"{bad}: speech.aac:" not in line
+    assert not line.split(": ", 2)[2].startswith("speech.aac")

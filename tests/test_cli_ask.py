@@ -171,3 +171,183 @@ def test_refused_format_and_convert(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "ask", "--offline", adts, "What is it?", "--convert")
     assert code == 0
     assert "I received 1 audio clip" in out
+
+
+class _Stdin:
+    """A piped standard input holding ``data``."""
+
+    def __init__(self, data: bytes) -> None:
+        import io
+
+        self.buffer = io.BytesIO(data)
+
+    def isatty(self) -> bool:
+        return False
+
+
+class _Terminal(_Stdin):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_ask_and_transcribe_read_standard_input(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    data = write_silence(tmp_path / "a.wav", 1.5).read_bytes()
+    monkeypatch.setattr("sys.stdin", _Stdin(data))
+    code, out, _ = run(capsys, "ask", "--offline", "-", "What is it?")
+    assert code == 0
+    assert "audio 1: wav, 1.50 s" in out
+    code, out, _ = run(capsys, "transcribe", "--offline", "-")
+    assert code == 0
+    assert "1.50 s of wav audio" in out  # the same bytes again: standard input is read once
+
+
+def test_standard_input_errors_name_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("sys.stdin", _Stdin(b""))
+    code, _, err = run(capsys, "ask", "--offline", "-", "Q")
+    assert code == 2
+    assert "mimo-audio: error: <stdin>: is empty (0 bytes)" in err
+    monkeypatch.setattr("sys.stdin", _Terminal(b""))
+    code, _, err = run(capsys, "transcribe", "--offline", "-")
+    assert code == 2
+    assert "nothing is piped in" in err
+    code, _, err = run(capsys, "ask", "--offline", "-", "-", "Q")
+    assert code == 2
+    assert "only once" in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (("--max-duration", "5"), "--max-duration needs --split"),
+        (("--no-combine",), "--no-combine needs --split"),
+        (("--max-duration", "5", "--no-combine"), "--max-duration and --no-combine need --split"),
+    ],
+)
+def test_split_options_need_split(
+    capsys: pytest.CaptureFixture[str], extra: tuple[str, ...], message: str
+) -> None:
+    code, out, err = run(capsys, "ask", "--offline", "--sample", "Q", *extra)
+    assert code == 2
+    assert out == ""
+    assert err.strip() == f"mimo-audio: error: {message}"
+
+
+def test_a_url_cannot_be_split(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "ask", "--offline", "https://example.com/a.wav", "Q", "--split")
+    assert code == 2
+    assert "https://example.com/a.wav: a URL is sent to MiMo as it is and cannot be split locally" in err
+    assert "download it first" in err
+    assert "input_audio_part" not in err
+
+
+def test_retries_print_one_line_each(capsys: pytest.CaptureFixture[str], mimo_emulator: Any) -> None:
+    mimo_emulator.fail_next("503", "429; retry-after=1")
+    with set_testing(True):
+        code, out, err = run(
+            capsys, "ask", "--sample", "Q", "--base-url", mimo_emulator.base_url,
+            "--api-key", mimo_emulator.api_key,
+        )  # fmt: skip
+    assert code == 0
+    assert out
+    lines = [line for line in err.splitlines() if "retrying" in line]
+    assert lines[0].startswith("mimo-audio: retrying after HTTP 503 in ")
+    assert lines[0].endswith(" s (attempt 2 of 4)")
+    assert lines[1] == "mimo-audio: retrying after HTTP 429 in 1.0 s (attempt 3 of 4)"
+    assert len(lines) == 2
+    assert len(mimo_emulator.completions()) == 3
+
+
+def test_split_retries_print_a_line_too(capsys: pytest.CaptureFixture[str], mimo_emulator: Any) -> None:
+    mimo_emulator.fail_next("503")
+    with set_testing(True):
+        code, out, err = run(
+            capsys, "ask", "--sample", "Q", "--split", "--max-duration", "3", "--no-combine",
+            "--base-url", mimo_emulator.base_url, "--api-key", mimo_emulator.api_key,
+        )  # fmt: skip
+    assert code == 0
+    assert out
+    lines = [line for line in err.splitlines() if "retrying" in line]
+    assert len(lines) == 1
+    assert lines[0].startswith("mimo-audio: retrying after HTTP 503 in ")
+    assert len(mimo_emulator.completions()) == 3  # two chunks, one retried
+
+
+@pytest.mark.parametrize("shown", [(), ("--json",), ("--stream",)])
+def test_a_cut_answer_is_printed_and_exits_3(
+    capsys: pytest.CaptureFixture[str], shown: tuple[str, ...]
+) -> None:
+    code, out, err = run(capsys, "ask", "--offline", "--sample", "Q", "--max-completion-tokens", "5", *shown)
+    assert code == 3
+    assert out.strip()  # what came back is still printed
+    assert (
+        "mimo-audio: warning: answer cut at --max-completion-tokens 5 (finish_reason=length): raise the limit"
+        in err
+    )
+    assert "TruncatedAnswerWarning" not in err
+    assert err.count("answer cut") == 1  # the library's own warning is replaced, not repeated
+
+
+def test_exit_statuses_are_documented(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["ask", "--help"])
+    help_text = capsys.readouterr().out
+    assert "exit status:" in help_text
+    assert "3  the answer was printed but MiMo cut it short" in help_text
+    assert "'-' as FILE reads the audio from standard input" in help_text
+
+
+def test_transcribe_refuses_a_chat_model_locally(
+    capsys: pytest.CaptureFixture[str], mimo_emulator: Any
+) -> None:
+    code, out, err = run(
+        capsys, "transcribe", "--sample", "--model", "mimo-v2.5", "--base-url", mimo_emulator.base_url,
+        "--api-key", mimo_emulator.api_key,
+    )  # fmt: skip
+    assert code == 2
+    assert out == ""
+    assert "mimo-v2.5 is not a transcription model" in err
+    assert "mimo-audio ask FILE" in err
+    assert "transcriptions(client)" in err
+    assert mimo_emulator.completions() == []  # refused before any request
+
+
+def test_transcribe_advice_keeps_the_asr_model(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+    from pathlib import Path
+
+    m4a = Path(__file__).parent / "fixtures" / "aac_brand_m4a.m4a"
+    code, _, err = run(capsys, "transcribe", "--offline", str(m4a))
+    assert code == 2
+    assert "`mimo-audio fit aac_brand_m4a.m4a --model mimo-v2.5-asr`" in err
+    from mimo_openai_ext import fit_audio  # what that command runs: the result is accepted
+
+    fitted = fit_audio(m4a, model="mimo-v2.5-asr")
+    assert fitted.info.format in ("wav", "mp3")
+    out_path = tmp_path / f"fitted.{fitted.info.format}"
+    out_path.write_bytes(fitted.data)
+    code, out, err = run(capsys, "transcribe", "--offline", str(out_path))
+    assert code == 0, err
+    assert "emulated transcript" in out
+
+
+def test_empty_model_ids_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["ask", "--offline", "--sample", "Q", "--model", " "])
+    assert exited.value.code == 2
+    assert "argument --model: the model id is empty" in capsys.readouterr().err
+
+
+def test_transcribe_retries_print_a_line(capsys: pytest.CaptureFixture[str], mimo_emulator: Any) -> None:
+    mimo_emulator.fail_next("503")
+    with set_testing(True):
+        code, out, err = run(
+            capsys, "transcribe", "--sample", "--base-url", mimo_emulator.base_url,
+            "--api-key", mimo_emulator.api_key,
+        )  # fmt: skip
+    assert code == 0
+    assert "emulated transcript" in out
+    assert "mimo-audio: retrying after HTTP 503 in " in err
+    assert len(mimo_emulator.completions()) == 2

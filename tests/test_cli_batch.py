@@ -12,8 +12,11 @@ from pathlib import Path
 import pytest
 import soundfile as sf
 from _audio import write_silence
+from _key_echo import SECRET, key_echo, leaks
 
 from mimo_openai_ext._cli import main
+
+__all__ = ["key_echo"]  # the fixture, imported for this module's tests
 
 
 @pytest.fixture
@@ -194,3 +197,169 @@ def test_sigkill_then_resume_leaves_every_item_exactly_once(mimo_emulator, tmp_p
     sources = [r["source"] for r in records]
     assert sorted(sources) == sorted(str(p) for p in folder.glob("*.wav"))  # each exactly once
     assert all(r["error"] is None for r in records)
+
+
+# -- the key, refused formats, usage mistakes, Ctrl-C, resume of failures, costs ------------
+
+
+def test_the_key_is_never_printed_nor_written(key_echo, folder: Path, tmp_path, capsys) -> None:
+    out = tmp_path / "r.jsonl"
+    argv = ["batch", str(folder / "c0.wav"), str(folder / "c1.wav"), "-q", "Q", "-o", str(out)]
+    code = main([*argv, "--base-url", key_echo.base_url(401), "--api-key", SECRET, "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "2 asked: 0 ok, 2 failed" in captured.err
+    assert "failed: " in captured.err
+    assert "Invalid API Key Bearer ***" in out.read_text()
+    assert not leaks(captured.out + captured.err + out.read_text())
+
+
+@pytest.fixture
+def mixed(folder: Path) -> Path:
+    """The six WAVs plus an AIFF (real audio MiMo refuses) and files named like other refused formats."""
+    write_silence(folder / "t.aiff", 0.75, format="AIFF", sample_rate=8000)
+    for name in ("x.aac", "y.WEBM", "z.wma"):
+        (folder / name).write_bytes(b"not really audio")
+    return folder
+
+
+def test_a_folder_says_which_files_need_convert(mimo_emulator, mixed: Path, tmp_path, capsys) -> None:
+    out = tmp_path / "r.jsonl"
+    code = main(["batch", str(mixed), "-q", "q", "-o", str(out), *_connection(mimo_emulator)])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert f"{mixed}: skipped 4 file(s) in formats MiMo does not accept (.aac, .aiff, .webm, .wma)" in err
+    assert "add --convert" in err
+    assert len(_lines(out)) == 6
+
+
+def test_convert_takes_refused_formats_and_converts_them(
+    mimo_emulator, folder: Path, tmp_path, capsys
+) -> None:
+    write_silence(folder / "t.aiff", 0.75, format="AIFF", sample_rate=8000)
+    argv = ["batch", str(folder), "-q", "q", "--convert"]
+    assert main([*argv, "--estimate-only"]) == 0
+    estimate = capsys.readouterr()
+    assert "7 items for" in estimate.out
+    assert "would fail" not in estimate.out
+    assert "skipped" not in estimate.err
+
+    out = tmp_path / "r.jsonl"
+    assert main([*argv, "-o", str(out), *_connection(mimo_emulator)]) == 0
+    records = {Path(r["source"]).name: r for r in _lines(out)}
+    assert len(records) == 7
+    assert records["t.aiff"]["error"] is None
+    assert records["t.aiff"]["duration_s"] == pytest.approx(0.75, abs=0.01)
+    assert len(mimo_emulator.completions()) == 7
+
+
+def test_refused_files_without_convert_point_at_it(mimo_emulator, folder: Path, tmp_path, capsys) -> None:
+    aiff = write_silence(folder / "t.aiff", 0.75, format="AIFF", sample_rate=8000)
+    out = tmp_path / "r.jsonl"
+    argv = [
+        "batch",
+        str(aiff),
+        str(folder / "c0.wav"),
+        "-q",
+        "q",
+        "-o",
+        str(out),
+        *_connection(mimo_emulator),
+    ]
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert "1 of them in a format that convert=True re-encodes (on the command line: --convert)" in err
+    assert "1 in a format MiMo refuses: add --convert to convert them" in err
+    failed_line = next(line for line in err.splitlines() if "failed: " in line)
+    assert failed_line.count("t.aiff") == 1 + failed_line.count("mimo-audio fit")  # named once, not twice
+
+
+def test_a_folder_of_only_refused_formats_asks_for_convert(tmp_path, capsys) -> None:
+    only = tmp_path / "only"
+    only.mkdir()
+    (only / "a.aac").write_bytes(b"x")
+    (only / "b.caf").write_bytes(b"x")
+    assert main(["batch", str(only), "-q", "q", "--estimate-only"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert "only 2 .aac, .caf file(s); add --convert" in err
+
+
+@pytest.mark.parametrize("question", ["", "   "])
+def test_an_empty_question_is_refused_up_front(folder: Path, tmp_path, capsys, question: str) -> None:
+    out = tmp_path / "r.jsonl"
+    assert main(["batch", str(folder), "-q", question, "-o", str(out), "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [
+        'mimo-audio: error: -q/--question is empty: ask something, e.g. -q "What is said?"'
+    ]
+    assert not out.exists()
+
+
+def test_an_output_folder_is_named_as_a_folder(folder: Path, tmp_path, capsys) -> None:
+    assert main(["batch", str(folder), "-q", "q", "-o", str(tmp_path), "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path} is a folder: -o takes a file path" in err
+    assert "already exists" not in err
+
+
+def test_resume_after_every_item_failed_exits_1_and_points_at_retry_failed(tmp_path, capsys) -> None:
+    for name in ("a.wav", "b.wav"):
+        (tmp_path / name).write_bytes(b"RIFF....WAVEfmt nothing")
+    out = tmp_path / "r.jsonl"
+    argv = ["batch", str(tmp_path / "a.wav"), str(tmp_path / "b.wav"), "-q", "q", "-o", str(out), "--offline"]
+    assert main([*argv, "--no-progress"]) == 1
+    assert "--retry-failed asks the failed ones again" in capsys.readouterr().err
+    assert main([*argv, "--resume"]) == 1
+    err = capsys.readouterr().err
+    assert "nothing to do: all 2 items are already in" in err
+    assert "2 of them failed; --retry-failed asks the failed ones again" in err
+    assert len(_lines(out)) == 2
+
+
+def test_resume_that_adds_items_still_reports_earlier_failures(tmp_path, folder: Path, capsys) -> None:
+    (tmp_path / "bad.wav").write_bytes(b"RIFF....WAVEfmt nothing")
+    out = tmp_path / "r.jsonl"
+    options = ["-q", "q", "-o", str(out), "--offline", "--no-progress"]
+    assert main(["batch", str(tmp_path / "bad.wav"), *options]) == 1
+    capsys.readouterr()
+    assert main(["batch", str(tmp_path / "bad.wav"), str(folder / "c0.wav"), *options, "--resume"]) == 1
+    err = capsys.readouterr().err
+    assert "1 asked: 1 ok, 0 failed (1 already in" in err
+    assert "1 of them failed)" in err
+    assert "--retry-failed asks the failed ones again" in err
+
+
+def test_costs_are_written_without_float_noise(mimo_emulator, folder: Path, tmp_path, capsys) -> None:
+    out = tmp_path / "r.jsonl"
+    assert main(["batch", str(folder), "-q", "q", "-o", str(out), *_connection(mimo_emulator)]) == 0
+    for record in _lines(out):
+        for cost in (record["cost_usd"], record["usage"]["cost_usd"]):
+            assert cost > 0
+            assert round(cost, 9) == cost
+            assert len(repr(cost).split("e")[0]) <= 12  # 2.632e-05, not 2.6320000000000002e-05
+
+
+def test_ctrl_c_says_how_far_it_got_and_how_to_go_on(mimo_emulator, tmp_path: Path) -> None:
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(24):
+        write_silence(many / f"f{i:02d}.wav", 0.25, sample_rate=8000)
+    mimo_emulator.configure(latency_ms=150)
+    out = tmp_path / "r.jsonl"
+    argv = [sys.executable, "-m", "mimo_openai_ext", "batch", str(many), "-q", "q", "-o", str(out)]
+    proc = subprocess.Popen(
+        [*argv, "--concurrency", "2", *_connection(mimo_emulator)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (out.exists() and out.read_bytes().count(b"\n") >= 2):
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    done = out.read_bytes().count(b"\n")
+    assert proc.returncode == 130, err.decode()
+    assert 2 <= done < 24
+    assert f"interrupted: {done} of 24 done ({out}); rerun with --resume to continue" in err.decode()
+    assert "Traceback" not in err.decode()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -105,3 +109,170 @@ def test_ask_split_takes_one_file(
     argv += ["--base-url", mimo_emulator.base_url, "--api-key", mimo_emulator.api_key]
     assert main(argv) == 2
     assert "--split takes exactly one local audio file" in capsys.readouterr().err
+
+
+# --- review fixes: Ctrl-C, one-line errors, outputs that are never clobbered -------
+
+
+def _one_error_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("mimo-audio: error: ")
+    assert "\n" not in err
+    assert "Traceback" not in err
+    return err
+
+
+def test_ctrl_c_stops_a_long_fit_and_leaves_no_output(tmp_path: Path) -> None:
+    rate, seconds = 16000, 1200  # 20 minutes of noise: too big as FLAC, MP3 encoding takes ~4 s
+    noise = np.random.default_rng(0).standard_normal(rate * seconds).astype(np.float32) * 0.05
+    source, out = tmp_path / "big.wav", tmp_path / "out.mp3"
+    sf.write(source, noise, rate, subtype="PCM_16")
+    argv = [sys.executable, "-m", "mimo_openai_ext", "fit", str(source), "-o", str(out)]
+    process = subprocess.Popen(
+        [*argv, "--max-bytes", "10000000"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    time.sleep(1.2)
+    assert process.poll() is None, "the conversion ended before it could be interrupted"
+    sent = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err.decode()
+    assert time.monotonic() - sent < 1.0
+    assert b"cffi callback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.wav"]
+
+
+def test_split_scales_the_default_overlap_to_short_chunks(
+    write_audio: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_audio("speech.wav", 9.0)
+    assert main(["split", str(source), "-o", str(tmp_path / "d"), "--max-duration", "3"]) == 0
+    assert "(overlap 0.75 s)" in capsys.readouterr().out
+    assert len(list((tmp_path / "d").iterdir())) >= 3
+
+
+def test_split_refuses_an_overlap_too_long_for_its_chunks(
+    write_audio: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["split", str(write_audio("speech.wav", 9.0)), "-o", str(tmp_path / "d")]
+    assert main([*argv, "--max-duration", "3", "--overlap", "1"]) == 2
+    err = _one_error_line(capsys)
+    assert "overlap of 1 s is too long for chunks of at most 3 s" in err
+    assert not (tmp_path / "d").exists()
+
+
+def test_split_rejects_a_negative_overlap(
+    write_audio: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        main(["split", str(write_audio("a.wav")), "-o", str(tmp_path / "d"), "--overlap", "-1"])
+    assert caught.value.code == 2
+    assert "argument --overlap: must be from 0 to 3600 seconds" in capsys.readouterr().err
+
+
+def test_ask_split_with_short_chunks_works(
+    write_audio: Callable[..., Path], mimo_emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["ask", str(write_audio("long.wav", 5.0)), "What?", "--split", "--max-duration", "2"]
+    argv += ["--base-url", mimo_emulator.base_url, "--api-key", mimo_emulator.api_key, "--json"]
+    assert main(argv) == 0
+    assert len(json.loads(capsys.readouterr().out)["chunks"]) >= 3
+
+
+@pytest.mark.parametrize("value", ["500", "100000001"])
+def test_fit_max_bytes_out_of_range_is_one_line(
+    write_audio: Callable[..., Path], tmp_path: Path, value: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["fit", str(write_audio("a.wav")), "-o", str(tmp_path / "x.flac"), "--max-bytes", value]) == 2
+    assert "is out of range: use 1,024 to 100,000,000 bytes" in _one_error_line(capsys)
+
+
+def test_fit_checks_the_output_folder_before_converting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    garbage = tmp_path / "noise.wav"
+    garbage.write_bytes(b"not audio at all" * 100)  # converting it would fail with another error
+    assert main(["fit", str(garbage), "-o", str(tmp_path / "missing" / "x.flac")]) == 2
+    err = _one_error_line(capsys)
+    assert "missing: does not exist; create it first or choose another -o" in err
+
+
+def test_split_into_a_file_is_one_line(
+    write_audio: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "existing_file"
+    target.write_text("keep me")
+    assert main(["split", str(write_audio("a.wav")), "-o", str(target)]) == 2
+    assert "existing_file: exists and is not a folder" in _one_error_line(capsys)
+    assert target.read_text() == "keep me"
+
+
+def test_fit_into_a_folder_writes_inside_it(
+    write_audio: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_audio("voice.aiff", 1.0, format="AIFF")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert main(["fit", str(source), "-o", str(folder)]) == 0
+    assert [p.name for p in folder.iterdir()] == ["voice.flac"]
+    assert capsys.readouterr().out.startswith(str(folder / "voice.flac"))
+    assert not tmp_path.joinpath("out.flac").exists()
+
+
+def test_fit_refuses_to_replace_the_input(
+    write_audio: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_audio("a.wav")
+    before = source.read_bytes()
+    assert main(["fit", str(source), "-o", str(tmp_path), "--overwrite"]) == 2
+    assert "is the input itself" in _one_error_line(capsys)
+    assert source.read_bytes() == before
+
+
+def test_fit_refuses_an_existing_output_unless_overwrite(
+    write_audio: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, out = write_audio("voice.aiff", 1.0, format="AIFF"), tmp_path / "x.flac"
+    out.write_bytes(b"old")
+    assert main(["fit", str(source), "-o", str(out)]) == 2
+    assert "x.flac: already exists; pass --overwrite to replace it" in _one_error_line(capsys)
+    assert out.read_bytes() == b"old"
+    assert main(["fit", str(source), "-o", str(out), "--overwrite"]) == 0
+    assert sf.info(out).format == "FLAC"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["voice.aiff", "x.flac"]  # no temp file left
+
+
+def test_split_refuses_old_chunks_unless_overwrite(
+    write_audio: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source, folder = write_audio("talk.wav", 6.0), tmp_path / "d"
+    folder.mkdir()
+    stale = folder / "talk.009.flac"
+    stale.write_bytes(b"from an earlier run")
+    other = folder / "notes.txt"
+    other.write_text("mine")
+    argv = ["split", str(source), "-o", str(folder), "--max-duration", "3"]
+    assert main(argv) == 2
+    assert "already holds 1 chunk file(s) of talk.wav" in _one_error_line(capsys)
+    assert main([*argv, "--overwrite"]) == 0
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["notes.txt", "talk.001.flac", "talk.002.flac", "talk.003.flac"]
+    assert other.read_text() == "mine"
+
+
+def test_fit_notes_a_result_too_big_for_a_data_uri(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rate = 16000  # 5 minutes of 16 kHz WAV: 9.6 MB, over the ASR model's 7.5 MB data URI
+    noise = np.random.default_rng(1).standard_normal(rate * 300).astype(np.float32) * 0.05
+    source = tmp_path / "take.wav"
+    sf.write(source, noise, rate, subtype="PCM_16")
+    argv = ["fit", str(source), "-o", str(tmp_path / "out"), "--model", "mimo-v2.5-asr"]
+    assert main([*argv, "--max-bytes", "20000000"]) == 0
+    text = capsys.readouterr().out
+    assert "(kept as is)" in text
+    assert "note: over the 7.5 MB a data URI can hold: send it to MiMo by URL" in text
+    assert main([*argv, "--overwrite"]) == 0  # the default budget fits the data URI: no note
+    text = capsys.readouterr().out
+    assert "MP3" in text
+    assert "note:" not in text

@@ -131,3 +131,58 @@ def test_text_only_model_takes_no_audio(
     path = write_audio("a.wav", 1.0)
     assert main(["estimate", "--model", "mimo-v2.5-pro", str(path)]) == 1
     assert "mimo-v2.5-pro takes no audio (a text-only model)" in capsys.readouterr().out
+
+
+def test_estimate_says_what_to_do_when_too_large(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    big = sparse_wav(tmp_path / "big.wav", size_bytes=38_000_000, sample_rate=16000)
+    assert main(["estimate", str(big)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert "(TOO LARGE)" in lines[0]
+    assert lines[1] == (
+        f"  -> shrink it: `mimo-audio fit {big}`, ask about it in chunks: "
+        f'`mimo-audio ask {big} "QUESTION" --split`, or send it as an https URL'
+    )
+    assert main(["estimate", "--model", "mimo-v2.5-asr", str(big)]) == 1
+    advice = capsys.readouterr().out.splitlines()[1]
+    assert advice.startswith(
+        f"  -> convert/shrink it for mimo-v2.5-asr: `mimo-audio fit {big} --model mimo-v2.5-asr`"
+    )
+
+
+def test_estimate_gives_no_advice_when_it_fits(
+    write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["estimate", str(write_audio("ok.wav", 1.0))]) == 0
+    assert "->" not in capsys.readouterr().out
+
+
+def test_estimate_refuses_an_empty_model_id(
+    write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["estimate", "--model", "", str(write_audio("ok.wav", 1.0))])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --model: the model id is empty" in err
+    assert "fits ''" not in err
+
+
+def test_standard_input_is_read_once(
+    write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    data = write_audio("in.wav", 2.0).read_bytes()
+
+    class Piped:
+        buffer = io.BytesIO(data)
+
+        def isatty(self) -> bool:
+            return False
+
+    monkeypatch.setattr(sys, "stdin", Piped())
+    assert main(["probe", "-", "-"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 2
+    assert out[0] == out[1]
+    assert out[0].startswith("-: wav (audio/wav, pcm_s16le), 2.000 s")

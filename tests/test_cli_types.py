@@ -7,7 +7,14 @@ import re
 
 import pytest
 
-from mimo_openai_ext._cli._types import fraction, positive_float, positive_int
+from mimo_openai_ext._cli._types import (
+    fraction,
+    model_id,
+    non_negative_float,
+    port,
+    positive_float,
+    positive_int,
+)
 
 
 def test_positive_int() -> None:
@@ -42,3 +49,29 @@ def test_non_finite_numbers_are_refused(text: str) -> None:
     for parse in (positive_float, fraction):
         with pytest.raises(argparse.ArgumentTypeError, match="finite"):
             parse(text)
+
+
+def test_port() -> None:
+    assert port("0") == 0
+    assert port("65535") == 65535
+    for bad in ("65536", "99999", "-1"):
+        with pytest.raises(argparse.ArgumentTypeError, match="a port is 0 to 65535"):
+            port(bad)
+    with pytest.raises(argparse.ArgumentTypeError, match="expected a whole number"):
+        port("http")
+
+
+def test_non_negative_float() -> None:
+    assert non_negative_float("0") == 0.0
+    assert non_negative_float("12.5") == 12.5
+    with pytest.raises(argparse.ArgumentTypeError, match="must be 0 or more, got -5"):
+        non_negative_float("-5")
+    with pytest.raises(argparse.ArgumentTypeError, match="finite"):
+        non_negative_float("inf")
+
+
+def test_model_id() -> None:
+    assert model_id(" mimo-v2.5 ") == "mimo-v2.5"
+    for bad in ("", "   "):
+        with pytest.raises(argparse.ArgumentTypeError, match="the model id is empty"):
+            model_id(bad)

@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from mimo_openai_ext import CorruptAudioError, MissingExtraError, UnsupportedAudioFormatError
+from mimo_openai_ext import (
+    CorruptAudioError,
+    InvalidAudioSourceError,
+    MimoAudioError,
+    MissingExtraError,
+    UnsupportedAudioFormatError,
+)
 from mimo_openai_ext._convert import convert_audio, encode_array
 from mimo_openai_ext._parts import input_audio_part
 from mimo_openai_ext._probe import probe_bytes
@@ -137,29 +143,41 @@ def test_8_bit_arrays(dtype: type) -> None:
 
 
 @pytest.mark.parametrize(
-    ("array", "error", "match"),
+    ("array", "match"),
     [
-        (np.zeros((2, 16000), dtype=np.float32), ValueError, r"channels-first: pass array\.T"),
-        (np.zeros((10, 2, 2)), ValueError, r"\(frames,\) for mono or \(frames, channels\)"),
-        (np.zeros(0, dtype=np.float32), ValueError, "no samples"),
-        (np.array([0.0, 1.5]), ValueError, r"\[-1\.0, 1\.0\], the peak is 1\.5"),
-        (np.array([0.0, np.nan]), ValueError, "NaN"),
-        (np.zeros(10, dtype=bool), TypeError, "bool samples"),
-        (np.zeros(10, dtype=np.int64), TypeError, "int64 samples"),
-        (np.zeros(10, dtype=np.complex64), TypeError, "complex64"),
+        (np.zeros((2, 16000), dtype=np.float32), r"channels-first: pass array\.T"),
+        (np.zeros((10, 2, 2)), r"\(frames,\) for mono or \(frames, channels\)"),
+        (np.zeros(0, dtype=np.float32), "no samples"),
+        (np.array([0.0, 1.5]), r"\[-1\.0, 1\.0\], the peak is 1\.5"),
+        (np.array([0.0, np.nan]), "NaN"),
+        (np.zeros(10, dtype=bool), "bool samples"),
+        (np.zeros(10, dtype=np.int64), "int64 samples"),
+        (np.zeros(10, dtype=np.complex64), "complex64"),
+        ("not audio", "expected a NumPy array"),
     ],
 )
-def test_bad_arrays_are_explained(array: np.ndarray, error: type[Exception], match: str) -> None:
-    with pytest.raises(error, match=match):
-        encode_array(array, sample_rate=16000)
+def test_bad_arrays_are_explained(array: np.ndarray, match: str) -> None:
+    with pytest.raises(InvalidAudioSourceError, match=match) as caught:
+        encode_array(array, sample_rate=16000, source_name="mic")
+    assert isinstance(caught.value, MimoAudioError)
+    assert isinstance(caught.value, ValueError)
+    assert caught.value.source_name == "mic"
+    assert str(caught.value).startswith("mic: ")
+
+
+@pytest.mark.parametrize("rate", [16000.0, True, 0, 10**6])
+def test_bad_sample_rates(rate: object) -> None:
+    with pytest.raises(InvalidAudioSourceError, match="sample_rate"):
+        encode_array(np.zeros(100, dtype=np.float32), sample_rate=rate)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
-    ("rate", "error"), [(16000.0, TypeError), (True, TypeError), (0, ValueError), (10**6, ValueError)]
+    ("array", "match"),
+    [(np.zeros((2, 16000), dtype=np.float32), "channels-first"), (np.array([0.0, np.nan]), "NaN")],
 )
-def test_bad_sample_rates(rate: object, error: type[Exception]) -> None:
-    with pytest.raises(error, match="sample_rate"):
-        encode_array(np.zeros(100, dtype=np.float32), sample_rate=rate)  # type: ignore[arg-type]
+def test_input_audio_part_array_errors_are_in_the_tree(array: np.ndarray, match: str) -> None:
+    with pytest.raises(MimoAudioError, match=match):
+        input_audio_part(array, sample_rate=16000)
 
 
 def test_input_audio_part_takes_arrays() -> None:

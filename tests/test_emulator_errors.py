@@ -238,3 +238,30 @@ def test_request_log_keeps_the_newest_records() -> None:
             client.models.list()
         assert 1 <= len(emu.request_log) <= 10
         assert emu.request_log[-1].status == 200
+
+
+@pytest.mark.parametrize("by_url", [False, True])
+def test_refused_audio_details_suit_a_request(
+    client: openai.OpenAI, mimo_emulator: EmulatorHandle, by_url: bool
+) -> None:
+    from pathlib import Path
+
+    aac = (Path(__file__).parent / "fixtures" / "adts.aac").read_bytes()
+    data = mimo_emulator.add_file(aac, "clip.aac") if by_url else uri(aac, "audio/mpeg")
+    with pytest.raises(openai.BadRequestError) as exc:
+        client.chat.completions.create(model="mimo-v2.5", messages=ask(audio_part(data), "q"))
+    param = str(error_of(exc)["param"])
+    assert param.startswith("messages[0].content[0]: the audio")
+    assert "AAC in ADTS" in param
+    assert "mimo-audio fit FILE" in param
+    assert "fit 'messages" not in param  # no file name to suggest for a request's audio
+    assert ("the audio at http://127.0.0.1" in param) == by_url
+
+
+def test_empty_audio_by_url_names_the_url(client: openai.OpenAI, mimo_emulator: EmulatorHandle) -> None:
+    url = mimo_emulator.add_file(b"", "empty.wav")
+    with pytest.raises(openai.BadRequestError) as exc:
+        client.chat.completions.create(model="mimo-v2.5", messages=ask(audio_part(url), "q"))
+    param = str(error_of(exc)["param"])
+    assert param.startswith(f"messages[0].content[0]: the audio (fetched from {url}) is empty (0 bytes)")
+    assert "<audio>" not in param

@@ -14,7 +14,7 @@ import soundfile as sf
 from _audio import speechlike
 from _readme import python_blocks
 
-from mimo_openai_ext import AudioTooLargeError
+from mimo_openai_ext import DEFAULT_LIMITS, AudioTooLargeError, InvalidOptionError, MimoAudioError
 from mimo_openai_ext._fit import FittedAudio, fit_audio
 from mimo_openai_ext._parts import text_part
 
@@ -130,10 +130,26 @@ def test_progress_is_reported(six_minutes: Path) -> None:
     assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
-@pytest.mark.parametrize(("value", "error"), [(100, ValueError), (1.5e6, TypeError), (True, TypeError)])
-def test_bad_max_bytes(write_audio: Callable[..., Path], value: object, error: type[Exception]) -> None:
-    with pytest.raises(error, match="max_bytes"):
+@pytest.mark.parametrize(
+    ("value", "match"),
+    [
+        (100, r"max_bytes=100 is out of range: use 1,024 to 100,000,000 bytes"),
+        (100_000_001, r"out of range.*sent by URL"),
+        (1.5e6, "max_bytes must be an int"),
+        (True, "max_bytes must be an int"),
+    ],
+)
+def test_bad_max_bytes(write_audio: Callable[..., Path], value: object, match: str) -> None:
+    with pytest.raises(InvalidOptionError, match=match) as caught:
         fit_audio(write_audio("a.wav"), max_bytes=value)  # type: ignore[arg-type]
+    assert isinstance(caught.value, MimoAudioError)
+    assert isinstance(caught.value, ValueError)
+    assert caught.value.option == "max_bytes"
+
+
+def test_max_bytes_may_go_up_to_the_url_limit(write_audio: Callable[..., Path]) -> None:
+    fitted = fit_audio(write_audio("a.wav"), max_bytes=DEFAULT_LIMITS.max_url_file_bytes)
+    assert fitted.steps == ("kept as is",)
 
 
 def test_fitted_audio_repr_hides_the_bytes(write_audio: Callable[..., Path]) -> None:

@@ -143,3 +143,29 @@ def test_retry_failed_rewrites_the_file_without_failed_records(tmp_path: Path) -
         results.append(_record(1))
     assert [r["index"] for r in read_results(path)] == [0, 2, 1]
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_folder_is_refused_as_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(ResultsFileError, match="is a folder") as caught:
+        ResultsFile(tmp_path, resume=True)
+    assert "already exists" not in str(caught.value)
+
+
+def test_costs_are_rounded_in_the_file_only(tmp_path: Path) -> None:
+    noisy = 2.6320000000000002e-05
+    record = {
+        "index": 0,
+        "source": "a.wav",
+        "question": "q",
+        "cost_usd": noisy,
+        "usage": {"cost_usd": noisy, "total_tokens": 3, "audio_seconds": 1.0000000000000002},
+        "error": None,
+    }
+    with ResultsFile(tmp_path / "r.jsonl") as results:
+        results.append(record)  # type: ignore[arg-type]
+    text = (tmp_path / "r.jsonl").read_text()
+    assert '"cost_usd": 2.632e-05' in text
+    assert "2.6320000000000002e-05" not in text
+    assert "1.0000000000000002" in text  # only costs are rounded
+    assert record["cost_usd"] == noisy  # the caller's record keeps the exact value
+    assert read_results(tmp_path / "r.jsonl")[0]["usage"]["cost_usd"] == 2.632e-05

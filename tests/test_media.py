@@ -294,3 +294,23 @@ def test_synthetic_mp4_track_rules() -> None:
         sniff_audio(
             _box(b"ftyp", payload=b"M4A " + bytes(4)) + _box(b"mdat", payload=bytes(64)), source_name="f"
         )
+
+
+@pytest.mark.parametrize(
+    ("data", "advice"),
+    [
+        (b"", "is empty (0 bytes): check that the file was fully written or downloaded"),
+        (
+            _random(4096, 3),
+            "check that the file was fully written or downloaded, or re-export it from its "
+            "source as wav/mp3/flac/m4a/ogg",
+        ),
+        (b"\x01" * 20, "too short to be audio: check that the file was fully written or downloaded"),
+    ],
+    ids=["empty", "random", "short"],
+)
+def test_corrupt_bytes_say_what_to_do(data: bytes, advice: str) -> None:
+    with pytest.raises(CorruptAudioError) as caught:
+        sniff_audio(data, source_name="x.wav")
+    assert str(caught.value).startswith("x.wav: ")
+    assert advice in str(caught.value)

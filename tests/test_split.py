@@ -12,8 +12,8 @@ import pytest
 import soundfile as sf
 from _audio import bursts
 
-from mimo_openai_ext import AudioTooLargeError
-from mimo_openai_ext._split import AudioChunk, split_audio
+from mimo_openai_ext import AudioTooLargeError, InvalidOptionError, MimoAudioError
+from mimo_openai_ext._split import AudioChunk, resolve_overlap, split_audio
 
 RATE = 22050
 
@@ -131,10 +131,27 @@ def test_impossible_byte_limit_is_explained(long_file: tuple[Path, np.ndarray]) 
     [
         ({"max_duration_s": 0}, "max_duration_s must be a positive number"),
         ({"max_tokens": -5}, "max_tokens"),
+        ({"max_duration_s": float("nan")}, "max_duration_s must be a positive number"),
         ({"overlap_s": -1}, "overlap_s"),
-        ({"max_duration_s": 10, "overlap_s": 5}, "under a quarter"),
+        (
+            {"max_duration_s": 10, "overlap_s": 5},
+            r"overlap of 5 s is too long for chunks of at most 10 s.*2\.5 s or less.*at least 20 s",
+        ),
     ],
 )
 def test_bad_limits(write_audio: Callable[..., Path], options: dict[str, float], match: str) -> None:
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises(InvalidOptionError, match=match) as caught:
         list(split_audio(write_audio("a.wav"), **options))  # type: ignore[arg-type]
+    assert isinstance(caught.value, MimoAudioError)
+    assert isinstance(caught.value, ValueError)
+
+
+@pytest.mark.parametrize(("max_duration_s", "overlap_s"), [(2.0, 0.5), (3.0, 0.75), (4.0, 1.0), (8.0, 1.0)])
+def test_default_overlap_shrinks_for_short_chunks(
+    write_audio: Callable[..., Path], max_duration_s: float, overlap_s: float
+) -> None:
+    assert resolve_overlap(None, max_duration_s) == overlap_s
+    assert resolve_overlap(0.2, max_duration_s) == 0.2
+    chunks = list(split_audio(write_audio("a.wav", 10.0), max_duration_s=max_duration_s, silence_aware=False))
+    assert len(chunks) > 1
+    assert chunks[1].start_s == pytest.approx(chunks[0].end_s - overlap_s, abs=1e-3)

@@ -79,3 +79,34 @@ def test_size_limit_is_checked_before_sending() -> None:
 def test_unknown_language_is_refused() -> None:
     with pytest.raises(UnsupportedFeatureError, match="auto, zh, en"):
         build_transcription_request(sample_audio_path(), language="fr")
+
+
+def test_a_chat_model_is_refused_before_any_request(mimo_emulator: Any) -> None:
+    with pytest.raises(UnsupportedFeatureError) as caught:
+        build_transcription_request(sample_audio_path(), model="mimo-v2.5")
+    message = str(caught.value)
+    assert message.startswith("mimo-v2.5 is not a transcription model")
+    assert "mimo-v2.5-asr" in message
+    assert "transcriptions(client)" in message
+    with pytest.raises(
+        UnsupportedFeatureError, match=r"mimo-v2\.5-pro is not a transcription model"
+    ) as text_only:
+        build_transcription_request(sample_audio_path(), model="mimo-v2.5-pro")
+    assert "ask mimo-v2.5-pro" not in str(text_only.value)  # a text-only model cannot be asked either
+    assert mimo_emulator.completions() == []
+
+
+@pytest.mark.filterwarnings("ignore::mimo_openai_ext.UnknownModelWarning")
+def test_an_unknown_model_passes_through() -> None:
+    kwargs, _, _ = build_transcription_request(sample_audio_path(), model="mimo-v9-asr")
+    assert kwargs["model"] == "mimo-v9-asr"
+
+
+def test_too_long_audio_points_at_split_commands() -> None:
+    small = dataclasses.replace(DEFAULT_LIMITS, asr_max_data_uri_chars=1_000)
+    with pytest.raises(AudioTooLargeError) as caught:
+        build_transcription_request(encode_silence(1.0), name="long talk.wav", limits=small)
+    message = str(caught.value)
+    assert "`mimo-audio split 'long talk.wav' -o DIR --model mimo-v2.5-asr`" in message
+    assert "`mimo-audio ask 'long talk.wav' \"Transcribe this\" --split`" in message
+    assert "`mimo-audio fit`" not in message

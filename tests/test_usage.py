@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import math
 
 import pytest
@@ -190,3 +191,16 @@ def test_asr_is_billed_per_audio_hour() -> None:
     assert price is not None
     assert report.audio_seconds == 1800
     assert report.cost_usd == pytest.approx(0.5 * price.audio_usd_per_hour)
+
+
+@pytest.mark.parametrize(("prompt", "completion"), [(1, 17), (1, 78), (2, 5), (188, 78)])
+def test_costs_carry_no_float_noise(prompt: int, completion: int) -> None:
+    usage = {"prompt_tokens": prompt, "completion_tokens": completion}
+    report = UsageReport.from_usage(usage, model="mimo-v2.5")
+    assert report.cost_usd is not None
+    # 1 prompt + 17 completion tokens: 0.14e-6 + 17 * 0.28e-6 = 4.9e-06, not 4.900000000000001e-06
+    assert repr(report.cost_usd) == repr(float(f"{report.cost_usd:.12g}"))
+    total = report + report + report
+    assert total.cost_usd is not None
+    assert repr(total.cost_usd) == repr(float(f"{total.cost_usd:.12g}"))
+    assert "0000000000" not in json.dumps(total.to_dict())

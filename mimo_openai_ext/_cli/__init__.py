@@ -6,6 +6,9 @@ exit code). Subcommand modules import the library lazily inside ``func`` and sim
 raise: :func:`main` is the one boundary that turns a :class:`MimoAudioError`, a
 :class:`CliUsageError` (exit 2) or an ``openai`` API error (exit 1) into one line on
 stderr, prints warnings as ``mimo-audio: warning: ...``, and masks the API key in all of it.
+It also adds the flag that fixes an error when the command has one (``--convert``,
+``--split``), and ends quietly with exit 141 when the reader of stdout goes away
+(``mimo-audio ... | head -1``).
 """
 
 from __future__ import annotations
@@ -19,11 +22,22 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._exceptions import MimoAudioError
+from .._redact import mask as _mask  # the one masking rule, shared with the library's errors
 
-__all__ = ["EXIT_API_ERROR", "EXIT_USAGE", "CliUsageError", "describe_api_error", "main", "run"]
+__all__ = [
+    "EXIT_API_ERROR",
+    "EXIT_BROKEN_PIPE",
+    "EXIT_USAGE",
+    "CliUsageError",
+    "describe_api_error",
+    "main",
+    "run",
+]
 
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
+EXIT_BROKEN_PIPE = 141
+"""128 + SIGPIPE: what a shell reports for a tool whose reader closed the pipe early."""
 
 # One module per subcommand group, in the order shown by --help.
 _SUBCOMMAND_MODULES = ("probe", "serve", "ask", "fit", "batch")
@@ -34,10 +48,13 @@ class CliUsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
     parser = argparse.ArgumentParser(
         prog="mimo-audio",
         description="Send audio to Xiaomi MiMo from the command line (probe, estimate, ask, ...).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in _SUBCOMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
@@ -49,17 +66,6 @@ def _secrets(args: argparse.Namespace) -> list[str]:
 
     found = [getattr(args, "api_key", None), os.environ.get(ENV_API_KEY)]
     return [s.strip() for s in found if s and len(s.strip()) >= 4]
-
-
-def _mask(text: str, secrets: list[str]) -> str:
-    """Replace each key, and any leading piece of it past its kind prefix, with ``***``."""
-    for secret in secrets:
-        text = text.replace(secret, "***")
-        kind = secret.split("-", 1)[0] + "-" if "-" in secret[:4] else ""
-        for length in range(len(secret) - 1, max(len(kind) + 3, 6) - 1, -1):
-            if secret[:length] in text:
-                text = text.replace(secret[:length], kind + "***")
-    return text
 
 
 def describe_api_error(exc: BaseException) -> str:
@@ -76,7 +82,46 @@ def describe_api_error(exc: BaseException) -> str:
     detail = api_error_detail(exc)
     if detail and detail != message:
         head += f": {detail}"
+    if status is None and _is_api_error(exc):
+        unreachable = _connection_failure(exc)
+        if unreachable:
+            return unreachable
     return f"{head}; {api_error_hint(exc)}"
+
+
+def _connection_failure(exc: BaseException) -> str | None:
+    """For a connection error or timeout: the URL that failed, the cause, and the options to check."""
+    import openai
+
+    if not isinstance(exc, openai.APIConnectionError):
+        return None
+    url = str(getattr(getattr(exc, "request", None), "url", "") or "")
+    base = url.rsplit("/chat/completions", 1)[0] if url else "the server"
+    cause = exc.__cause__ or exc.__context__
+    why = f" ({type(cause).__name__}: {cause})" if cause is not None and str(cause) else ""
+    if isinstance(exc, openai.APITimeoutError):
+        return (
+            f"timed out waiting for {base}{why}; retry later, or check --base-url / "
+            "$MIMO_BASE_URL points at a MiMo-compatible server"
+        )
+    return f"could not connect to {base}{why}; check --base-url / $MIMO_BASE_URL and the network"
+
+
+def _cli_hint(exc: BaseException, args: argparse.Namespace) -> str:
+    """The command-line flag that fixes a library error, when this command has one."""
+    from .._exceptions import AudioTooLargeError, UnsupportedAudioFormatError
+
+    command = getattr(args, "command", None)
+    convertible = not getattr(exc, "found", "").startswith(("a ", "an "))  # not an image, text, ...
+    if (
+        isinstance(exc, UnsupportedAudioFormatError)
+        and getattr(args, "convert", None) is False
+        and convertible
+    ):
+        return "; or add --convert to this command to convert it before sending"
+    if isinstance(exc, AudioTooLargeError) and command == "ask" and not getattr(args, "split", False):
+        return "; or add --split to this command to ask about it in chunks"
+    return ""
 
 
 def _is_api_error(exc: BaseException) -> bool:
@@ -98,7 +143,7 @@ def _run_command(args: argparse.Namespace) -> int:
         try:
             code: int = args.func(args)
         except (CliUsageError, MimoAudioError) as exc:
-            say(f"error: {exc}")
+            say(f"error: {exc}{_cli_hint(exc, args)}")
             return EXIT_USAGE
         except Exception as exc:
             if not _is_api_error(exc):
@@ -108,12 +153,45 @@ def _run_command(args: argparse.Namespace) -> int:
     return code
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse; a stray argument is reported with the subcommand's usage, not the top-level one."""
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    rest_into = getattr(args, "rest_into", None)  # ask: positionals after an option (FILE --json Q)
+    if extras and rest_into and not any(e.startswith("-") and e != "-" for e in extras):
+        getattr(args, rest_into).extend(extras)
+        extras = []
+    if extras:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        owner = sub.choices.get(getattr(args, "command", None) or "", parser)
+        owner.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
+
+
+def _quiet_broken_pipe() -> int:
+    """The reader went away (``| head -1``): silence stdout and exit like a SIGPIPE'd tool.
+
+    The recipe from Python's ``signal`` docs: point stdout at devnull so the interpreter's
+    final flush does not raise again.
+    """
     try:
-        return _run_command(args)
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # stdout is not a real file (tests, IDEs)
+        pass
+    return EXIT_BROKEN_PIPE
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(argv)
+    try:
+        code = _run_command(args)
+        sys.stdout.flush()  # a closed pipe shows up here, inside the try, not at exit
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return _quiet_broken_pipe()
+    return code
 
 
 def run() -> None:

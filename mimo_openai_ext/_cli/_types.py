@@ -10,7 +10,7 @@ import argparse
 import math
 from typing import TypeVar
 
-__all__ = ["fraction", "positive_float", "positive_int"]
+__all__ = ["fraction", "model_id", "non_negative_float", "port", "positive_float", "positive_int"]
 
 _N = TypeVar("_N", int, float)
 
@@ -39,6 +39,30 @@ def positive_float(text: str) -> float:
     value = _number(float, text)
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    """A number >= 0 (``--latency-ms``)."""
+    value = _number(float, text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {text}")
+    return value
+
+
+def port(text: str) -> int:
+    """A TCP port, 0 to 65535 (0 = any free port)."""
+    value = _number(int, text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"a port is 0 to 65535 (0 picks a free one), got {value}")
+    return value
+
+
+def model_id(text: str) -> str:
+    """A non-empty model id (``--model``), without surrounding spaces."""
+    value = text.strip()
+    if not value:
+        raise argparse.ArgumentTypeError("the model id is empty: give one, e.g. --model mimo-v2.5")
     return value
 
 

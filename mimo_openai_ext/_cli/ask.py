@@ -16,20 +16,38 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import CliUsageError
-from ._types import positive_int
+from ._stdin import STDIN_NAME, is_stdin, stdin_bytes, stdin_file
+from ._types import model_id, positive_int
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
 
     from .._answer import Answer
+    from .._retry import RetryEvent, RetryPolicy
     from .._usage import UsageReport
 
 __all__ = [
+    "EXIT_TRUNCATED",
     "add_connection_arguments",
     "open_async_client",
     "open_client",
     "register",
 ]
+
+
+EXIT_TRUNCATED = 3
+"""``ask``: the answer was printed, but MiMo cut it short (``finish_reason`` ``length`` / ...)."""
+
+_ASK_EPILOG = """\
+'-' as FILE reads the audio from standard input.
+
+exit status:
+  0  the answer was printed
+  1  the API call failed (HTTP error, connection error)
+  2  a usage or audio mistake (bad option, refused format, too large, ...)
+  3  the answer was printed but MiMo cut it short (finish_reason "length" or
+     "repetition_truncation"): raise --max-completion-tokens or use --no-thinking
+"""
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser, *, model_help: str | None = None) -> None:
@@ -50,7 +68,9 @@ def add_connection_arguments(parser: argparse.ArgumentParser, *, model_help: str
         action="store_true",
         help="run against a MiMo emulator started in-process (no key, no network; answers are emulated)",
     )
-    group.add_argument("--model", metavar="M", help=model_help or "model id (default: mimo-v2.5)")
+    group.add_argument(
+        "--model", type=model_id, metavar="M", help=model_help or "model id (default: mimo-v2.5)"
+    )
 
 
 def _connection(
@@ -91,6 +111,57 @@ async def open_async_client(args: argparse.Namespace) -> AsyncIterator[AsyncOpen
         yield client
 
 
+def retry_reporter(attempts: int | None = None) -> RetryPolicy:
+    """The default retry policy, printing one stderr line before each retry."""
+    import dataclasses
+
+    from .._retry import DEFAULT_RETRY
+
+    total = attempts or DEFAULT_RETRY.attempts
+
+    def report(event: RetryEvent) -> None:
+        status = getattr(event.exception, "status_code", None)
+        what = f"HTTP {status}" if isinstance(status, int) else _error_kind(event.exception)
+        print(
+            f"mimo-audio: retrying after {what} in {event.wait_s:.1f} s "
+            f"(attempt {event.attempt + 1} of {total})",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return dataclasses.replace(DEFAULT_RETRY, attempts=total, on_retry=report)
+
+
+def _error_kind(exc: BaseException) -> str:
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return "a timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "a connection error"
+    return type(exc).__name__
+
+
+def _truncated(answer: Any, args: argparse.Namespace) -> bool:
+    """Print the explicit "cut" line for a truncated answer; True if it was cut."""
+    from .._answer import TRUNCATED_FINISH_REASONS
+
+    reason = getattr(answer, "finish_reason", None)
+    if reason not in TRUNCATED_FINISH_REASONS:
+        return False
+    if reason == "length":
+        cap = args.max_completion_tokens
+        where = f"--max-completion-tokens {cap}" if cap else "the model's completion limit"
+        fix = "raise the limit" if cap else "ask for less"
+        if not args.no_thinking:
+            fix += ", or add --no-thinking (thinking uses the same budget)"
+        line = f"answer cut at {where} (finish_reason=length): {fix}"
+    else:
+        line = f"answer cut (finish_reason={reason}): MiMo stopped a repeating answer; rephrase the question"
+    print(f"mimo-audio: warning: {line}; exit status {EXIT_TRUNCATED}", file=sys.stderr)
+    return True
+
+
 def _usage_line(usage: UsageReport) -> str:
     cost = f"${usage.cost_usd:.6f}" if usage.cost_usd is not None else "cost unknown"
     return (
@@ -115,10 +186,35 @@ def _split_positionals(args: argparse.Namespace) -> tuple[list[str], str]:
     question = items[-1]
     if not question.strip():
         raise CliUsageError("the question is empty: ask something about the audio")
-    return items[:-1], question
+    audio = items[:-1]
+    if sum(is_stdin(a) for a in audio) > 1:
+        raise CliUsageError("'-' (standard input) can be given only once")
+    return audio, question
 
 
-def _print_stream(client: OpenAI, audio: list[str], question: str, options: dict[str, Any]) -> Answer:
+def _check_split_options(args: argparse.Namespace, audio: list[str]) -> None:
+    from .._source import is_url
+
+    if not args.split:
+        split_only = (("--max-duration", args.max_duration), ("--no-combine", args.no_combine))
+        used = [flag for flag, given in split_only if given]
+        if used:
+            raise CliUsageError(f"{' and '.join(used)} need{'s' * (len(used) == 1)} --split")
+        return
+    urls = [a for a in audio if is_url(a)]
+    if urls:
+        raise CliUsageError(
+            f"{urls[0]}: a URL is sent to MiMo as it is and cannot be split locally; "
+            'download it first, then: mimo-audio ask FILE "QUESTION" --split'
+        )
+
+
+def _sources(audio: list[str]) -> list[Any]:
+    """The audio arguments, with '-' replaced by the standard input's bytes (named <stdin>)."""
+    return [stdin_file() if is_stdin(a) else a for a in audio]
+
+
+def _print_stream(client: OpenAI, audio: list[Any], question: str, options: dict[str, Any]) -> Answer:
     from .._ask import ask_stream
 
     printed = reasoning_open = False
@@ -141,33 +237,39 @@ def _print_stream(client: OpenAI, audio: list[str], question: str, options: dict
 
 
 def _run_ask(args: argparse.Namespace) -> int:
+    import warnings
+
     from .._config import DEFAULT_MODEL
+    from .._exceptions import TruncatedAnswerWarning
 
     audio, question = _split_positionals(args)
+    _check_split_options(args, audio)
     options: dict[str, Any] = {
         "model": args.model or DEFAULT_MODEL,
         "thinking": not args.no_thinking,
         "max_completion_tokens": args.max_completion_tokens,
         "convert": args.convert,
+        "retry": retry_reporter(),
     }
-    with open_client(args) as client:
+    with open_client(args) as client, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=TruncatedAnswerWarning)  # said below, with the flag
         if args.split:
             from .fit import ask_split
 
-            answer = ask_split(client, audio, question, options, args)
+            answer = ask_split(client, _sources(audio), question, options, args)
         elif args.stream:
-            answer = _print_stream(client, audio, question, options)
+            answer = _print_stream(client, _sources(audio), question, options)
         else:
             from .._ask import ask
 
-            answer = ask(client, audio, question, **options)
+            answer = ask(client, _sources(audio), question, **options)
             if args.json:
                 print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
             else:
                 print(answer.text)
     if not args.json:
         print(_usage_line(answer.usage), file=sys.stderr)
-    return 0
+    return EXIT_TRUNCATED if _truncated(answer, args) else 0
 
 
 def _run_transcribe(args: argparse.Namespace) -> int:
@@ -176,14 +278,25 @@ def _run_transcribe(args: argparse.Namespace) -> int:
 
     if args.sample == bool(args.file):
         raise CliUsageError("give one audio FILE to transcribe, or --sample")
+    source: Any
+    name = None
     if args.sample:
         from .._sample import sample_audio_path
 
         source = str(sample_audio_path())
+    elif is_stdin(args.file):
+        source, name = stdin_bytes(), STDIN_NAME
     else:
         source = args.file
     with open_client(args) as client:
-        transcript = transcribe(client, source, language=args.language, model=args.model or DEFAULT_ASR_MODEL)
+        transcript = transcribe(
+            client,
+            source,
+            language=args.language,
+            model=args.model or DEFAULT_ASR_MODEL,
+            name=name,
+            retry=retry_reporter(),
+        )
     if args.json:
         print(json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -197,6 +310,8 @@ def _add_ask(sub: Any) -> None:
         "ask",
         help="ask MiMo a question about audio files or URLs",
         description="Send audio (files or http(s) URLs) and a question to MiMo; print the answer.",
+        epilog=_ASK_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "items", nargs="+", metavar='FILE_OR_URL... "QUESTION"', help="audio, then the question"
@@ -226,7 +341,7 @@ def _add_ask(sub: Any) -> None:
         "--json", action="store_true", help="print answer, reasoning, usage, estimate and cost as JSON"
     )
     add_connection_arguments(parser)
-    parser.set_defaults(func=_run_ask)
+    parser.set_defaults(func=_run_ask, rest_into="items")
 
 
 def _add_transcribe(sub: Any) -> None:
@@ -238,7 +353,11 @@ def _add_transcribe(sub: Any) -> None:
         description=f"Transcribe one WAV or MP3 file with {DEFAULT_ASR_MODEL}.",
     )
     parser.add_argument(
-        "file", nargs="?", metavar="FILE", help="a WAV or MP3 file (convert others: mimo-audio fit)"
+        "file",
+        nargs="?",
+        metavar="FILE",
+        help=f"a WAV or MP3 file, '-' for standard input (convert others: mimo-audio fit FILE --model "
+        f"{DEFAULT_ASR_MODEL})",
     )
     parser.add_argument(
         "--sample", action="store_true", help="use the short speech sample shipped in the package"

@@ -5,8 +5,9 @@
     mimo-audio batch calls/ --question "..." -o results.jsonl --retry-failed
     mimo-audio batch calls/ --question "..." --estimate-only             # no request sent
 
-Exit codes: 0 every item answered (or the estimate printed), 1 some items failed (each
-failure is in the JSONL with its error), 2 a usage error, 130 interrupted.
+Exit codes: 0 every item answered (or the estimate printed), 1 some items failed, in
+this run or (with --resume) an earlier one: each failure is in the JSONL with its error,
+and --retry-failed asks them again; 2 a usage error; 130 interrupted (rerun with --resume).
 """
 
 from __future__ import annotations
@@ -37,16 +38,43 @@ def _audio_extensions() -> tuple[str, ...]:
     return tuple(ext for spec in AUDIO_FORMATS.values() for ext in spec.extensions)
 
 
-def _folder_files(folder: str) -> list[str]:
-    extensions = _audio_extensions()
-    names = sorted(n for n in os.listdir(folder) if n.lower().endswith(extensions))
-    return [os.path.join(folder, n) for n in names if os.path.isfile(os.path.join(folder, n))]
+def _folder_files(folder: str, *, convert: bool) -> tuple[list[str], list[str]]:
+    """The folder's audio files by extension, and (without ``convert``) the refused ones left out."""
+    from .._config import CONVERTIBLE_EXTENSIONS
+
+    names = sorted(n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n)))
+    taken = _audio_extensions() + (CONVERTIBLE_EXTENSIONS if convert else ())
+    left_out = [] if convert else [n for n in names if n.lower().endswith(CONVERTIBLE_EXTENSIONS)]
+    return [os.path.join(folder, n) for n in names if n.lower().endswith(taken)], left_out
 
 
-def expand_inputs(arguments: list[str]) -> list[str]:
+def _folder_inputs(folder: str, *, convert: bool) -> list[str]:
+    """A folder's audio files; says on stderr which ones need ``--convert`` and were skipped."""
+    files, left_out = _folder_files(folder, convert=convert)
+    kinds = ", ".join(sorted({os.path.splitext(n)[1].lower() for n in left_out}))
+    if not files:
+        if left_out:
+            raise CliUsageError(
+                f"{folder}: the folder holds no audio in a format MiMo accepts, only {len(left_out)} "
+                f"{kinds} file(s); add --convert to convert them before sending"
+            )
+        extensions = " ".join(_audio_extensions())
+        raise CliUsageError(f"{folder}: the folder holds no audio files ({extensions}); name files or a glob")
+    if left_out:
+        print(
+            f"mimo-audio: note: {folder}: skipped {len(left_out)} file(s) in formats MiMo does not "
+            f"accept ({kinds}); add --convert to convert and include them",
+            file=sys.stderr,
+        )
+    return files
+
+
+def expand_inputs(arguments: list[str], *, convert: bool = False) -> list[str]:
     """Files, folders (their audio files by extension) and globs -> paths, in order, once each.
 
-    http(s) URLs pass through unchanged. An argument that names nothing is an error.
+    http(s) URLs pass through unchanged. An argument that names nothing is an error. A
+    folder's files in formats MiMo refuses (.aac, .webm, ...) are taken only with
+    ``convert``; otherwise stderr says how many were skipped.
     """
     from .._source import is_url
 
@@ -55,13 +83,7 @@ def expand_inputs(arguments: list[str]) -> list[str]:
         if is_url(arg):
             found.append(arg)
         elif os.path.isdir(arg):
-            files = _folder_files(arg)
-            if not files:
-                extensions = " ".join(_audio_extensions())
-                raise CliUsageError(
-                    f"{arg}: the folder holds no audio files ({extensions}); name files or a glob"
-                )
-            found += files
+            found += _folder_inputs(arg, convert=convert)
         elif os.path.exists(arg):
             found.append(arg)
         elif any(c in arg for c in "*?["):
@@ -74,15 +96,16 @@ def expand_inputs(arguments: list[str]) -> list[str]:
     return list(dict.fromkeys(p if is_url(p) else os.path.normpath(p) for p in found))
 
 
-def _pending(sources: list[str], question: str, args: argparse.Namespace) -> list[str]:
-    """The sources not yet in the results file (all of them without --resume)."""
+def _pending(sources: list[str], question: str, args: argparse.Namespace) -> tuple[list[str], int]:
+    """The sources not yet in the results file (all of them without --resume), and how many
+    of the others are failures kept from an earlier run (none with --retry-failed)."""
     from .._jsonl import read_results, record_key
 
     if not ((args.resume or args.retry_failed) and os.path.exists(args.output)):
-        return sources
+        return sources, 0
     records = read_results(args.output)
-    done = {
-        record_key(r["source"], r["question"])
+    kept = {  # the last record of an item wins, as when the batch reads the file
+        record_key(r["source"], r["question"]): r
         for r in records
         if not (args.retry_failed and r.get("error") is not None)
     }
@@ -93,23 +116,61 @@ def _pending(sources: list[str], question: str, args: argparse.Namespace) -> lis
             "kept, and items are matched by file and question",
             file=sys.stderr,
         )
-    return [s for s in sources if record_key(s, question) not in done]
+    earlier = [kept.get(record_key(s, question)) for s in sources]
+    failed = sum(1 for r in earlier if r is not None and r.get("error") is not None)
+    return [s for s, r in zip(sources, earlier, strict=True) if r is None], failed
 
 
-def _print_summary(results: BatchResults, *, skipped: int, output: str) -> None:
+_RETRY_HINT = "--retry-failed asks the failed ones again"
+
+
+def _print_summary(
+    results: BatchResults, *, skipped: int, failed_before: int, output: str, convert: bool
+) -> None:
+    from .._batch_results import without_source
+
     fresh = [r for r in results if not r.resumed]
     failed = [r for r in fresh if not r.ok]
     cost = sum(r.cost_usd or 0.0 for r in fresh)
     tokens = sum(r.tokens() for r in fresh)
     line = f"{len(fresh)} asked: {len(fresh) - len(failed)} ok, {len(failed)} failed"
     if skipped:
-        line += f" ({skipped} already in {output}, skipped)"
+        line += f" ({skipped} already in {output}, skipped"
+        line += f", {failed_before} of them failed)" if failed_before else ")"
     print(f"{line}; {tokens:,} tokens, ${cost:.4f}, {results.elapsed_s:.1f} s -> {output}", file=sys.stderr)
     for result in failed[:_SHOWN_FAILURES]:
         error = result.error or {"type": "?", "message": "", "status": None}
-        print(f"  failed: {result.source}: {error['type']}: {error['message']}", file=sys.stderr)
+        message = without_source(error["message"], result.source)
+        print(f"  failed: {result.source}: {error['type']}: {message}", file=sys.stderr)
     if len(failed) > _SHOWN_FAILURES:
         print(f"  ... and {len(failed) - _SHOWN_FAILURES} more (see {output})", file=sys.stderr)
+    refused = sum(_convertible(r.exception) for r in failed)
+    if refused and not convert:
+        print(f"  {refused} in a format MiMo refuses: add --convert to convert them", file=sys.stderr)
+    if failed or failed_before:
+        print(f"  {_RETRY_HINT}", file=sys.stderr)
+
+
+def _convertible(exc: BaseException | None) -> bool:
+    """A format MiMo refuses that ``--convert`` would re-encode (audio, not an image or text)."""
+    from .._exceptions import UnsupportedAudioFormatError
+
+    return isinstance(exc, UnsupportedAudioFormatError) and not exc.found.startswith(("a ", "an "))
+
+
+def _print_interrupted(sources: list[str], question: str, output: str) -> None:
+    """After Ctrl-C: how far the batch got, and how to go on."""
+    from .._jsonl import read_results, record_key
+
+    try:
+        keys = {record_key(r["source"], r["question"]) for r in read_results(output)}
+    except (OSError, ValueError):  # no file yet, or one we cannot read: say what we can
+        keys = set()
+    done = sum(record_key(s, question) in keys for s in sources)
+    print(
+        f"mimo-audio: interrupted: {done} of {len(sources)} done ({output}); rerun with --resume to continue",
+        file=sys.stderr,
+    )
 
 
 async def _run_async(
@@ -133,6 +194,7 @@ async def _run_async(
             overwrite=args.overwrite,
             retry_failed=args.retry_failed,
             progress=not args.no_progress and sys.stderr.isatty(),
+            convert=args.convert,
         )
 
 
@@ -141,29 +203,54 @@ def _run_batch(args: argparse.Namespace) -> int:
     from .._config import DEFAULT_MODEL
 
     model = args.model or DEFAULT_MODEL
-    sources = expand_inputs(args.inputs)
+    if not args.question.strip():
+        raise CliUsageError('-q/--question is empty: ask something, e.g. -q "What is said?"')
+    sources = expand_inputs(args.inputs, convert=args.convert)
     if args.output is None and not args.estimate_only:
         raise CliUsageError("-o/--output RESULTS.jsonl is required (or --estimate-only)")
     if args.output is not None and not args.estimate_only:
         _check_output(args)
-    todo = _pending(sources, args.question, args) if args.output is not None else sources
+    todo, failed_before = _pending(sources, args.question, args) if args.output is not None else (sources, 0)
     if not todo and not args.estimate_only:
-        print(f"nothing to do: all {len(sources)} items are already in {args.output}", file=sys.stderr)
-        return 0
+        line = f"nothing to do: all {len(sources)} items are already in {args.output}"
+        if failed_before:
+            line += f", {failed_before} of them failed; {_RETRY_HINT}"
+        print(line, file=sys.stderr)
+        return EXIT_SOME_FAILED if failed_before else 0
     estimate = estimate_batch(
-        todo, args.question, model=model, max_completion_tokens=args.max_completion_tokens
+        todo,
+        args.question,
+        model=model,
+        max_completion_tokens=args.max_completion_tokens,
+        convert=args.convert,
     )
     if args.estimate_only:
         print(estimate.summary())
         return 0
-    results = asyncio.run(_run_async(args, sources, model, before=estimate.summary()))
-    _print_summary(results, skipped=len(sources) - len(todo), output=args.output)
-    return EXIT_SOME_FAILED if any(not r.ok for r in results if not r.resumed) else 0
+    try:
+        results = asyncio.run(_run_async(args, sources, model, before=estimate.summary()))
+    except KeyboardInterrupt:
+        _print_interrupted(sources, args.question, args.output)
+        raise
+    _print_summary(
+        results,
+        skipped=len(sources) - len(todo),
+        failed_before=failed_before,
+        output=args.output,
+        convert=args.convert,
+    )
+    return EXIT_SOME_FAILED if failed_before or any(not r.ok for r in results if not r.resumed) else 0
 
 
 def _check_output(args: argparse.Namespace) -> None:
     from .._exceptions import ResultsFileError
 
+    if os.path.isdir(args.output):
+        raise ResultsFileError(
+            f"{args.output} is a folder: -o takes a file path, e.g. "
+            f"-o {os.path.join(args.output, 'results.jsonl')}",
+            path=args.output,
+        )
     exists = os.path.exists(args.output) and os.path.getsize(args.output) > 0
     if (args.resume or args.retry_failed) and args.overwrite:
         raise ResultsFileError(
@@ -217,6 +304,12 @@ def register(subparsers: Any) -> None:
         help="print total duration, tokens and worst-case cost; send nothing",
     )
     parser.add_argument("--no-thinking", action="store_true", help="turn MiMo's thinking off (cheaper)")
+    parser.add_argument(
+        "--convert",
+        action="store_true",
+        help="convert formats MiMo refuses (AAC, WebM, WMA, AIFF, ...) before sending, and take "
+        "them from folders (needs the convert extra)",
+    )
     parser.add_argument(
         "--max-completion-tokens", type=positive_int, metavar="N", help="per answer (default: the model's)"
     )

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import glob
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from . import CliUsageError
 from ._types import positive_float, positive_int
 
 if TYPE_CHECKING:
@@ -36,9 +39,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "Converts AIFF, CAF, AAC, WebM, WMA, AMR and video sound (some need the 'convert' extra).",
     )
     fit.add_argument("input", metavar="IN", help="an audio (or video) file")
-    fit.add_argument("-o", "--output", metavar="OUT", help="where to write (default: IN's name + .fit.EXT)")
+    fit.add_argument("-o", "--output", metavar="OUT", help="where to write: a file, or a folder to write "
+                     "IN's name + .EXT into (default: next to IN, as IN's name + .fit.EXT)")  # fmt: skip
     fit.add_argument("--max-bytes", type=positive_int, metavar="N", help="byte budget (default: what fits "
-                     "MiMo's 50,000,000-character data URI, about 37.5 MB)")  # fmt: skip
+                     "MiMo's 50,000,000-character data URI, about 37.5 MB; at most 100,000,000, but a "
+                     "result over the data URI limit must be sent to MiMo by URL)")  # fmt: skip
+    fit.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
     fit.add_argument(
         "--model", metavar="M", help="fit for this model (the ASR model takes WAV/MP3 up to 10 MB)"
     )
@@ -56,12 +62,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     split.add_argument("--max-duration", type=positive_float, metavar="S", help="seconds per chunk at most")
     split.add_argument("--max-tokens", type=positive_int, metavar="T", help="audio tokens per chunk at most")
     split.add_argument("--max-bytes", type=positive_int, metavar="N", help="bytes per chunk at most")
-    split.add_argument(
-        "--overlap", type=float, default=1.0, metavar="S", help="seconds of overlap (default: 1)"
-    )
+    split.add_argument("--overlap", type=_overlap_seconds, metavar="S", help="seconds each chunk repeats "
+                       "of the one before (default: 1, or a quarter of --max-duration if less)")  # fmt: skip
     split.add_argument("--no-silence", action="store_true", help="cut exactly at the limit, not in pauses")
     split.add_argument("--model", metavar="M", help="split for this model (the ASR model gets WAV chunks)")
     split.add_argument("--keep-quality", action="store_true", help="keep the channels and sample rate")
+    split.add_argument("--overwrite", action="store_true", help="replace chunks of IN already in DIR")
     split.set_defaults(func=run_split)
 
 
@@ -86,11 +92,60 @@ def _mb(size: int) -> str:
     return f"{size / 1e6:,.1f} MB" if size >= 100_000 else f"{size / 1e3:,.1f} kB"
 
 
+def _overlap_seconds(text: str) -> float:
+    """argparse type for ``--overlap``: seconds from 0 to 3600."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be from 0 to 3600 seconds, got {text}")
+    return value
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file next to ``path``, then rename it into place."""
+    part = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        part.write_bytes(data)
+        os.replace(part, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise
+
+
+def _check_folder(folder: Path, what: str) -> None:
+    if not folder.is_dir():
+        found = "is not a folder" if folder.exists() else "does not exist"
+        raise CliUsageError(f"{folder}: {found}; {what}")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CliUsageError(f"{folder}: cannot write in this folder; {what}")
+
+
+def _check_new(path: Path, source: Path, *, overwrite: bool) -> None:
+    if path.exists() and source.exists() and path.resolve() == source.resolve():
+        raise CliUsageError(f"{path}: is the input itself; choose another -o")
+    if path.exists() and not overwrite:
+        raise CliUsageError(f"{path}: already exists; pass --overwrite to replace it, or choose another -o")
+
+
+def _fit_target(source: Path, output: str | None) -> tuple[Path, Path | None]:
+    """(folder to write in, file asked for or None when the name follows the format)."""
+    if output is None:
+        return source.parent, None
+    path = Path(output)
+    if path.is_dir() or output.endswith((os.sep, "/")):
+        return path, None
+    return path.parent, path
+
+
 def _output_path(source: Path, output: str | None, fitted: FittedAudio) -> tuple[Path, str]:
     extension = _EXTENSIONS[fitted.info.format]
-    if output is None:
-        return source.with_name(f"{source.stem}.fit{extension}"), ""
-    path = Path(output)
+    folder, path = _fit_target(source, output)
+    if path is None:
+        infix = ".fit" if output is None else ""
+        return folder / f"{source.stem}{infix}{extension}", ""
     if path.suffix.lower() in (extension, ".opus" if extension == ".ogg" else extension):
         return path, ""
     fixed = path.with_suffix(extension)
@@ -105,6 +160,10 @@ def run_fit(args: argparse.Namespace) -> int:
     from .._fit import fit_audio
 
     source = Path(args.input)
+    folder, asked = _fit_target(source, args.output)
+    _check_folder(folder, "create it first or choose another -o")
+    if asked is not None and asked.suffix.lower() in _EXTENSIONS.values():
+        _check_new(asked, source, overwrite=args.overwrite)
     with open_audio(source) as stream:
         total_s = stream.info.duration_s
     with progress_bar(total_s, source.name) as update:
@@ -116,7 +175,26 @@ def run_fit(args: argparse.Namespace) -> int:
             on_progress=update,
         )
     out, note = _output_path(source, args.output, fitted)
-    out.write_bytes(fitted.data)
+    _check_new(out, source, overwrite=args.overwrite)
+    _write_new(out, fitted.data)
+    _print_fit_summary(out, note, fitted, args.model)
+    return 0
+
+
+def _data_uri_bytes(mime: str, model: str | None) -> int:
+    """The largest file MiMo takes inline (as a data URI) for ``model``."""
+    import dataclasses
+
+    from .._config import DEFAULT_LIMITS, get_model
+    from .._estimate import max_bytes_for_data_uri
+
+    limits = DEFAULT_LIMITS
+    if model is not None and get_model(model, warn=False).asr:
+        limits = dataclasses.replace(limits, max_data_uri_chars=limits.asr_max_data_uri_chars)
+    return max_bytes_for_data_uri(mime, limits=limits)
+
+
+def _print_fit_summary(out: Path, note: str, fitted: FittedAudio, model: str | None) -> None:
     before, after = fitted.original, fitted.info
     print(f"{out}{note}")
     sizes = (
@@ -125,43 +203,83 @@ def run_fit(args: argparse.Namespace) -> int:
     print(f"  {sizes} ({', '.join(fitted.steps)})")
     kept = after.duration_s / before.duration_s * 100 if before.duration_s else 100.0
     print(f"  duration {before.duration_s:,.2f} s -> {after.duration_s:,.2f} s ({kept:.2f}% kept)")
-    return 0
+    inline = _data_uri_bytes(after.mime, model)
+    if after.size_bytes > inline:
+        print(
+            f"  note: over the {_mb(inline)} a data URI can hold: send it to MiMo by URL "
+            "(up to 100 MB), not inline"
+        )
+
+
+def _old_chunks(directory: Path, source: Path, *, overwrite: bool) -> list[Path]:
+    if directory.exists() and not directory.is_dir():
+        raise CliUsageError(
+            f"{directory}: exists and is not a folder; choose a folder for the chunks with -o"
+        )
+    pattern = f"{glob.escape(source.stem)}.[0-9][0-9][0-9].*"
+    old = sorted(directory.glob(pattern)) if directory.is_dir() else []
+    if old and not overwrite:
+        raise CliUsageError(
+            f"{directory}: already holds {len(old)} chunk file(s) of {source.name} ({old[0].name}, ...); "
+            "pass --overwrite to replace them, or choose another folder"
+        )
+    return old
 
 
 def run_split(args: argparse.Namespace) -> int:
     from .._decode import open_audio
-    from .._split import split_audio
+    from .._split import resolve_overlap, split_audio
 
     source = Path(args.input)
+    directory = Path(args.output)
+    old = _old_chunks(directory, source, overwrite=args.overwrite)
     with open_audio(source) as stream:
         total_s, size = stream.info.duration_s, stream.info.size_bytes
-    directory = Path(args.output)
-    directory.mkdir(parents=True, exist_ok=True)
+    overlap_s = resolve_overlap(args.overlap, args.max_duration)
     chunks = split_audio(
         source,
         max_duration_s=args.max_duration,
         max_tokens=args.max_tokens,
         max_encoded_bytes=args.max_bytes,
-        overlap_s=args.overlap,
+        overlap_s=overlap_s,
         silence_aware=not args.no_silence,
         model=args.model,
         keep_quality=args.keep_quality,
     )
+    created = not directory.exists()
+    directory.mkdir(parents=True, exist_ok=True)
     written: list[AudioChunk] = []
-    with progress_bar(total_s, source.name) as update:
-        for chunk in chunks:
-            name = f"{source.stem}.{chunk.index + 1:03d}{_EXTENSIONS[chunk.info.format]}"
-            (directory / name).write_bytes(chunk.data)
-            print(f"{directory / name}  {chunk.start_s:9.2f}-{chunk.end_s:9.2f} s  {_mb(len(chunk.data))}")
-            written.append(chunk)
-            update(chunk.end_s, total_s)
-    covered = sum(c.duration_s for c in written) - args.overlap * (len(written) - 1)
+    paths: list[Path] = []
+    try:
+        with progress_bar(total_s, source.name) as update:
+            for chunk in chunks:
+                path = directory / f"{source.stem}.{chunk.index + 1:03d}{_EXTENSIONS[chunk.info.format]}"
+                _write_new(path, chunk.data)
+                paths.append(path)
+                print(f"{path}  {chunk.start_s:9.2f}-{chunk.end_s:9.2f} s  {_mb(len(chunk.data))}")
+                written.append(chunk)
+                update(chunk.end_s, total_s)
+    except BaseException:
+        _remove(paths, directory if created else None)
+        raise
+    _remove([p for p in old if p not in paths], None)
+    covered = sum(c.duration_s for c in written) - overlap_s * (len(written) - 1)
     after = sum(len(c.data) for c in written)
     print(
         f"{len(written)} chunk{'s' * (len(written) != 1)}: {_mb(size)} -> {_mb(after)} in all; "
-        f"{covered:,.2f} of {total_s:,.2f} s covered (overlap {args.overlap:g} s)"
+        f"{covered:,.2f} of {total_s:,.2f} s covered (overlap {overlap_s:g} s)"
     )
     return 0
+
+
+def _remove(paths: list[Path], folder: Path | None) -> None:
+    """Delete what a failed or interrupted split wrote (and the folder it created)."""
+    for path in paths:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    if folder is not None:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
 
 
 # --- ``mimo-audio ask --split`` (wired into ``ask`` by two lines in ask.py) ---------
@@ -204,6 +322,7 @@ def ask_split(
         model=options["model"],
         thinking=options["thinking"],
         max_completion_tokens=options["max_completion_tokens"],
+        retry=options.get("retry"),
         on_chunk=lambda c: print(
             f"  chunk {c.index + 1} ({c.start_s:.0f}-{c.end_s:.0f} s) answered", file=sys.stderr
         ),

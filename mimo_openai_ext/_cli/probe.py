@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 import warnings
 from typing import TYPE_CHECKING
 
 from .._config import DEFAULT_LIMITS, DEFAULT_MODEL, ModelSpec, get_model
 from .._exceptions import MimoAudioError, UnknownModelWarning
+from ._stdin import is_stdin, stdin_file
+from ._types import model_id
 
 if TYPE_CHECKING:
     from .._probe import AudioInfo
@@ -46,7 +49,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "limit, 2 when a file cannot be read.",
     )
     estimate.add_argument("files", nargs="+", metavar="FILE", help="audio files ('-' reads standard input)")
-    estimate.add_argument("--model", default=DEFAULT_MODEL, help=f"model id (default: {DEFAULT_MODEL})")
+    estimate.add_argument(
+        "--model", type=model_id, default=DEFAULT_MODEL, help=f"model id (default: {DEFAULT_MODEL})"
+    )
     estimate.add_argument("--json", action="store_true", help="print one JSON document")
     estimate.set_defaults(func=run_estimate)
 
@@ -58,8 +63,8 @@ def _probe_all(files: list[str]) -> tuple[list[tuple[str, AudioInfo | MimoAudioE
     ok = True
     for path in files:
         try:
-            source = sys.stdin.buffer if path == "-" else path
-            results.append((path, probe_audio(source, name="<stdin>" if path == "-" else None)))
+            source = stdin_file() if is_stdin(path) else path
+            results.append((path, probe_audio(source)))
         except MimoAudioError as exc:
             results.append((path, exc))
             ok = False
@@ -145,7 +150,28 @@ def _fit_text(row: dict[str, object], model: ModelSpec) -> str:
     if row.get("format_accepted") is False:
         takes = f"only {', '.join(model.asr_formats)}" if model.asr else "no audio (a text-only model)"
         text += f"; {model.id} takes {takes}"
-    return text
+    advice = _advice(row, model)
+    return f"{text}\n  -> {advice}" if advice else text
+
+
+def _advice(row: dict[str, object], model: ModelSpec) -> str:
+    """What to do about a file over a limit, as the command to run."""
+    name = "FILE" if str(row["file"]) == "-" else shlex.quote(str(row["file"]))
+    if model.asr and (row.get("format_accepted") is False or not row["data_uri_fits"]):
+        return (
+            f"convert/shrink it for {model.id}: `mimo-audio fit {name} --model {model.id}` "
+            f"(or cut it: `mimo-audio split {name} -o DIR --model {model.id}`)"
+        )
+    if not model.audio_input:
+        return "pick a model that takes audio, e.g. --model " + DEFAULT_MODEL
+    if not row["fits_context"]:
+        return f'ask about it in chunks: `mimo-audio ask {name} "QUESTION" --split`'
+    if not row["data_uri_fits"]:
+        return (
+            f"shrink it: `mimo-audio fit {name}`, ask about it in chunks: "
+            f'`mimo-audio ask {name} "QUESTION" --split`, or send it as an https URL'
+        )
+    return ""
 
 
 def _model(model_id: str) -> ModelSpec:

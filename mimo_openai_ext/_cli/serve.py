@@ -9,7 +9,7 @@ import threading
 from types import FrameType
 
 from . import CliUsageError
-from ._types import fraction, positive_int
+from ._types import fraction, non_negative_float, port, positive_int
 
 __all__ = ["register"]
 
@@ -40,13 +40,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     parser.add_argument("--host", default="127.0.0.1", help="interface to bind (default: 127.0.0.1)")
     parser.add_argument(
-        "--port", type=int, default=_DEFAULT_PORT, help=f"port (default: {_DEFAULT_PORT}; 0 = any free)"
+        "--port", type=port, default=_DEFAULT_PORT, help=f"port (default: {_DEFAULT_PORT}; 0 = any free)"
     )
     keys = parser.add_mutually_exclusive_group()
     keys.add_argument("--api-key", default=None, help="the key to accept (default: sk-mimo-emulator)")
     keys.add_argument("--any-key", action="store_true", help="accept any key except Token Plan (tp-) keys")
     parser.add_argument(
-        "--latency-ms", type=float, default=0.0, metavar="N", help="delay before every answer"
+        "--latency-ms", type=non_negative_float, default=0.0, metavar="N", help="delay before every answer"
     )
     parser.add_argument(
         "--fault-rate", type=fraction, default=0.0, metavar="F", help="share of requests faulted (0..1)"
@@ -75,6 +75,29 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
 
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.strip().lower() in ("localhost", "localhost.localdomain", "ip6-localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _shown_key(args: argparse.Namespace, key: str | None) -> str:
+    """The accepted key for the banner: the built-in test key in full, a chosen key masked."""
+    from .._emulator import DEFAULT_EMULATOR_API_KEY
+
+    if args.any_key or key is None:
+        return "any key except tp-/ttp-"
+    if key == DEFAULT_EMULATOR_API_KEY:
+        return key
+    kind = key.split("-", 1)[0] + "-" if "-" in key[:4] else ""
+    return f"{kind}*** (the --api-key you gave)"
+
+
 def _run(args: argparse.Namespace) -> int:
     from .._emulator import DEFAULT_EMULATOR_API_KEY, EmulatorOptions, start_emulator
 
@@ -94,12 +117,19 @@ def _run(args: argparse.Namespace) -> int:
             f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; "
             "pick another --port (0 picks a free one)"
         ) from None
-    key = "any key except tp-/ttp-" if args.any_key else handle.api_key
-    print(handle.base_url, flush=True)
-    print(f"MiMo emulator serving (api key: {key}); Ctrl-C to stop.", file=sys.stderr, flush=True)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _stop)
-    try:
+    try:  # the banner first (stderr), then the base URL (stdout): a reader of the URL sees both
+        print(f"MiMo emulator serving (api key: {_shown_key(args, handle.api_key)}); Ctrl-C to stop.",
+              file=sys.stderr, flush=True)  # fmt: skip
+        if not _is_loopback(args.host):
+            print(
+                f"mimo-audio: warning: --host {args.host} is not loopback: the emulator is reachable "
+                "from other machines on the network; use --host 127.0.0.1 unless you mean to share it",
+                file=sys.stderr,
+                flush=True,
+            )
+        print(handle.base_url, flush=True)
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, _stop)
         threading.Event().wait()
     except KeyboardInterrupt:
         pass

@@ -156,18 +156,40 @@ def _decode_data_uri(uri: str, where: str, model: ModelSpec, limits: Limits) -> 
     return data, fmt
 
 
+def _refused_detail(exc: UnsupportedAudioFormatError, url: str | None, allowed: tuple[str, ...]) -> str:
+    """What the bytes are and what to do, for a data URI or a URL (no file name to suggest)."""
+    what = f"the audio at {url[:200]}" if url else "the audio"
+    if exc.found.startswith(("a ", "an ")):  # an image, text, ...: not audio at all
+        return f"{what} is {exc.found}, not audio; send audio in {', '.join(allowed)}"
+    fix = "serve a converted copy" if url else "convert it before sending"
+    return (
+        f"{what} is {exc.found}, which is not accepted ({', '.join(allowed)} only); {fix} "
+        "(fit_audio() in Python, or `mimo-audio fit FILE` on the original file)"
+    )
+
+
 def _probe(
-    data: bytes | bytearray, where: str, model: ModelSpec, limits: Limits, origin: str, label: str | None
+    data: bytes | bytearray,
+    where: str,
+    model: ModelSpec,
+    limits: Limits,
+    origin: str,
+    label: str | None,
+    url: str | None = None,
 ) -> HeardAudio:
     from .._probe import probe_bytes
 
     allowed = _allowed(model)
     try:
-        info = probe_bytes(data, source_name=where)
+        info = probe_bytes(data, source_name="<audio>")
     except UnsupportedAudioFormatError as exc:
-        raise _invalid_format(where, str(exc).removeprefix(f"{where}: "), allowed=allowed) from None
+        raise _invalid_format(where, _refused_detail(exc, url, allowed), allowed=allowed) from None
     except MimoAudioError as exc:
-        raise ApiError(400, str(exc), message="invalid audio data, failed to decode") from None
+        detail = str(exc).removeprefix("<audio>: ")
+        fetched = f" (fetched from {url[:200]})" if url else ""
+        raise ApiError(
+            400, f"{where}: the audio{fetched} {detail}", message="invalid audio data, failed to decode"
+        ) from None
     if label is not None and info.format != label:
         raise _invalid_format(where, f"labelled {label} but the bytes are {info.format}", allowed=allowed)
     if info.format not in allowed:
@@ -199,7 +221,7 @@ def read_audio_part(
         if model.asr:
             raise ApiError(400, f"{where}: {model.id} accepts audio only as a data: URI, not a URL")
         fetched = _fetch(data_field, where, limits=limits, timeout_s=timeout_s)
-        return _probe(fetched, where, model, limits, "url", None)
+        return _probe(fetched, where, model, limits, "url", None, url=data_field)
     # OpenAI's raw base64 (+ "format"): MiMo reportedly ignores the audio without an error.
     digest = hashlib.sha256(data_field[:1_000_000].encode("ascii", "replace")).digest()
     return HeardAudio("unknown", 0.0, 0, 0, 0, 0, digest, "ignored")

@@ -1,0 +1,99 @@
+"""Keeping API keys out of messages: one masking rule for the library and the CLI.
+
+A server (MiMo, a proxy, our emulator) may repeat the key it was sent in an error body,
+whole (``Invalid API Key Bearer sk-...``) or as a leading piece (``sk-wro...``). The SDK
+copies that body into the exception's message, ``args`` and ``.body``. :func:`mask`
+replaces the key and any leading piece of it past its kind prefix (``sk-``, ``tp-``)
+with ``***``; :func:`redact_exception` applies it to everything an ``openai`` error
+shows: ``str``, ``repr``, ``.message``, ``.body`` (nested), ``.param``/``.code``/``.type``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["MIN_SECRET_CHARS", "mask", "mask_value", "redact_exception", "request_secrets", "secrets_for"]
+
+MIN_SECRET_CHARS = 8
+"""A shorter "key" (``EMPTY``, ``none``, ``x``) is no secret, and masking it would mangle text."""
+_MIN_PIECE_CHARS = 6
+"""The shortest leading piece masked: ``sk-`` plus 3 characters (the emulator echoes 6)."""
+
+
+def mask(text: str, secrets: Iterable[str]) -> str:
+    """Replace each secret, and any leading piece of it past its kind prefix, with ``***``.
+
+    ``sk-SECRET123`` becomes ``***``; an echoed ``sk-SEC...`` becomes ``sk-***...``.
+    """
+    for secret in secrets:
+        if not secret:
+            continue
+        text = text.replace(secret, "***")
+        kind = secret.split("-", 1)[0] + "-" if "-" in secret[:4] else ""
+        for length in range(len(secret) - 1, max(len(kind) + 3, _MIN_PIECE_CHARS) - 1, -1):
+            if secret[:length] in text:
+                text = text.replace(secret[:length], kind + "***")
+    return text
+
+
+def mask_value(value: Any, secrets: Iterable[str]) -> Any:
+    """``value`` with every string inside it masked (dicts, lists and tuples are copied)."""
+    found = tuple(secrets)
+    if isinstance(value, str):
+        return mask(value, found)
+    if isinstance(value, dict):
+        return {mask_value(k, found): mask_value(v, found) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(mask_value(v, found) for v in value)
+    if isinstance(value, (bytes, bytearray)):
+        try:
+            return mask(bytes(value).decode("utf-8"), found).encode("utf-8")
+        except UnicodeDecodeError:
+            return value
+    return value
+
+
+def request_secrets(exc: BaseException) -> list[str]:
+    """The key an ``openai`` error's request carried (``Authorization: Bearer`` / ``api-key``)."""
+    headers = getattr(getattr(exc, "request", None), "headers", None)
+    get = getattr(headers, "get", None)
+    if not callable(get):
+        return []
+    found = []
+    auth = get("authorization")
+    if isinstance(auth, str) and auth[:7].lower() == "bearer ":
+        found.append(auth[7:].strip())
+    api_key = get("api-key")
+    if isinstance(api_key, str):
+        found.append(api_key.strip())
+    return found
+
+
+def secrets_for(exc: BaseException, secrets: Iterable[str | None] = ()) -> list[str]:
+    """``secrets`` plus the key ``exc``'s request carried, minus keys too short to be secrets."""
+    found = [*secrets, *request_secrets(exc)]
+    usable = {s.strip() for s in found if isinstance(s, str) and len(s.strip()) >= MIN_SECRET_CHARS}
+    return sorted(usable, key=len, reverse=True)  # a longer key first: it may contain a shorter one
+
+
+def redact_exception(exc: BaseException, secrets: Iterable[str | None] = ()) -> None:
+    """Mask ``secrets`` (and the key the failed request carried) everywhere ``exc`` shows text.
+
+    Changes ``exc`` in place: ``args``, ``message``, ``body``, ``param``, ``code``, ``type``.
+    Keys shorter than :data:`MIN_SECRET_CHARS` are left alone.
+    """
+    found = secrets_for(exc, secrets)
+    if not found:
+        return
+    exc.args = tuple(mask_value(arg, found) for arg in exc.args)
+    for name in ("message", "body", "param", "code", "type"):
+        try:
+            value = getattr(exc, name)
+        except AttributeError:
+            continue
+        masked = mask_value(value, found)
+        if masked != value:
+            with contextlib.suppress(AttributeError):  # a read-only property stays as it is
+                setattr(exc, name, masked)
