@@ -46,6 +46,11 @@ class ChunkAnswer:
     def text(self) -> str:
         return self.answer.text
 
+    def __repr__(self) -> str:
+        return (
+            f"ChunkAnswer(#{self.index} {_clock(self.start_s)}-{_clock(self.end_s)}, {_short(self.text)!r})"
+        )
+
 
 @dataclass(frozen=True)
 class AcrossChunksAnswer:
@@ -70,6 +75,22 @@ class AcrossChunksAnswer:
     def cost_usd(self) -> float | None:
         return self.usage.cost_usd
 
+    def __repr__(self) -> str:
+        from ._batch_results import usd_text
+
+        span = f"{_clock(self.chunks[0].start_s)}-{_clock(self.chunks[-1].end_s)}" if self.chunks else "none"
+        cost = "unpriced" if self.cost_usd is None else usd_text(self.cost_usd)
+        return (
+            f"AcrossChunksAnswer({len(self.chunks)} chunks {span}, "
+            f"{'combined' if self.combined is not None else 'not combined'}, "
+            f"{self.usage.total_tokens:,} tokens, {cost}, text={_short(self.text)!r})"
+        )
+
+    def _repr_html_(self) -> str:
+        from ._display import across_html
+
+        return across_html(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
@@ -81,6 +102,11 @@ class AcrossChunksAnswer:
             "combined": self.combined.to_dict() if self.combined is not None else None,
             "usage": self.usage.to_dict(),
         }
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _clock(seconds: float) -> str:
@@ -108,12 +134,15 @@ def _chunks(source: AudioSource, options: dict[str, Any]) -> Iterator[AudioChunk
 
 
 def _split_options(
-    max_duration_s: float | None, max_tokens: int | None, overlap_s: float, silence_aware: bool,
-    keep_quality: bool, limits: Limits | None, name: str | None,
+    max_duration_s: float | None, max_tokens: int | None, max_encoded_bytes: int | None,
+    overlap_s: float, silence_aware: bool, keep_quality: bool, limits: Limits | None,
+    name: str | None, model: str,
 ) -> dict[str, Any]:  # fmt: skip
     return {
         "max_duration_s": max_duration_s,
         "max_tokens": max_tokens,
+        "max_encoded_bytes": max_encoded_bytes,
+        "model": model,
         "overlap_s": overlap_s,
         "silence_aware": silence_aware,
         "keep_quality": keep_quality,
@@ -123,16 +152,26 @@ def _split_options(
 
 
 def _ask_options(
-    model: str, thinking: bool, max_completion_tokens: int | None, retry: RetryPolicy | None,
-    limits: Limits | None,
+    model: str, thinking: bool, max_completion_tokens: int | None, system: str | None,
+    retry: RetryPolicy | None, limits: Limits | None, check_audio: bool,
+    create_options: dict[str, Any],
 ) -> dict[str, Any]:  # fmt: skip
+    """The keyword options of each piece's ``ask``; ``create_options`` also go to the combining call."""
     return {
+        **create_options,
         "model": model,
         "thinking": thinking,
         "max_completion_tokens": max_completion_tokens,
+        "system": system,
         "retry": retry,
         "limits": limits,
+        "check_audio": check_audio,
     }
+
+
+_OWN_OPTIONS = frozenset(
+    {"model", "thinking", "max_completion_tokens", "system", "retry", "limits", "check_audio"}
+)
 
 
 def _chunk_answer(
@@ -175,27 +214,41 @@ def ask_across_chunks(
     model: str = DEFAULT_MODEL,
     thinking: bool = True,
     max_completion_tokens: int | None = None,
+    system: str | None = None,
     retry: RetryPolicy | None = None,
+    max_encoded_bytes: int | None = None,
     keep_quality: bool = False,
     limits: Limits | None = None,
+    check_audio: bool = True,
     name: str | None = None,
     on_chunk: Callable[[ChunkAnswer], None] | None = None,
+    **create_options: Any,
 ) -> AcrossChunksAnswer:
     """Ask ``question`` about each piece of a long recording, then combine the answers.
 
-    Splitting takes ``max_duration_s`` / ``max_tokens`` / ``overlap_s`` /
-    ``silence_aware`` / ``keep_quality`` (see :func:`split_audio`; by default each piece
-    is as long as MiMo's size limit allows). Up to ``concurrency`` pieces are asked at
+    Splitting takes ``max_duration_s`` / ``max_tokens`` / ``max_encoded_bytes`` /
+    ``overlap_s`` / ``silence_aware`` / ``keep_quality`` (see :func:`split_audio`; by
+    default each piece is as long as MiMo's size limit allows). Any format the splitter
+    decodes is accepted (AAC, WebM, ...): the pieces are lossless FLAC, so no
+    ``convert=`` is needed. Each piece is asked as :func:`ask` would, with ``model``,
+    ``thinking``, ``max_completion_tokens``, ``system``, ``check_audio`` and any other
+    ``chat.completions.create`` option (``temperature=...``); up to ``concurrency`` at
     once with ``retry``. ``combine=True`` adds one text-only call merging the answers
-    (skipped for a single piece). ``on_chunk`` is called as each piece is answered.
+    (skipped for a single piece), with the same ``system`` prompt and create options.
+    ``on_chunk`` is called as each piece is answered.
     """
     from ._ask import ask
     from ._client import create_completion
 
     _check(question, concurrency)
     overlap_s = resolve_overlap(overlap_s, max_duration_s)
-    options = _split_options(max_duration_s, max_tokens, overlap_s, silence_aware, keep_quality, limits, name)
-    ask_options = _ask_options(model, thinking, max_completion_tokens, retry, limits)
+    options = _split_options(
+        max_duration_s, max_tokens, max_encoded_bytes, overlap_s, silence_aware, keep_quality,
+        limits, name, model,
+    )  # fmt: skip
+    ask_options = _ask_options(
+        model, thinking, max_completion_tokens, system, retry, limits, check_audio, create_options
+    )
 
     def one(chunk: AudioChunk) -> ChunkAnswer:
         return _chunk_answer(chunk, ask(client, chunk.data, question, **ask_options), on_chunk)
@@ -227,14 +280,16 @@ def _combine_request(
 
     if len(answers) < 2:
         return None
-    kwargs: dict[str, Any] = {
-        "model": ask_options["model"],
-        "messages": [{"role": "user", "content": combine_prompt(question, answers, overlap_s=overlap_s)}],
-    }
+    messages: list[dict[str, str]] = []
+    if ask_options["system"] is not None:
+        messages.append({"role": "system", "content": ask_options["system"]})
+    messages.append({"role": "user", "content": combine_prompt(question, answers, overlap_s=overlap_s)})
+    kwargs: dict[str, Any] = {k: v for k, v in ask_options.items() if k not in _OWN_OPTIONS}
+    kwargs.update(model=ask_options["model"], messages=messages)
     if ask_options["max_completion_tokens"] is not None:
         kwargs["max_completion_tokens"] = ask_options["max_completion_tokens"]
     if not ask_options["thinking"]:
-        kwargs["extra_body"] = thinking(False)
+        kwargs["extra_body"] = {**(kwargs.get("extra_body") or {}), **thinking(False)}
     return kwargs
 
 
@@ -259,11 +314,15 @@ async def ask_across_chunks_async(
     model: str = DEFAULT_MODEL,
     thinking: bool = True,
     max_completion_tokens: int | None = None,
+    system: str | None = None,
     retry: RetryPolicy | None = None,
+    max_encoded_bytes: int | None = None,
     keep_quality: bool = False,
     limits: Limits | None = None,
+    check_audio: bool = True,
     name: str | None = None,
     on_chunk: Callable[[ChunkAnswer], None] | None = None,
+    **create_options: Any,
 ) -> AcrossChunksAnswer:
     """The async twin of :func:`ask_across_chunks` (splitting runs in a worker thread)."""
     from ._ask import ask_async
@@ -271,8 +330,13 @@ async def ask_across_chunks_async(
 
     _check(question, concurrency)
     overlap_s = resolve_overlap(overlap_s, max_duration_s)
-    options = _split_options(max_duration_s, max_tokens, overlap_s, silence_aware, keep_quality, limits, name)
-    ask_options = _ask_options(model, thinking, max_completion_tokens, retry, limits)
+    options = _split_options(
+        max_duration_s, max_tokens, max_encoded_bytes, overlap_s, silence_aware, keep_quality,
+        limits, name, model,
+    )  # fmt: skip
+    ask_options = _ask_options(
+        model, thinking, max_completion_tokens, system, retry, limits, check_audio, create_options
+    )
     slots = asyncio.Semaphore(concurrency)
 
     async def one(chunk: AudioChunk) -> ChunkAnswer:

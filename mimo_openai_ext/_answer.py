@@ -64,6 +64,8 @@ def warn_if_truncated(finish_reason: str | None, *, completion_tokens: int | Non
     """Warn ``TruncatedAnswerWarning`` for ``length`` / ``repetition_truncation``; True if cut."""
     if finish_reason not in TRUNCATED_FINISH_REASONS:
         return False
+    from ._guards import caller_stacklevel
+
     used = f" after {completion_tokens} completion tokens" if completion_tokens is not None else ""
     if finish_reason == "length":
         advice = "raise max_completion_tokens, or turn thinking off (thinking=False / --no-thinking)"
@@ -72,7 +74,7 @@ def warn_if_truncated(finish_reason: str | None, *, completion_tokens: int | Non
     warnings.warn(
         f"the answer was cut (finish_reason {finish_reason!r}{used}): {advice}",
         TruncatedAnswerWarning,
-        stacklevel=3,
+        stacklevel=caller_stacklevel(),
     )
     return True
 

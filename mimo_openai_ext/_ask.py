@@ -13,7 +13,9 @@ from typing import TYPE_CHECKING, Any, Union
 
 from ._answer import Answer
 from ._config import DEFAULT_MODEL, MODELS, Limits
-from ._exceptions import UnsupportedFeatureError
+from ._exceptions import InvalidAudioSourceError, InvalidOptionError, UnsupportedFeatureError
+from ._guards import check_bool, check_client, check_question
+from ._guards import document_alias as _document_alias
 from ._retry import RetryPolicy
 from ._usage import RequestEstimate, check_audio_heard, estimate_request
 
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
     from ._probe import AudioInfo
     from ._source import AudioSource
-    from ._streaming import AnswerStream, AsyncAnswerStream
+    from ._streaming import AnswerStream, AsyncStreamStarter
     from ._types import InputAudioPart
 
 __all__ = [
@@ -38,25 +40,42 @@ __all__ = [
 
 AudioInput = Union["AudioSource", "InputAudioPart", Sequence[Union["AudioSource", "InputAudioPart"]]]
 """One audio (a path, bytes, a file object, an https URL or a ready part) or a list of them."""
+_document_alias(
+    AudioInput,
+    "AudioInput: what ask()/ask_async()/ask_stream() take as audio: one AudioSource (a path, "
+    "bytes, a binary file object, an http(s) URL or a data URI), a ready input_audio_part(...), "
+    "or a list of them (sent in order, before the question).",
+)
 
 
 def thinking(enabled: bool) -> dict[str, Any]:
-    """``extra_body`` for MiMo's thinking switch: ``create(..., extra_body=thinking(False))``."""
-    return {"thinking": {"type": "enabled" if enabled else "disabled"}}
+    """``extra_body`` for MiMo's thinking switch: ``create(..., extra_body=thinking(False))``.
+
+    ``enabled`` must be a real ``bool`` (``"off"`` would be truthy): anything else raises
+    :class:`InvalidOptionError`.
+    """
+    on = check_bool(enabled, option="thinking")
+    return {"thinking": {"type": "enabled" if on else "disabled"}}
 
 
 def _audio_items(audio: Any) -> list[Any]:
-    if isinstance(audio, (list, tuple)):
-        return list(audio)
-    return [audio]
+    items = list(audio) if isinstance(audio, (list, tuple)) else [audio]
+    if not items:
+        raise InvalidAudioSourceError(
+            "no audio given (an empty list): pass a path, bytes, a file object, an https URL or "
+            "input_audio_part(...) as the audio, or a list of them",
+            source_name="<empty list>",
+        )
+    return items
 
 
 def _audio_part(
     item: Any, *, convert: bool, limits: Limits | None
 ) -> tuple[InputAudioPart, AudioInfo | None]:
     if isinstance(item, Mapping) and item.get("type") == "input_audio":
-        part: InputAudioPart = item  # type: ignore[assignment]
-        return part, None
+        from ._parts import mimo_shaped
+
+        return mimo_shaped(item, limits=limits), None
     from ._parts import audio_part_and_info
 
     return audio_part_and_info(item, convert=convert, limits=limits)
@@ -80,8 +99,9 @@ def build_ask_request(
     """
     from ._parts import text_part, user_message
 
-    if not question.strip():
-        raise ValueError("the question is empty: ask something about the audio (MiMo needs a text part)")
+    check_question(question)
+    check_bool(thinking, option="thinking")
+    _refuse_max_tokens(create_options)
     _check_model(model)
     built = [_audio_part(item, convert=convert, limits=limits) for item in _audio_items(audio)]
     probed = [(part["input_audio"]["data"], info) for part, info in built if info is not None]
@@ -103,6 +123,16 @@ def build_ask_request(
 
 
 _thinking_switch = thinking
+
+
+def _refuse_max_tokens(create_options: Mapping[str, Any]) -> None:
+    if "max_tokens" in create_options:
+        value = create_options["max_tokens"]
+        raise InvalidOptionError(
+            f"max_tokens={value!r}: MiMo reads max_completion_tokens, not OpenAI's older max_tokens "
+            f"(which it would not apply); pass max_completion_tokens={value!r} instead",
+            option="max_tokens",
+        )
 
 
 def _check_model(model: str) -> None:
@@ -150,9 +180,17 @@ def ask(
     ``thinking=False`` sends ``extra_body={"thinking": {"type": "disabled"}}`` (``True``
     keeps MiMo's default, which thinks). Other keyword options (``temperature``, ...) go
     to ``chat.completions.create``.
+
+    Refused before any request: a client that is not a sync ``openai.OpenAI``
+    (:class:`InvalidClientError`; use :func:`ask_async` for ``AsyncOpenAI``), a ``thinking``
+    that is not a ``bool``, ``max_completion_tokens`` outside 1 to the model's
+    ``ModelSpec.max_completion_tokens``, ``max_tokens=`` (MiMo reads ``max_completion_tokens``),
+    an empty question and an empty audio list. OpenAI-shaped parts (raw base64 + ``format``)
+    are converted to MiMo's shape.
     """
     from ._client import create_completion
 
+    check_client(client, sync=True, call="ask")
     kwargs, estimate = build_ask_request(
         audio,
         question,
@@ -186,6 +224,7 @@ async def ask_async(
     """The async twin of :func:`ask`."""
     from ._client import create_completion_async
 
+    check_client(client, sync=False, call="ask_async")
     kwargs, estimate = build_ask_request(
         audio,
         question,
@@ -215,9 +254,17 @@ def ask_stream(
     convert: bool = False,
     **create_options: Any,
 ) -> AnswerStream:
-    """Like :func:`ask`, streamed: iterate the result for deltas, then call ``answer()``."""
+    """Like :func:`ask`, streamed: iterate the result for deltas, then call ``answer()``.
+
+    Use it as ``with ask_stream(...) as stream: for delta in stream.text_deltas(): ...``.
+    When MiMo answers only in ``reasoning_content`` (it sometimes does), ``text_deltas()``
+    yields nothing and ``answer().text`` falls back to the reasoning; iterate the stream
+    itself (``StreamDelta.kind`` is ``"reasoning"`` or ``"text"``) or use
+    ``answer_deltas()``, which falls back to reasoning deltas, to show it as it arrives.
+    """
     from ._streaming import stream_completion
 
+    check_client(client, sync=True, call="ask_stream")
     kwargs, estimate = build_ask_request(
         audio,
         question,
@@ -232,7 +279,7 @@ def ask_stream(
     return stream_completion(client, retry=retry, estimate=estimate, **kwargs)
 
 
-async def ask_stream_async(
+def ask_stream_async(
     client: AsyncOpenAI,
     audio: AudioInput,
     question: str,
@@ -245,10 +292,22 @@ async def ask_stream_async(
     limits: Limits | None = None,
     convert: bool = False,
     **create_options: Any,
-) -> AsyncAnswerStream:
-    """The async twin of :func:`ask_stream`."""
-    from ._streaming import stream_completion_async
+) -> AsyncStreamStarter:
+    """The async twin of :func:`ask_stream`; use it either way::
 
+        async with ask_stream_async(client, "talk.mp3", "Summarise") as stream:
+            async for piece in stream.text_deltas():
+                print(piece, end="")
+        answer = stream.answer()
+
+        stream = await ask_stream_async(client, "talk.mp3", "Summarise")  # also works
+
+    Arguments are checked (and the estimate made) at once; the request is sent on
+    ``await`` / ``async with`` entry, and the stream is closed on ``async with`` exit.
+    """
+    from ._streaming import AsyncStreamStarter, stream_completion_async
+
+    check_client(client, sync=False, call="ask_stream_async")
     kwargs, estimate = build_ask_request(
         audio,
         question,
@@ -260,4 +319,6 @@ async def ask_stream_async(
         convert=convert,
         **create_options,
     )
-    return await stream_completion_async(client, retry=retry, estimate=estimate, **kwargs)
+    return AsyncStreamStarter(
+        lambda: stream_completion_async(client, retry=retry, estimate=estimate, **kwargs)
+    )

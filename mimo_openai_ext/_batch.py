@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 
-from ._batch_engine import AskOne, check_concurrency, make_limiter, run_batch
+from ._batch_engine import AskOne, check_concurrency, check_resume, make_limiter, run_batch
 from ._batch_results import BatchResult, BatchResults
 from ._client import client_key
 from ._config import DEFAULT_MODEL, Limits
@@ -125,6 +125,7 @@ def ask_batch(
         )
     limiter = make_limiter(rate_limiter, requests_per_minute, limits)
     check_concurrency(concurrency)
+    check_resume(results_path, resume=resume, retry_failed=retry_failed)
 
     async def batch() -> BatchResults:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mimo-batch") as pool:

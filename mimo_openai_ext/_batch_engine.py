@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from ._batch_results import BatchResult, BatchResults, make_record, source_label
 from ._config import DEFAULT_LIMITS, Limits
+from ._exceptions import InvalidOptionError
 from ._jsonl import ResultsFile, record_key
 from ._rate import RateLimiter
 from ._retry import run_with_retry_async
@@ -26,7 +27,15 @@ if TYPE_CHECKING:
     from ._retry import RetryPolicy
     from ._source import AudioSource
 
-__all__ = ["AskOne", "check_concurrency", "check_sources", "make_limiter", "questions_for", "run_batch"]
+__all__ = [
+    "AskOne",
+    "check_concurrency",
+    "check_resume",
+    "check_sources",
+    "make_limiter",
+    "questions_for",
+    "run_batch",
+]
 
 
 def questions_for(question: str | Sequence[str], count: int) -> list[str]:
@@ -114,17 +123,39 @@ def make_limiter(
 ) -> RateLimiter:
     if rate_limiter is not None:
         return rate_limiter
-    rpm = (
-        requests_per_minute
-        if requests_per_minute is not None
-        else (limits or DEFAULT_LIMITS).requests_per_minute
-    )
-    return RateLimiter.per_minute(rpm)
+    if requests_per_minute is None:
+        return RateLimiter.per_minute((limits or DEFAULT_LIMITS).requests_per_minute)
+    if not _is_count(requests_per_minute):
+        raise InvalidOptionError(
+            f"requests_per_minute must be a whole number >= 1, got {requests_per_minute!r}; "
+            "leave it out to use MiMo's limit, or pass a shared rate_limiter",
+            option="requests_per_minute",
+        )
+    return RateLimiter.per_minute(requests_per_minute)
+
+
+def _is_count(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and value >= 1
 
 
 def check_concurrency(concurrency: int) -> None:
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValueError(f"concurrency must be a whole number >= 1, got {concurrency!r}")
+    if not _is_count(concurrency):
+        raise InvalidOptionError(
+            f"concurrency must be a whole number >= 1, got {concurrency!r}; it is how many "
+            "requests run at once (default 8)",
+            option="concurrency",
+        )
+
+
+def check_resume(results_path: str | os.PathLike[str] | None, *, resume: bool, retry_failed: bool) -> None:
+    """``resume`` / ``retry_failed`` read a results file: without one they would do nothing."""
+    for option, value in (("resume", resume), ("retry_failed", retry_failed)):
+        if value and results_path is None:
+            raise InvalidOptionError(
+                f"{option}=True needs results_path: it skips the items already saved in that "
+                "JSONL file; pass results_path='results.jsonl' (the same file as the first run)",
+                option=option,
+            )
 
 
 class _Progress:
@@ -187,6 +218,7 @@ async def run_batch(
     masked in the errors recorded, should a server echo it.
     """
     check_concurrency(concurrency)
+    check_resume(results_path, resume=resume, retry_failed=retry_failed)
     items = check_sources(sources)
     plan = _plan(
         items,

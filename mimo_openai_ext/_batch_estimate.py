@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ._batch_engine import check_sources, questions_for
-from ._batch_results import source_label, without_source
+from ._batch_results import source_label, usd_text, without_source
 from ._config import DEFAULT_MODEL, Limits, get_model
 
 if TYPE_CHECKING:
@@ -54,18 +54,40 @@ class BatchEstimate:
         """Input tokens plus every item's ``max_completion_tokens``."""
         return self.input_tokens + self.max_completion_tokens * (self.items - len(self.unreadable))
 
+    @property
+    def unknown_note(self) -> str:
+        """``"2 sources of unknown duration (URLs): totals exclude them"``, or "" if none."""
+        count = len(self.unknown_duration)
+        if not count:
+            return ""
+        if count == 1:
+            return "1 source of unknown duration (a URL): totals exclude it"
+        return f"{count} sources of unknown duration (URLs): totals exclude them"
+
+    def _cost_text(self) -> str:
+        return "unpriced" if self.worst_case_cost_usd is None else usd_text(self.worst_case_cost_usd)
+
+    def __repr__(self) -> str:
+        note = f"; {self.unknown_note}" if self.unknown_note else ""
+        failing = f", {len(self.unreadable)} would fail" if self.unreadable else ""
+        return (
+            f"BatchEstimate({self.items} item{'' if self.items == 1 else 's'} for {self.model}{failing}: "
+            f"{_duration_text(self.duration_s)} of audio, {self.audio_tokens:,} audio tokens, "
+            f"worst case {self.worst_case_tokens:,} tokens, {self._cost_text()}{note})"
+        )
+
     def summary(self) -> str:
         """A few lines for a terminal."""
-        cost = "unpriced" if self.worst_case_cost_usd is None else f"${self.worst_case_cost_usd:,.4f}"
+        known = " (known durations only)" if self.unknown_duration else ""
         lines = [
             f"{self.items} item{'' if self.items == 1 else 's'} for {self.model}: "
-            f"{_duration_text(self.duration_s)} of audio, "
+            f"{_duration_text(self.duration_s)} of audio{known}, "
             f"{self.audio_tokens:,} audio tokens, ~{self.text_tokens:,} text tokens",
             f"worst case: {self.worst_case_tokens:,} tokens with max_completion_tokens="
-            f"{self.max_completion_tokens:,} per item, {cost}",
+            f"{self.max_completion_tokens:,} per item, {self._cost_text()}",
         ]
         if self.unknown_duration:
-            lines.append(f"{len(self.unknown_duration)} URL(s) of unknown duration are not counted")
+            lines.append(self.unknown_note)
         lines += [f"would fail: {source}: {why}" for source, why in self.unreadable]
         if self.convertible:
             lines.append(

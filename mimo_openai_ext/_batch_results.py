@@ -6,6 +6,7 @@ cost, error) and, when it ran in this process and succeeded, the rich ``Answer``
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,8 +25,17 @@ __all__ = [
     "error_record",
     "make_record",
     "source_label",
+    "usd_text",
     "without_source",
 ]
+
+
+def usd_text(usd: float) -> str:
+    """Dollars with two significant digits below a cent (``$0.000021``), else four decimals."""
+    if usd <= 0 or usd >= 0.01:
+        return f"${usd:,.4f}"
+    decimals = -math.floor(math.log10(usd)) + 1
+    return f"${usd:.{decimals}f}"
 
 
 @dataclass(frozen=True)
@@ -148,7 +158,7 @@ class BatchResults(Sequence[BatchResult]):
     def __repr__(self) -> str:
         return (
             f"BatchResults({len(self)} items: {len(self.succeeded)} ok, {len(self.failed)} failed, "
-            f"{self.tokens():,} tokens, ${self.cost_usd:.4f}, {self.elapsed_s:.1f} s)"
+            f"{self.tokens():,} tokens, {usd_text(self.cost_usd)}, {self.elapsed_s:.1f} s)"
         )
 
     def _repr_html_(self) -> str:

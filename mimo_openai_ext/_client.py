@@ -23,6 +23,7 @@ from ._config import (
     TOKEN_PLAN_KEY_PREFIXES,
 )
 from ._exceptions import KeyHostMismatchWarning, MissingAPIKeyError
+from ._guards import check_client
 from ._retry import RetryPolicy, run_with_retry, run_with_retry_async
 
 if TYPE_CHECKING:
@@ -132,6 +133,7 @@ def create_completion(
     retried only until its response starts; once handed over it is never re-sent. The
     client's key is masked in a raised exception, should the server echo it.
     """
+    check_client(client, sync=True, call="create_completion")
     create = client.with_options(max_retries=0).chat.completions.create
     if stream:
         create_kwargs["stream"] = True
@@ -157,6 +159,7 @@ async def create_completion_async(
     client: AsyncOpenAI, *, stream: bool = False, retry: RetryPolicy | None = None, **create_kwargs: Any
 ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
     """The async twin of :func:`create_completion`."""
+    check_client(client, sync=False, call="create_completion_async")
     create = client.with_options(max_retries=0).chat.completions.create
     if stream:
         create_kwargs["stream"] = True

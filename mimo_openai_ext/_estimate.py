@@ -24,7 +24,13 @@ def estimate_audio_tokens(duration_s: float, *, limits: Limits | None = None) ->
     if isinstance(duration_s, bool) or not isinstance(duration_s, (int, float)):
         raise TypeError(f"duration_s must be a number of seconds, not {type(duration_s).__name__}")
     if not math.isfinite(duration_s) or duration_s < 0:
-        raise ValueError(f"duration_s must be a finite number of seconds >= 0, got {duration_s!r}")
+        from ._exceptions import InvalidOptionError
+
+        raise InvalidOptionError(
+            f"duration_s={duration_s!r}: must be a finite number of seconds >= 0 (a clip's length, "
+            "e.g. probe_audio(path).duration_s)",
+            option="duration_s",
+        )
     rate = (limits or DEFAULT_LIMITS).audio_tokens_per_second
     # Round away float noise first: 0.16 s * 6.25 is 1.0000000000000002, which is 1 token.
     return math.ceil(round(duration_s * rate, 9))

@@ -12,7 +12,9 @@ Exceptions::
     ├── MissingExtraError               (+ ImportError) an optional extra is needed
     ├── UnsupportedFeatureError         (+ ValueError)  an OpenAI feature with no MiMo equivalent
     ├── ResultsFileError                (+ ValueError)  a batch results file we must not append to
-    └── InvalidOptionError              (+ ValueError)  an option value out of range (max_bytes, ...)
+    ├── InvalidOptionError              (+ ValueError)  an option value out of range (max_bytes, ...)
+    │   └── InvalidClientError          (+ TypeError)   not the openai client kind the call needs
+    └── StreamNotFinishedError          (+ RuntimeError) answer() asked before the stream ended
 
 Warnings::
 
@@ -20,7 +22,8 @@ Warnings::
     ├── UnknownModelWarning             a model id missing from MODELS (passed through)
     ├── KeyHostMismatchWarning          a Token Plan key on the pay-as-you-go host, or the reverse
     ├── AudioNotHeardWarning            usage says the audio was ignored or short-changed
-    └── TruncatedAnswerWarning          finish_reason "length" or "repetition_truncation"
+    ├── TruncatedAnswerWarning          finish_reason "length" or "repetition_truncation"
+    └── AudioAsTextWarning              a string that looks like audio, sent as a text part
 
 ``openai``'s own exceptions (``openai.BadRequestError``, ...) pass through unwrapped.
 Every message says what was found, what is allowed and what to do, and names the
@@ -30,11 +33,13 @@ file (or ``<bytes>``).
 from __future__ import annotations
 
 __all__ = [
+    "AudioAsTextWarning",
     "AudioNotHeardWarning",
     "AudioTooLargeError",
     "ContextOverflowError",
     "CorruptAudioError",
     "InvalidAudioSourceError",
+    "InvalidClientError",
     "InvalidOptionError",
     "KeyHostMismatchWarning",
     "MimoAudioError",
@@ -42,6 +47,7 @@ __all__ = [
     "MissingAPIKeyError",
     "MissingExtraError",
     "ResultsFileError",
+    "StreamNotFinishedError",
     "TruncatedAnswerWarning",
     "UnknownModelWarning",
     "UnsupportedAudioFormatError",
@@ -155,3 +161,18 @@ class InvalidOptionError(MimoAudioError, ValueError):
     def __init__(self, message: str, *, option: str) -> None:
         super().__init__(message)
         self.option = option
+
+
+class InvalidClientError(InvalidOptionError, TypeError):
+    """Not the client a call needs: ``ask()`` given an ``AsyncOpenAI``, a path, ... (option "client")."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, option="client")
+
+
+class StreamNotFinishedError(MimoAudioError, RuntimeError):
+    """``answer()`` called on a stream that has not been iterated to its end."""
+
+
+class AudioAsTextWarning(MimoAudioWarning):
+    """A string that looks like audio (an audio file path, a URL, a data URI) became a text part."""

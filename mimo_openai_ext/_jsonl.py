@@ -110,7 +110,24 @@ def read_results(path: str | os.PathLike[str]) -> list[BatchRecord]:
     Sort by ``record["index"]`` for input order.
     """
     p = Path(path)
-    lines, _tail = _split_complete(p.read_bytes())
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise ResultsFileError(
+            f"{p}: no such results file (looked in {p.resolve().parent}); check the path — it is "
+            "the results_path a batch wrote to (`mimo-audio batch -o`)",
+            path=str(p),
+        ) from None
+    except IsADirectoryError:
+        raise ResultsFileError(
+            f"{p} is a folder, not a results file; pass the .jsonl file a batch wrote", path=str(p)
+        ) from None
+    except OSError as exc:
+        raise ResultsFileError(
+            f"{p}: cannot read this results file ({exc.strerror or exc}); check its permissions",
+            path=str(p),
+        ) from exc
+    lines, _tail = _split_complete(data)
     return list(_records(lines, path=p))
 
 

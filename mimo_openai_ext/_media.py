@@ -129,7 +129,7 @@ def _sniff_wav(data: ByteData, name: str) -> SniffResult:
     chunks = _wav_chunks(data, endian)
     fmt = chunks.get(b"fmt ")
     if fmt is None or fmt[0] + 16 > len(data):
-        raise _corrupt(name, "WAV without a complete 'fmt ' header (truncated or damaged file)")
+        raise _corrupt(name, f"WAV without a complete 'fmt ' header (truncated or damaged file){_REDO}")
     offset, fmt_size = fmt
     tag, _channels, _rate, _byte_rate, _align, bits = struct.unpack_from(endian + "HHIIHH", data, offset)
     if tag == 0xFFFE and fmt_size >= 40 and offset + 26 <= len(data):
@@ -210,7 +210,7 @@ def _sniff_ogg(data: ByteData, name: str) -> SniffResult:
         codecs.append(head)
         pos = body + length
     if not codecs:
-        raise _corrupt(name, "Ogg file without a complete first page (truncated or damaged)")
+        raise _corrupt(name, f"Ogg file without a complete first page (truncated or damaged){_REDO}")
     for head in codecs:
         for magic, video in _OGG_VIDEO.items():
             if head.startswith(magic):

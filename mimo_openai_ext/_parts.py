@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import binascii
 import mmap
+import os
 import re
+import warnings
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from ._config import AUDIO_FORMATS, DEFAULT_LIMITS, Limits
 from ._estimate import data_uri_chars, max_bytes_for_data_uri
 from ._exceptions import (
+    AudioAsTextWarning,
     AudioTooLargeError,
     InvalidAudioSourceError,
+    InvalidOptionError,
     UnsupportedAudioFormatError,
 )
 from ._probe import AudioInfo, probe_bytes
@@ -26,7 +31,7 @@ if TYPE_CHECKING:
     from numpy.typing import NDArray
     from openai.types.chat import ChatCompletionUserMessageParam
 
-__all__ = ["audio_part_and_info", "data_uri", "input_audio_part", "text_part", "user_message"]
+__all__ = ["audio_part_and_info", "data_uri", "input_audio_part", "mimo_shaped", "text_part", "user_message"]
 
 _CHUNK_BYTES = 3 << 20  # a multiple of 3 (chunks join without padding) and of the page size
 _MIME = re.compile(r"[A-Za-z0-9.+\-]+/[A-Za-z0-9.+\-]+")
@@ -180,19 +185,65 @@ def text_part(text: str) -> TextPart:
     return {"type": "text", "text": text}
 
 
+def mimo_shaped(part: Mapping[str, Any], *, limits: Limits | None = None) -> InputAudioPart:
+    """An ``input_audio`` part in MiMo's shape: OpenAI-shaped ones (raw base64 and/or a
+    ``format`` key, which MiMo ignores silently) are converted with ``to_mimo_part``."""
+    audio = part.get("input_audio")
+    data = audio.get("data") if isinstance(audio, Mapping) else None
+    mimo_form = isinstance(data, str) and url_scheme(data) in ("http", "https", "data")
+    if isinstance(audio, Mapping) and "format" not in audio and mimo_form:
+        return cast(InputAudioPart, part)
+    from ._migrate import to_mimo_part
+
+    return to_mimo_part(part, limits=limits)
+
+
+def _looks_like_audio(text: str) -> str | None:
+    """Why ``text`` looks like audio rather than words (None when it does not)."""
+    if "\n" in text or len(text) > 4096:
+        return None
+    scheme = url_scheme(text.strip())
+    if scheme == "data":
+        return "a data URI"
+    if scheme in ("http", "https") and " " not in text.strip():
+        return "a URL"
+    suffix = os.path.splitext(text)[1].lower().lstrip(".")
+    known = {ext.lstrip(".").lower() for spec in AUDIO_FORMATS.values() for ext in spec.extensions}
+    try:
+        if suffix in known and os.path.isfile(text):
+            return "an existing audio file"
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def user_message(*parts_or_text: InputAudioPart | TextPart | str) -> ChatCompletionUserMessageParam:
     """A user message from parts and strings (strings become text parts), in order.
 
     The result is the SDK's own ``ChatCompletionUserMessageParam``, so
     ``create(messages=[user_message(part, "Describe the audio")])`` type-checks.
-    MiMo answers audio-only messages with 400 "`text` is not present": add a question.
+
+    * A string always becomes text. One that looks like audio (the path of an existing
+      audio file, an http(s) URL or a data URI) warns :class:`AudioAsTextWarning`: wrap
+      it with ``input_audio_part(...)`` to send it as audio.
+    * An OpenAI-shaped audio part (raw base64, a ``format`` key), which MiMo would
+      ignore, is converted to MiMo's shape (see :func:`to_mimo_part`).
+    * Audio without any text is refused (:class:`InvalidOptionError`): MiMo answers
+      400 "`text` is not present"; add a question.
     """
     if not parts_or_text:
-        raise ValueError("user_message() needs at least one part or string")
+        raise InvalidOptionError(
+            "user_message() needs at least one part or string: user_message(input_audio_part(path), "
+            "'What is said?')",
+            option="parts_or_text",
+        )
     content: list[dict[str, object]] = []
     for item in parts_or_text:
         if isinstance(item, str):
+            _warn_if_audio_like(item)
             content.append(dict(text_part(item)))
+        elif isinstance(item, dict) and item.get("type") == "input_audio":
+            content.append(dict(mimo_shaped(item)))
         elif isinstance(item, dict) and isinstance(item.get("type"), str):
             content.append(dict(item))
         else:
@@ -200,4 +251,27 @@ def user_message(*parts_or_text: InputAudioPart | TextPart | str) -> ChatComplet
                 f"user_message() takes content parts and strings, not {type(item).__name__}; "
                 "wrap audio with input_audio_part(...)"
             )
+    kinds = {part.get("type") for part in content}
+    if "input_audio" in kinds and "text" not in kinds:
+        raise InvalidOptionError(
+            'user_message() got audio but no text: MiMo answers HTTP 400 "`text` is not present" '
+            "to audio alone; add a question, e.g. user_message(part, 'What is said?'). (Only the "
+            "ASR model takes audio alone: use transcribe(), or write {'role': 'user', 'content': [part]})",
+            option="parts_or_text",
+        )
     return cast("ChatCompletionUserMessageParam", {"role": "user", "content": content})
+
+
+def _warn_if_audio_like(text: str) -> None:
+    looks = _looks_like_audio(text)
+    if looks is not None:
+        from ._guards import caller_stacklevel
+
+        shown = text if len(text) <= 60 else text[:57] + "..."
+        warnings.warn(
+            f"user_message(): {shown!r} looks like audio ({looks}) but a string is sent as text, "
+            f"so MiMo would not hear it: wrap it with input_audio_part({shown!r}) to send the audio, "
+            "or use text_part(...) to send it as text on purpose",
+            AudioAsTextWarning,
+            stacklevel=caller_stacklevel(),
+        )

@@ -9,6 +9,7 @@ naming the file.
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -98,11 +99,18 @@ def _guarded(name: str, what: str, call: Callable[[], AudioInfo]) -> AudioInfo:
     except (CorruptAudioError, MemoryError, RecursionError):
         raise
     except Exception as exc:  # a dependency's own error, whatever its type
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise CorruptAudioError(
-            f"{name}: cannot read the {what} headers ({detail}); the file is damaged or truncated",
+            f"{name}: cannot read the {what} headers ({_reason(exc)}); the file is damaged or truncated: "
+            "check that it was fully written or downloaded, or re-export it from its source "
+            "as wav/mp3/flac/m4a/ogg",
             source_name=name,
         ) from exc
+
+
+def _reason(exc: Exception) -> str:
+    """A dependency's complaint without its internals (libsndfile names our reader object)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return re.sub(r"Error opening <[^>]*>: ", "", text)
 
 
 def _info(sniff: SniffResult, name: str, size: int, duration_s: float, rate: int, channels: int) -> AudioInfo:

@@ -97,19 +97,49 @@ class RetryPolicy:
     """Called before each wait (logging, metrics, tests)."""
 
     def __post_init__(self) -> None:
-        if self.attempts < 1:
-            raise ValueError(f"RetryPolicy(attempts={self.attempts}): need at least 1 attempt")
+        from ._exceptions import InvalidOptionError
+
+        _check_attempts(self.attempts, "RetryPolicy(attempts=...)")
         for name in ("timeout_s", "wait_initial_s", "wait_max_s", "wait_jitter_s", "retry_after_max_s"):
             value = getattr(self, name)
-            if not value >= 0 or (math.isinf(value) and name != "timeout_s"):
-                raise ValueError(f"RetryPolicy({name}={value}): must be a finite number >= 0")
-        if self.wait_exp_base < 1:
-            raise ValueError(f"RetryPolicy(wait_exp_base={self.wait_exp_base}): must be >= 1")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or not value >= 0
+                or (math.isinf(value) and name != "timeout_s")
+            ):
+                raise InvalidOptionError(
+                    f"RetryPolicy({name}={value!r}): must be a finite number of seconds >= 0 "
+                    f"(e.g. {name}=1.5)",
+                    option=name,
+                )
+        base = self.wait_exp_base
+        if isinstance(base, bool) or not isinstance(base, (int, float)) or not 1 <= base < math.inf:
+            raise InvalidOptionError(
+                f"RetryPolicy(wait_exp_base={base!r}): must be a finite number >= 1 (2 doubles each wait)",
+                option="wait_exp_base",
+            )
+        if self.on_retry is not None and not callable(self.on_retry):
+            raise InvalidOptionError(
+                f"RetryPolicy(on_retry={self.on_retry!r}): must be a function taking a RetryEvent, or None",
+                option="on_retry",
+            )
 
     def backoff_s(self, attempt: int) -> float:
         """The wait after failed attempt number ``attempt`` when the server gave no hint."""
         base = self.wait_initial_s * self.wait_exp_base ** min(attempt - 1, 64)
         return min(self.wait_max_s, base) + random.uniform(0.0, self.wait_jitter_s)
+
+
+def _check_attempts(attempts: object, where: str) -> None:
+    from ._exceptions import InvalidOptionError
+
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise InvalidOptionError(
+            f"{where[:-4]}{attempts!r}): the number of attempts must be a whole number (int) >= 1, "
+            "the first request included; use attempts=1 for no retries",
+            option="attempts",
+        )
 
 
 DEFAULT_RETRY = RetryPolicy()
@@ -145,8 +175,16 @@ def set_testing(testing: bool = True, *, attempts: int | None = None) -> _Testin
     ``attempts`` (optional) overrides every policy's attempt cap while testing. Use it as
     a plain call or as ``with set_testing(True): ...`` to restore the previous mode.
     """
-    if attempts is not None and attempts < 1:
-        raise ValueError(f"set_testing(attempts={attempts}): need at least 1 attempt")
+    from ._exceptions import InvalidOptionError
+
+    if not isinstance(testing, bool):
+        raise InvalidOptionError(
+            f"set_testing({testing!r}): takes True or False (a string like 'no' would count as "
+            "true); call set_testing(True) or set_testing(False)",
+            option="testing",
+        )
+    if attempts is not None:
+        _check_attempts(attempts, "set_testing(attempts=...)")
     previous = dict(_testing)
     _testing.update(on=bool(testing), attempts=attempts if testing else None)
     return _TestingToken(previous)

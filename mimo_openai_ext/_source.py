@@ -120,19 +120,43 @@ def _refuse_url(text: str, scheme: str, name: str) -> InvalidAudioSourceError:
     )
 
 
+_ACCEPTED = (
+    "a path (str or pathlib.Path), an http(s) URL, a data URI, bytes/bytearray/memoryview, "
+    "or a file opened in binary mode ('rb')"
+)
+
+
 def _check_type(source: object, name: str) -> None:
     if not isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)) and not hasattr(
         source, "read"
     ):
         kind = type(source).__name__
+        hint = "numpy arrays need sample_rate=..."
+        if isinstance(source, (list, tuple)):
+            hint = (
+                f"for samples, pass numpy.asarray(samples, dtype='float32') with sample_rate=...; "
+                f"for several files, one part per file (a {kind} is not one audio source)"
+            )
         raise InvalidAudioSourceError(
-            f"{name}: cannot read audio from a {kind}; pass a path, an http(s) URL, a data URI, "
-            "bytes, or a file opened in binary mode (numpy arrays need sample_rate=...)",
+            f"{name}: cannot read audio from a {kind} ({_snippet(source)}); accepted: {_ACCEPTED} ({hint})",
             source_name=name,
         )
 
 
+def _snippet(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _position(fileobj: IO[bytes]) -> int | None:
+    try:
+        return fileobj.tell() if fileobj.seekable() else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
 def _read_file_object(fileobj: IO[bytes], name: str) -> bytes:
+    start = _position(fileobj)
     try:
         data = fileobj.read()
     except (OSError, ValueError) as exc:
@@ -147,6 +171,12 @@ def _read_file_object(fileobj: IO[bytes], name: str) -> bytes:
         raise InvalidAudioSourceError(
             f"{name}: the file object's read() returned {type(data).__name__}, not bytes", source_name=name
         )
+    if not data and start:
+        raise InvalidAudioSourceError(
+            f"{name}: nothing left to read after position {start:,} (the file object was already "
+            "read to its end); call .seek(0) on it first, or pass the path instead",
+            source_name=name,
+        )
     return bytes(data)
 
 
@@ -154,7 +184,7 @@ def _file_object_name(fileobj: object) -> str:
     raw = getattr(fileobj, "name", None)
     if isinstance(raw, (str, os.PathLike)) and os.fspath(raw):
         return _display_name(raw)
-    return "<bytes>"
+    return "<bytes>" if hasattr(fileobj, "read") else f"<{type(fileobj).__name__}>"
 
 
 def _path_of(source: str | os.PathLike[str], name: str) -> str:
@@ -166,6 +196,14 @@ def _path_of(source: str | os.PathLike[str], name: str) -> str:
     return path
 
 
+def _folder_error(path: str, name: str) -> InvalidAudioSourceError:
+    return InvalidAudioSourceError(
+        f"{path} is a directory (a folder), not an audio file; pass one file inside it, or ask about every "
+        f"file with ask_batch(...) / `mimo-audio batch {path}`",
+        source_name=name,
+    )
+
+
 def _open_path(path: str, name: str) -> IO[bytes]:
     try:
         return open(path, "rb")
@@ -174,9 +212,7 @@ def _open_path(path: str, name: str) -> IO[bytes]:
             f"{name}: no such file ({os.path.abspath(path)})", source_name=name
         ) from None
     except IsADirectoryError:
-        raise InvalidAudioSourceError(
-            f"{name}: is a directory, not an audio file", source_name=name
-        ) from None
+        raise _folder_error(path, name) from None
     except OSError as exc:
         raise InvalidAudioSourceError(
             f"{name}: cannot open: {exc.strerror or exc}", source_name=name

@@ -3,7 +3,13 @@
 ``stream_completion(client, ...)`` asks for ``stream_options={"include_usage": True}``
 and returns an ``AnswerStream``: iterate it for ``StreamDelta`` items (``kind`` is
 ``"reasoning"`` or ``"text"``), or call ``text_deltas()`` for the answer text only.
-Once exhausted, ``answer()`` gives the full ``Answer`` with its ``UsageReport``.
+Once exhausted, ``answer()`` gives the full ``Answer`` with its ``UsageReport``
+(before that it raises ``StreamNotFinishedError``, a ``RuntimeError``).
+
+MiMo sometimes answers only in ``reasoning_content``: then ``text_deltas()`` yields
+nothing while ``answer().text`` falls back to the reasoning. ``answer_deltas()`` yields
+the text deltas and, when the stream ended without any, the reasoning as one last
+piece, so ``"".join(stream.answer_deltas()) == stream.answer().text``.
 
 The request is retried (one retry layer, see ``_retry``) only until the first chunk
 arrives; after that a failure propagates, since re-sending would repeat output.
@@ -11,12 +17,14 @@ arrives; after that a failure propagates, since re-sending would repeat output.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from ._answer import Answer, answer_text, warn_if_truncated
+from ._exceptions import StreamNotFinishedError
+from ._guards import check_client
 from ._retry import RetryPolicy, run_with_retry, run_with_retry_async
 from ._usage import RequestEstimate, UsageReport, check_audio_heard
 
@@ -24,7 +32,14 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI, AsyncStream, OpenAI, Stream
     from openai.types.chat import ChatCompletionChunk
 
-__all__ = ["AnswerStream", "AsyncAnswerStream", "StreamDelta", "stream_completion", "stream_completion_async"]
+__all__ = [
+    "AnswerStream",
+    "AsyncAnswerStream",
+    "AsyncStreamStarter",
+    "StreamDelta",
+    "stream_completion",
+    "stream_completion_async",
+]
 
 
 @dataclass(frozen=True)
@@ -68,9 +83,17 @@ class _Collector:
                 self.finish_reason = str(choice.finish_reason)
         return out
 
+    def reasoning_fallback(self) -> str:
+        """The reasoning, when ``answer().text`` falls back to it (no content at all), else ''."""
+        text, from_reasoning = answer_text("".join(self.text), "".join(self.reasoning))
+        return text if from_reasoning else ""
+
     def answer(self, *, warn: bool = True) -> Answer:
         if not self.done:
-            raise RuntimeError("the stream is not finished: iterate it to the end before calling answer()")
+            raise StreamNotFinishedError(
+                "the stream is not finished: iterate it to the end (for delta in stream: ... or "
+                "stream.text_deltas()) before calling answer(); a stream left early has no answer"
+            )
         model = self.model or (self.estimate.model if self.estimate else "")
         usage = UsageReport.from_usage(self.usage, model=model)
         reasoning = "".join(self.reasoning)
@@ -126,6 +149,13 @@ class AnswerStream(_StartedStream["Stream[ChatCompletionChunk]"]):
             if delta.kind == "text":
                 yield delta.text
 
+    def answer_deltas(self) -> Iterator[str]:
+        """Text deltas; if the stream ends without any, the reasoning as one last piece."""
+        yield from self.text_deltas()
+        fallback = self._collector.reasoning_fallback()
+        if fallback:
+            yield fallback
+
     def close(self) -> None:
         self._stream.close()
 
@@ -154,6 +184,14 @@ class AsyncAnswerStream(_StartedStream["AsyncStream[ChatCompletionChunk]"]):
             if delta.kind == "text":
                 yield delta.text
 
+    async def answer_deltas(self) -> AsyncIterator[str]:
+        """Text deltas; if the stream ends without any, the reasoning as one last piece."""
+        async for piece in self.text_deltas():
+            yield piece
+        fallback = self._collector.reasoning_fallback()
+        if fallback:
+            yield fallback
+
     async def close(self) -> None:
         await self._stream.close()
 
@@ -181,6 +219,7 @@ def stream_completion(
     **create_kwargs: Any,
 ) -> AnswerStream:
     """Start a streamed ``chat.completions.create``; retried until its first chunk arrives."""
+    check_client(client, sync=True, call="stream_completion")
     create = client.with_options(max_retries=0).chat.completions.create
     kwargs = _stream_kwargs(create_kwargs)
 
@@ -204,6 +243,7 @@ async def stream_completion_async(
     **create_kwargs: Any,
 ) -> AsyncAnswerStream:
     """The async twin of :func:`stream_completion`."""
+    check_client(client, sync=False, call="stream_completion_async")
     create = client.with_options(max_retries=0).chat.completions.create
     kwargs = _stream_kwargs(create_kwargs)
 
@@ -220,3 +260,39 @@ async def stream_completion_async(
 
     stream, first = await run_with_retry_async(start, retry=retry)
     return AsyncAnswerStream(stream, first, _Collector(estimate))
+
+
+class AsyncStreamStarter:
+    """What ``ask_stream_async(...)`` returns: ``async with`` it, or ``await`` it.
+
+    ``async with starter as stream`` sends the request on entry and closes the stream on
+    exit; ``stream = await starter`` sends it and hands the ``AsyncAnswerStream`` over (close
+    it yourself, or ``async with stream``). The request is sent at most once.
+    """
+
+    def __init__(self, start: Callable[[], Awaitable[AsyncAnswerStream]]) -> None:
+        self._start: Callable[[], Awaitable[AsyncAnswerStream]] | None = start
+        self._stream: AsyncAnswerStream | None = None
+
+    async def _open(self) -> AsyncAnswerStream:
+        if self._stream is not None or self._start is None:
+            if self._stream is None:
+                raise StreamNotFinishedError(
+                    "the request of this ask_stream_async(...) failed: call it again"
+                )
+            return self._stream  # awaited or entered twice: the same stream, never a second request
+        start, self._start = self._start, None
+        self._stream = await start()
+        return self._stream
+
+    def __await__(self) -> Generator[Any, None, AsyncAnswerStream]:
+        return self._open().__await__()
+
+    async def __aenter__(self) -> AsyncAnswerStream:
+        return await self._open()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._stream is not None:
+            await self._stream.close()

@@ -29,6 +29,7 @@ from ._exceptions import (
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
 )
+from ._guards import check_client
 from ._retry import RetryPolicy
 from ._source import is_url
 from ._usage import UsageReport
@@ -60,8 +61,10 @@ class Transcript:
 
 
 def _check_language(language: str) -> AsrLanguage:
+    """The language code, case and spaces normalised (``"EN"`` -> ``"en"``); unknown ones refused."""
+    wanted = language.strip().lower() if isinstance(language, str) else language
     for allowed in ASR_LANGUAGES:
-        if language == allowed:
+        if wanted == allowed:
             return allowed
     raise UnsupportedFeatureError(
         f"language={language!r}: MiMo's ASR model knows {', '.join(ASR_LANGUAGES)} only; "
@@ -77,8 +80,13 @@ def _shell_name(source_name: str) -> str:
 
 def _asr_model(model_id: str) -> ModelSpec:
     """The ASR model's spec; a known model that is not an ASR model is refused before any request."""
-    spec = get_model(model_id)
-    if spec.asr or model_id not in MODELS:  # unknown ids pass through (get_model warned)
+    spec = get_model(model_id, warn=False)
+    if model_id not in MODELS:  # unknown ids pass through, with one warning at the user's line
+        from ._guards import warn_unknown_model
+
+        warn_unknown_model(model_id)
+        return spec
+    if spec.asr:
         return spec
     asr = ", ".join(m.id for m in MODELS.values() if m.asr) or DEFAULT_ASR_MODEL
     other = (
@@ -182,14 +190,20 @@ def transcribe(
     retry: RetryPolicy | None = None,
     limits: Limits | None = None,
 ) -> Transcript:
-    """Transcribe one WAV/MP3 with MiMo's ASR model; the client is not modified."""
+    """Transcribe one WAV/MP3 with MiMo's ASR model; the client is not modified.
+
+    ``language`` is ``"auto"``, ``"zh"`` or ``"en"`` (case-insensitive: ``"EN"`` is ``"en"``).
+    """
     from ._client import create_completion
 
+    check_client(client, sync=True, call="transcribe")
     kwargs, duration_s, source_name = build_transcription_request(
         audio, language=language, model=model, name=name, limits=limits
     )
     completion = create_completion(client, retry=retry, **kwargs)
-    return _transcript(completion, language=language, duration_s=duration_s, name=source_name)
+    return _transcript(
+        completion, language=_check_language(language), duration_s=duration_s, name=source_name
+    )
 
 
 async def transcribe_async(
@@ -205,8 +219,11 @@ async def transcribe_async(
     """The async twin of :func:`transcribe`."""
     from ._client import create_completion_async
 
+    check_client(client, sync=False, call="transcribe_async")
     kwargs, duration_s, source_name = build_transcription_request(
         audio, language=language, model=model, name=name, limits=limits
     )
     completion = await create_completion_async(client, retry=retry, **kwargs)
-    return _transcript(completion, language=language, duration_s=duration_s, name=source_name)
+    return _transcript(
+        completion, language=_check_language(language), duration_s=duration_s, name=source_name
+    )

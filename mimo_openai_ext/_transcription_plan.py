@@ -14,6 +14,7 @@ from typing import IO, TYPE_CHECKING, Union
 
 from ._config import ASR_LANGUAGES, WHISPER_MODEL_MAP, AsrLanguage, Limits, ModelSpec, get_model
 from ._exceptions import InvalidAudioSourceError, UnsupportedAudioFormatError, UnsupportedFeatureError
+from ._guards import document_alias
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -29,6 +30,12 @@ TranscriptionFile: TypeAlias = Union[
 ]
 """What ``file=`` takes: the openai SDK's ``FileTypes`` (bytes, a binary file, a path, or a
 ``(filename, content[, mime[, headers]])`` tuple), plus a plain ``str`` path."""
+document_alias(
+    TranscriptionFile,
+    "TranscriptionFile: what transcriptions(client).create(file=...) takes: the openai SDK's "
+    "FileTypes (bytes, a binary file object, a path, or a (filename, content[, mime[, headers]]) "
+    "tuple), plus a plain str path.",
+)
 
 _NO_TIMESTAMPS = (
     "MiMo returns plain text with no timestamps, segments or words, so {what} cannot be "
@@ -101,7 +108,11 @@ def _read_file(file: TranscriptionFile) -> tuple[bytes, str]:
 
 
 def _target_model(model: str, audio_model: str) -> ModelSpec:
-    spec = get_model(WHISPER_MODEL_MAP.get(model, model), warn=model not in WHISPER_MODEL_MAP)
+    spec = get_model(WHISPER_MODEL_MAP.get(model, model), warn=False)
+    if spec.status == "unknown":
+        from ._guards import warn_unknown_model
+
+        warn_unknown_model(spec.id)
     if not spec.audio_input:
         raise UnsupportedFeatureError(
             f"model={model!r}: {spec.id} takes no audio; use 'whisper-1' (served by MiMo's ASR "
@@ -163,5 +174,9 @@ def plan_transcription(
     if asr_language is not None and not _fits_asr(spec, data, name, limits):
         asr_language = None
     if asr_language is None and spec.asr:
-        spec = get_model(audio_model)
+        spec = get_model(audio_model, warn=False)
+        if spec.status == "unknown":
+            from ._guards import warn_unknown_model
+
+            warn_unknown_model(spec.id)
     return TranscriptionPlan(data, name, spec, asr_language, _instruction(language, prompt))

@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits, Price, get_model
-from ._exceptions import AudioNotHeardWarning, ContextOverflowError
+from ._exceptions import AudioNotHeardWarning, ContextOverflowError, InvalidOptionError
+from ._guards import check_completion_tokens, warn_unknown_model
 from ._source import is_url
 
 if TYPE_CHECKING:
@@ -240,10 +241,15 @@ def _estimate_audio(
         notes.append(f"{where}: a URL; its duration is unknown until MiMo fetches it (not counted)")
         return AudioEstimate(data, None, None, None, len(data))
     if not data.startswith("data:"):
-        notes.append(
-            f"{where}: raw base64 without a data: URI; MiMo is reported to ignore such audio "
-            "silently: build the part with input_audio_part()"
+        note = (
+            f"{where}: raw base64 without a data: URI (OpenAI's shape); MiMo ignores such audio "
+            "silently and it is not counted: convert the messages with to_mimo_messages(), or "
+            "build the part with input_audio_part()"
         )
+        notes.append(note)
+        from ._guards import caller_stacklevel
+
+        warnings.warn(note, AudioNotHeardWarning, stacklevel=caller_stacklevel())
         return AudioEstimate(where, None, None, None, len(data))
     from ._estimate import estimate_audio_tokens
 
@@ -295,7 +301,12 @@ def estimate_request(
     Data URIs are decoded and probed for their duration, unless ``probed`` already pairs
     that very data string with its ``AudioInfo`` (what ``audio_part_and_info`` returns).
     """
-    spec = get_model(model)
+    spec = get_model(model, warn=False)
+    if spec.status == "unknown":
+        warn_unknown_model(model)
+    if max_completion_tokens is not None:
+        check_completion_tokens(max_completion_tokens, spec)
+    messages = _message_list(messages)
     limits = limits or DEFAULT_LIMITS
     notes: list[str] = []
     known = {id(data): info for data, info in probed}
@@ -323,11 +334,31 @@ def estimate_request(
         notes=tuple(notes),
     )
     if check:
-        _check_fits(estimate, explicit_completion=max_completion_tokens is not None)
+        _check_fits(
+            estimate, explicit_completion=max_completion_tokens is not None, cap=spec.max_completion_tokens
+        )
     return estimate
 
 
-def _check_fits(estimate: RequestEstimate, *, explicit_completion: bool) -> None:
+def _message_list(messages: object) -> list[Mapping[str, Any]]:
+    if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Iterable):
+        raise InvalidOptionError(
+            f"estimate_request() takes a list of messages, not a {type(messages).__name__}: "
+            "estimate_request([user_message(input_audio_part(path), 'What is said?')])",
+            option="messages",
+        )
+    items = list(messages)
+    for index, message in enumerate(items):
+        if not isinstance(message, Mapping):
+            raise InvalidOptionError(
+                f"messages[{index}] is a {type(message).__name__}, not a message dict like "
+                "{'role': 'user', 'content': [...]}: build it with user_message(...)",
+                option="messages",
+            )
+    return items
+
+
+def _check_fits(estimate: RequestEstimate, *, explicit_completion: bool, cap: int) -> None:
     context = estimate.context_tokens
     if estimate.input_tokens > context:
         hours = estimate.audio_duration_s / 3600
@@ -339,11 +370,16 @@ def _check_fits(estimate: RequestEstimate, *, explicit_completion: bool) -> None
             context_tokens=context,
         )
     if explicit_completion and not estimate.fits:
-        room = context - estimate.input_tokens
+        room = min(context - estimate.input_tokens, cap)
+        advice = (
+            f"lower max_completion_tokens to at most {room:,} or split the audio"
+            if room >= 1
+            else "split the audio (split_audio()/ask_across_chunks())"
+        )
         raise ContextOverflowError(
             f"about {estimate.input_tokens:,} input tokens + max_completion_tokens="
             f"{estimate.max_completion_tokens:,} exceed {estimate.model}'s {context:,}-token context: "
-            f"lower max_completion_tokens to at most {room:,} or split the audio",
+            f"{advice}",
             estimated_tokens=estimate.total_tokens,
             context_tokens=context,
         )
@@ -357,9 +393,16 @@ def check_audio_heard(report: UsageReport, estimate: RequestEstimate, *, warn: b
     actual = report.audio_tokens
     problem = None
     if actual == 0:
+        expectation = (
+            f"expected about {expected}"
+            if expected and not estimate.unknown_audio
+            else "the estimate could not count them"
+            if not expected
+            else f"expected at least {expected}"
+        )
         problem = (
             f"MiMo reports audio_tokens=0 for {len(estimate.audio)} audio part(s) "
-            f"(expected about {expected}): the audio was NOT heard and the answer may be invented"
+            f"({expectation}): the audio was NOT heard and the answer may be invented"
         )
     elif expected and (
         actual < expected * _HEARD_RATIO - _HEARD_SLACK_TOKENS
@@ -372,8 +415,11 @@ def check_audio_heard(report: UsageReport, estimate: RequestEstimate, *, warn: b
     if problem is None:
         return None
     problem += (
-        "; check each part is a data: URI whose MIME matches its bytes (build parts with input_audio_part())"
+        "; check each part is a data: URI whose MIME matches its bytes (build parts with input_audio_part(), "
+        "or convert OpenAI-shaped messages with to_mimo_messages())"
     )
     if warn:
-        warnings.warn(problem, AudioNotHeardWarning, stacklevel=3)
+        from ._guards import caller_stacklevel
+
+        warnings.warn(problem, AudioNotHeardWarning, stacklevel=caller_stacklevel())
     return problem

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits
+from ._guards import model_warned
 from ._transcription_plan import (
     TranscriptionFile,
     TranscriptionPlan,
@@ -41,7 +42,8 @@ __all__ = ["AsyncMimoTranscriptions", "MimoTranscriptions", "TranscriptionFile",
 def _fitted_part(plan: TranscriptionPlan, limits: Limits) -> InputAudioPart:
     from ._fit import fit_audio
 
-    fitted = fit_audio(plan.data, name=plan.name, model=plan.model.id, limits=limits)
+    model = None if plan.model.status == "unknown" else plan.model.id  # warned once already
+    fitted = fit_audio(plan.data, name=plan.name, model=model, limits=limits)
     return fitted.part
 
 
@@ -166,7 +168,8 @@ class MimoTranscriptions(_Transcriptions["OpenAI"]):
             transcript = transcribe(self._client, plan.data, **self._asr_options(plan))
             return _result(transcript.text, fmt)
         part = _fitted_part(plan, self._limits)
-        answer = ask(self._client, part, plan.instruction, **self._ask_options(plan, temperature))
+        with model_warned(plan.model.id):  # the plan warned (once) about an unknown model
+            answer = ask(self._client, part, plan.instruction, **self._ask_options(plan, temperature))
         return _result(answer.text.strip(), fmt)
 
 
@@ -217,7 +220,10 @@ class AsyncMimoTranscriptions(_Transcriptions["AsyncOpenAI"]):
             transcript = await transcribe_async(self._client, plan.data, **self._asr_options(plan))
             return _result(transcript.text, fmt)
         part = await asyncio.to_thread(_fitted_part, plan, self._limits)
-        answer = await ask_async(self._client, part, plan.instruction, **self._ask_options(plan, temperature))
+        with model_warned(plan.model.id):  # the plan warned (once) about an unknown model
+            answer = await ask_async(
+                self._client, part, plan.instruction, **self._ask_options(plan, temperature)
+            )
         return _result(answer.text.strip(), fmt)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import math
 from pathlib import Path
 from typing import Any
@@ -117,3 +118,80 @@ def test_failed_requests_are_retried(recording: Path, mimo_emulator: Any) -> Non
     statuses = [r.status for r in mimo_emulator.request_log]
     assert statuses[:2] == [503, 429]
     assert statuses.count(200) == len(result.chunks) + 1
+
+
+def _recording_client(mimo_emulator: Any, bodies: list[dict[str, Any]], *, sync: bool = True) -> Any:
+    """An SDK client whose httpx hook keeps each request body as sent on the wire."""
+    import json
+
+    from openai import DefaultAsyncHttpxClient, DefaultHttpxClient
+
+    if sync:
+        return mimo_emulator.client(
+            http_client=DefaultHttpxClient(
+                event_hooks={"request": [lambda r: bodies.append(json.loads(r.content))]}
+            )
+        )
+
+    async def hook(request: Any) -> None:
+        bodies.append(json.loads(request.content))
+
+    return mimo_emulator.async_client(http_client=DefaultAsyncHttpxClient(event_hooks={"request": [hook]}))
+
+
+def _check_pass_through(bodies: list[dict[str, Any]], pieces: int) -> None:
+    assert len(bodies) == pieces + 1  # each piece, then the combining call
+    for body in bodies:
+        assert body["temperature"] == 0.3
+        assert body["messages"][0] == {"role": "system", "content": "Answer in French."}
+        assert body["thinking"] == {"type": "disabled"}
+        assert body["max_completion_tokens"] == 2000
+    audio = [p for b in bodies[:-1] for p in b["messages"][1]["content"] if p["type"] == "input_audio"]
+    assert len(audio) == pieces
+    sizes = [len(base64.b64decode(p["input_audio"]["data"].split(",", 1)[-1])) for p in audio]
+    assert max(sizes) <= 400_000  # max_encoded_bytes reached split_audio
+    assert all(isinstance(c, str) for c in [bodies[-1]["messages"][1]["content"]])  # text only
+
+
+def test_ask_options_reach_every_piece_and_the_combining_call(recording: Path, mimo_emulator: Any) -> None:
+    bodies: list[dict[str, Any]] = []
+    options: dict[str, Any] = {
+        "system": "Answer in French.",
+        "temperature": 0.3,
+        "thinking": False,
+        "max_completion_tokens": 2000,
+        "check_audio": False,
+        "max_encoded_bytes": 400_000,
+    }
+    with _recording_client(mimo_emulator, bodies) as client:
+        result = ask_across_chunks(client, recording, "What happens?", **options)
+    # 100 s of 16 kHz mono FLAC does not fit in 400 kB: max_encoded_bytes reached split_audio
+    assert len(result.chunks) >= 2
+    _check_pass_through(bodies, len(result.chunks))
+
+    async def run() -> AcrossChunksAnswer:
+        async with _recording_client(mimo_emulator, async_bodies, sync=False) as client:
+            return await ask_across_chunks_async(client, recording, "What happens?", **options)
+
+    async_bodies: list[dict[str, Any]] = []
+    async_result = asyncio.run(run())
+    _check_pass_through(async_bodies, len(async_result.chunks))
+
+
+def test_a_bad_create_option_reaches_the_server(recording: Path, mimo_emulator: Any) -> None:
+    import openai
+
+    with mimo_emulator.client() as client, pytest.raises(openai.BadRequestError, match="temperature"):
+        ask_across_chunks(client, recording, "What happens?", max_duration_s=50, temperature=5)
+
+
+def test_reprs_are_short_summaries(recording: Path, mimo_emulator: Any) -> None:
+    with mimo_emulator.client() as client:
+        result = ask_across_chunks(client, recording, "What happens?", max_duration_s=25)
+    text = repr(result)
+    assert len(text) < 200
+    assert text.startswith(f"AcrossChunksAnswer({len(result.chunks)} chunks 00:00-01:40, combined, ")
+    assert f"{result.usage.total_tokens:,} tokens" in text
+    chunk = repr(result.chunks[1])
+    assert chunk.startswith("ChunkAnswer(#1 00:")
+    assert len(chunk) < 110

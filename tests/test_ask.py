@@ -80,11 +80,20 @@ def test_reasoning_only_quirk_is_read(client: openai.OpenAI, mimo_emulator: Any)
 
 
 def test_ignored_audio_warns_loudly(client: openai.OpenAI) -> None:
+    # ask() now converts OpenAI-shaped parts (see test_guards.py), so the ignored audio is
+    # sent with the SDK directly, then checked the way ask() checks its own answers
+    from mimo_openai_ext import UsageReport, check_audio_heard, estimate_request
+
     raw = base64.b64encode(encode_silence(3.0)).decode()
     part = {"type": "input_audio", "input_audio": {"data": raw, "format": "wav"}}
+    messages: Any = [{"role": "user", "content": [part, {"type": "text", "text": "What is it?"}]}]
+    with pytest.warns(AudioNotHeardWarning, match="to_mimo_messages"):
+        estimate = estimate_request(messages)
+    completion = client.chat.completions.create(model="mimo-v2.5", messages=messages)
+    report = UsageReport.from_usage(completion.usage, model="mimo-v2.5")
     with pytest.warns(AudioNotHeardWarning, match="NOT heard"):
-        answer = ask(client, part, "What is it?")
-    assert answer.usage.audio_tokens == 0
+        check_audio_heard(report, estimate)
+    assert report.audio_tokens == 0
 
 
 def test_truncated_answer_warns(client: openai.OpenAI) -> None:
@@ -156,7 +165,7 @@ def test_readme_section_runs(mimo_emulator: Any, emulator_env: Path) -> None:
     import shutil
 
     blocks = python_blocks("Asking, retries, usage and cost")
-    assert len(blocks) == 2
+    assert len(blocks) == 3
     shutil.copy(sample_audio_path(), emulator_env / "call.mp3")
     namespace: dict[str, Any] = {}
     with set_testing(True):
@@ -164,7 +173,7 @@ def test_readme_section_runs(mimo_emulator: Any, emulator_env: Path) -> None:
             exec(compile(block, "README.md", "exec"), namespace)
     namespace["client"].close()
     assert namespace["answer"].usage.audio_tokens == 28
-    assert len(mimo_emulator.completions()) == 2
+    assert len(mimo_emulator.completions()) == 3
 
 
 @pytest.mark.parametrize(

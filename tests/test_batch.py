@@ -385,3 +385,91 @@ def test_would_fail_lines_name_the_file_once(tmp_path: Path) -> None:
     assert line.startswith(f"would fail: {bad}: AAC in ADTS")
     assert f"{bad}: speech.aac:" not in line
     assert not line.split(": ", 2)[2].startswith("speech.aac")
+
+
+# -- option errors: in the MimoAudioError tree, naming the user's own parameter --------------
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "option"),
+    [
+        ({"concurrency": 0}, "concurrency"),
+        ({"concurrency": True}, "concurrency"),
+        ({"requests_per_minute": 0}, "requests_per_minute"),
+        ({"requests_per_minute": 2.5}, "requests_per_minute"),
+        ({"resume": True}, "resume"),
+        ({"retry_failed": True}, "retry_failed"),
+    ],
+)
+def test_bad_options_raise_invalid_option_error_sync_and_async(
+    mimo_emulator, clips, kwargs, option, client
+) -> None:
+    from mimo_openai_ext import InvalidOptionError
+
+    for run in (
+        lambda: ask_batch(client, clips[:2], "q", **kwargs),
+        lambda: _run_async(mimo_emulator, clips[:2], "q", **kwargs),
+    ):
+        with pytest.raises(InvalidOptionError) as info:
+            run()
+        assert info.value.option == option
+        assert str(info.value).startswith(f"{option}")
+        assert "max_requests" not in str(info.value)
+    assert mimo_emulator.completions() == []
+
+
+def test_resume_without_a_results_path_says_what_it_needs(mimo_emulator, clips, client) -> None:
+    from mimo_openai_ext import InvalidOptionError
+
+    with pytest.raises(
+        InvalidOptionError, match=r"resume=True needs results_path.*results_path='results\.jsonl'"
+    ):
+        ask_batch(client, clips[:1], "q", resume=True)
+    assert mimo_emulator.completions() == []
+    assert len(ask_batch(client, clips[:1], "q", resume=False).succeeded) == 1
+
+
+def test_urls_of_unknown_duration_are_called_out_not_read_as_zeros(clips) -> None:
+    from mimo_openai_ext._display import batch_estimate_html
+
+    only_url = estimate_batch(["https://example.com/a.wav"], "q")
+    assert (only_url.duration_s, only_url.audio_tokens) == (0.0, 0)
+    assert "1 source of unknown duration (a URL): totals exclude it" in repr(only_url)
+    assert only_url.summary().splitlines()[-1] == "1 source of unknown duration (a URL): totals exclude it"
+    mixed = estimate_batch(["https://example.com/a.wav", clips[0], "https://example.com/b.wav"], "q")
+    assert "2 sources of unknown duration (URLs): totals exclude them" in mixed.summary()
+    assert "of audio (known durations only)" in mixed.summary()
+    html = batch_estimate_html(mixed)
+    assert "(2 URLs not counted)" in html
+    assert "https://example.com/b.wav" in html
+    plain = estimate_batch(clips[:2], "q")
+    assert "unknown duration" not in repr(plain) + plain.summary() + batch_estimate_html(plain)
+    assert repr(plain).startswith("BatchEstimate(2 items for mimo-v2.5: ")
+
+
+def test_batch_results_repr_is_short_and_shows_small_costs(mimo_emulator, clips, client) -> None:
+    results = ask_batch(client, clips[:3], "q", thinking=False)
+    assert 0 < results.cost_usd < 0.001
+    text = repr(results)
+    assert len(text) < 120
+    assert "$0.0000," not in text
+    from mimo_openai_ext._batch_results import usd_text
+
+    assert usd_text(results.cost_usd) in text
+    assert float(usd_text(results.cost_usd)[1:]) == pytest.approx(results.cost_usd, rel=0.05)
+
+
+@pytest.mark.parametrize(
+    ("usd", "text"),
+    [
+        (0.0, "$0.0000"),
+        (0.0000213, "$0.000021"),
+        (0.005, "$0.0050"),
+        (0.0123456, "$0.0123"),
+        (1234.5, "$1,234.5000"),
+    ],
+)
+def test_usd_text_keeps_two_significant_digits_below_a_cent(usd: float, text: str) -> None:
+    from mimo_openai_ext._batch_results import usd_text
+
+    assert usd_text(usd) == text

@@ -62,7 +62,8 @@ def test_accepted_audio_is_returned_unchanged(make_audio: Callable[..., bytes]) 
 
 
 @pytest.mark.parametrize(
-    ("name", "duration_s"), [("adts.aac", 0.6), ("opus.webm", 0.6), ("wma.wma", 0.6), ("video.mp4", 0.6)]
+    ("name", "duration_s"),
+    [("adts.aac", 0.6), ("opus.webm", 0.6), ("wma.wma", 0.6), ("video.mp4", 0.6), ("amr_nb.amr", 1.0)],
 )
 def test_pyav_formats_convert(fixture_file: Callable[[str], Path], name: str, duration_s: float) -> None:
     data, info = convert_audio(fixture_file(name).read_bytes(), source_name=name)

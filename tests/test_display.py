@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from mimo_openai_ext import (
     ask_batch,
     display_part,
     estimate_batch,
+    estimate_request,
     input_audio_part,
     probe_audio,
     text_part,
@@ -162,3 +164,66 @@ def test_result_classes_render_in_notebooks(answer: Answer, wav: Path) -> None:
     assert "total tokens" in answer.usage._repr_html_()
     assert answer.estimate is not None
     assert "Request estimate" in answer.estimate._repr_html_()
+
+
+def test_display_part_refuses_a_string_or_a_number_saying_what_it_takes() -> None:
+    from mimo_openai_ext import InvalidOptionError, MimoAudioError
+
+    with pytest.raises(InvalidOptionError, match=r"got the string 'hi'; pass a part") as info:
+        display_part("hi")
+    assert isinstance(info.value, MimoAudioError)
+    assert "display_part(input_audio_part('hi'))" in str(info.value)
+    with pytest.raises(InvalidOptionError, match="got a value of type int"):
+        display_part(5)
+    with pytest.raises(InvalidOptionError, match="content is a int"):
+        display_part({"role": "user", "content": 5})
+
+
+def test_estimate_html_captions_the_per_audio_table_apart_from_the_totals(wav: Path) -> None:
+    estimate = estimate_request([user_message(input_audio_part(wav), input_audio_part(wav), "q")])
+    html = estimate_html(estimate)
+    totals_end = html.index("</table>")
+    assert html.index("<caption", totals_end) > totals_end  # the second table has its own caption
+    assert "<b>Audio parts (2)</b></caption>" in html
+    assert html[totals_end:].startswith('</table><div style="height:10px"></div>')
+
+
+def test_answer_html_heads_and_spaces_text_reasoning_and_usage(answer: Answer) -> None:
+    html = answer_html(answer)
+    assert html.startswith('<div style="margin:10px 0 4px 0"><b>Answer</b></div>')
+    reasoning, usage = html.index("<details><summary>Reasoning"), html.index("<b>Usage</b>")
+    assert html.index('<div style="margin-top:8px"><details>') < reasoning < usage
+    assert '<div style="height:10px"></div><table' in html[reasoning : usage + 200]
+
+
+def test_batch_results_html_names_sources_relative_to_their_folder(mimo_emulator, tmp_path: Path) -> None:
+    inner = tmp_path / "calls" / "monday"
+    inner.mkdir(parents=True)
+    first = write_silence(tmp_path / "calls" / "a.wav", 0.5)
+    second = write_silence(inner / "b.wav", 0.5)
+    with mimo_emulator.client() as client:
+        results = ask_batch(client, [first, second], "q")
+        relative = ask_batch(client, ["not-here.wav", first], "q")  # a relative path: no common folder
+    html = batch_results_html(results)
+    assert f"sources in <code>{tmp_path / 'calls'}</code>" in html
+    assert f'title="{first}">a.wav</td>' in html
+    assert f'title="{second}">monday/b.wav</td>' in html
+    html = batch_results_html(relative)
+    assert "sources in" not in html
+    assert 'title="not-here.wav">not-here.wav</td>' in html
+    assert f'title="{first}">{first}</td>' in html
+
+
+def test_across_html_shows_the_answer_pieces_and_summed_usage(mimo_emulator, tmp_path: Path) -> None:
+    from mimo_openai_ext import ask_across_chunks
+
+    long = write_silence(tmp_path / "long.wav", 25.0)
+    with mimo_emulator.client() as client:
+        result = ask_across_chunks(client, long, "Decisions?", max_duration_s=10, combine=False)
+    html = result._repr_html_()
+    assert "<b>Question: Decisions?</b>" in html
+    assert f"answers by time of {len(result.chunks)} pieces" in html
+    assert "<b>Pieces</b></caption>" in html
+    assert re.search("00:00\u2060-\u206000:[01][0-9]<", html)  # a time range never wraps
+    assert "<b>Usage (every call, summed)</b>" in html
+    assert f"{result.usage.total_tokens:,}" in html

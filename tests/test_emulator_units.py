@@ -150,3 +150,28 @@ def test_base64_is_decoded_strictly_in_slices(monkeypatch: pytest.MonkeyPatch, s
     for bad in ("QUJD*EFC", "QUJ=QUJD", "QUJDQ", "QQ==QUJD"):
         with pytest.raises(binascii.Error):
             _audio._b64decode(bad, 0)
+
+
+@pytest.mark.parametrize(
+    ("options", "option"),
+    [({"fault_rate": 2}, "fault_rate"), ({"rpm": 0}, "rpm"), ({"latency_ms": -5}, "latency_ms")],
+)
+def test_bad_options_are_errors_of_the_library(options: dict[str, float], option: str) -> None:
+    from mimo_openai_ext import InvalidOptionError
+
+    with pytest.raises(InvalidOptionError) as caught:
+        EmulatorOptions(**options)  # type: ignore[arg-type]
+    assert caught.value.option == option
+
+
+def test_bad_fault_names_are_errors_of_the_library() -> None:
+    from mimo_openai_ext import MimoAudioError
+
+    with pytest.raises(MimoAudioError):
+        parse_fault("teapot")
+
+
+def test_the_handle_reads_as_its_base_url() -> None:
+    with run_emulator() as emu:
+        assert str(emu) == emu.base_url
+        assert f"{emu}".startswith("http://127.0.0.1:")

@@ -15,6 +15,8 @@ from _audio import speechlike
 from _readme import python_blocks
 
 from mimo_openai_ext import DEFAULT_LIMITS, AudioTooLargeError, InvalidOptionError, MimoAudioError
+from mimo_openai_ext._convert import Encoding, sampled_size, transcode
+from mimo_openai_ext._decode import open_audio
 from mimo_openai_ext._fit import FittedAudio, fit_audio
 from mimo_openai_ext._parts import text_part
 
@@ -176,3 +178,26 @@ def test_file_objects_and_bytes(tmp_path: Path) -> None:
     from_bytes = fit_audio(path.read_bytes(), max_bytes=300_000)
     assert from_file.data == from_bytes.data
     assert (from_file.info.source_name, from_bytes.info.source_name) == ("x.wav", "<bytes>")
+
+
+def test_a_step_estimated_over_the_budget_is_not_tried(tmp_path: Path) -> None:
+    # Loud noise where the size estimate samples (mid-eighths), a faint tone elsewhere:
+    # the stereo FLAC estimate is far above the real size. Set the budget 5% under the
+    # estimate: stereo FLAC would fit, but an encode the estimate says is over the budget
+    # is not tried (an aborted one costs a whole pass), so mono 16 kHz FLAC is what runs.
+    rate, frames = 16000, 16000 * 128  # estimates are made from 120 s on
+    rng = np.random.default_rng(0)
+    audio = np.repeat(0.01 * np.sin(2 * np.pi * 220 * np.arange(frames) / rate)[:, None], 2, axis=1)
+    for middle in range(frames // 16, frames, frames // 8):
+        audio[middle - 2 * rate : middle + 2 * rate] += 0.3 * rng.standard_normal((4 * rate, 2))
+    path = tmp_path / "uneven.wav"
+    sf.write(path, audio, rate, subtype="PCM_16")
+    stereo = Encoding("flac", rate, 2)
+    with open_audio(path) as stream:
+        estimate = sampled_size(stream, stereo)
+        real_size = len(transcode(stream, stereo))
+    budget = int(estimate / 1.05)
+    assert real_size < budget < path.stat().st_size  # stereo FLAC would fit; the WAV does not
+    fitted = fit_audio(path, max_bytes=budget)
+    assert fitted.steps == ("FLAC 16-bit, mono, 16000 Hz",)
+    assert fitted.info.duration_s == pytest.approx(128.0, abs=1 / rate)

@@ -169,3 +169,16 @@ def test_costs_are_rounded_in_the_file_only(tmp_path: Path) -> None:
     assert "1.0000000000000002" in text  # only costs are rounded
     assert record["cost_usd"] == noisy  # the caller's record keeps the exact value
     assert read_results(tmp_path / "r.jsonl")[0]["usage"]["cost_usd"] == 2.632e-05
+
+
+def test_read_results_of_a_missing_file_or_a_folder_is_a_results_file_error(tmp_path: Path) -> None:
+    from mimo_openai_ext import MimoAudioError
+
+    missing = tmp_path / "nope.jsonl"
+    with pytest.raises(ResultsFileError, match=r"nope\.jsonl: no such results file") as info:
+        read_results(missing)
+    assert isinstance(info.value, MimoAudioError)
+    assert info.value.path == str(missing)
+    assert str(tmp_path) in str(info.value)  # where it looked
+    with pytest.raises(ResultsFileError, match="is a folder, not a results file"):
+        read_results(tmp_path)

@@ -243,3 +243,14 @@ def test_cbr_mp3_is_extrapolated_to_the_same_count_as_a_full_walk() -> None:
     walked = _mpeg.count_frames(data, offset, cbr_probe=10**9)
     assert walked[0] > 700
     assert abs(extrapolated[0] - walked[0]) <= 1
+
+
+def test_a_damaged_header_says_what_to_do_without_library_internals(make_audio: Callable[..., bytes]) -> None:
+    flac = make_audio(1.0, format="FLAC")
+    with pytest.raises(CorruptAudioError) as caught:
+        probe_bytes(flac[:60], source_name="cut.flac")
+    message = str(caught.value)
+    assert message.startswith("cut.flac: ")
+    assert "re-export it" in message
+    assert "<mimo_openai_ext" not in message
+    assert " object at 0x" not in message

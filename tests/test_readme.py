@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,3 +33,29 @@ def test_first_screen_example_runs(
     (record,) = mimo_emulator.completions()
     assert record.status == 200
     assert record.audio_tokens == info.audio_tokens
+
+
+def test_fixture_example_is_a_passing_test_file(tmp_path: Path) -> None:
+    # The README's pytest example, run as a user would: its own file, the plugin from the
+    # installed package's entry point (not from our conftest), in a fresh pytest process.
+    (code, _) = python_blocks("Testing your code offline")
+    (tmp_path / "test_my_app.py").write_text(code, encoding="utf-8")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--rootdir",
+            str(tmp_path),
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "2 passed" in done.stdout

@@ -139,3 +139,35 @@ def test_empty_path(tmp_path: Path) -> None:
     path.write_bytes(b"")
     with open_source(path) as src:
         assert src.size_bytes == 0
+
+
+def test_a_file_object_read_to_its_end_says_seek_0(tmp_path: Path) -> None:
+    path = tmp_path / "speech.wav"
+    path.write_bytes(b"RIFF" + bytes(100))
+    with open(path, "rb") as f:
+        f.read()
+        with pytest.raises(
+            InvalidAudioSourceError, match=r"^speech\.wav: nothing left to read after position 104.*seek\(0\)"
+        ):
+            read_source(f)
+        f.seek(0)
+        assert read_source(f)[0] == path.read_bytes()  # after seek(0) it reads again
+    assert read_source(io.BytesIO(b""))[0] == b""  # an empty object at position 0 is just empty
+
+
+def test_bad_types_are_labelled_by_type_and_told_what_is_accepted() -> None:
+    for value, label in ((123, "<int>"), ([0.1, 0.2], "<list>"), (None, "<NoneType>")):
+        with pytest.raises(InvalidAudioSourceError) as info:
+            read_source(value)  # type: ignore[arg-type]
+        assert info.value.source_name == label
+        assert str(info.value).startswith(f"{label}: cannot read audio")
+        assert "accepted: a path (str or pathlib.Path)" in str(info.value)
+    with pytest.raises(InvalidAudioSourceError, match=r"numpy\.asarray\(samples"):
+        read_source([0.1, 0.2])  # type: ignore[arg-type]
+
+
+def test_a_folder_is_named_by_its_full_path(tmp_path: Path) -> None:
+    with pytest.raises(InvalidAudioSourceError) as info:
+        read_source(str(tmp_path))
+    assert str(info.value).startswith(f"{tmp_path} is a directory (a folder), not an audio file")
+    assert "ask_batch" in str(info.value)

@@ -123,7 +123,9 @@ def test_raw_base64_is_flagged() -> None:
         "role": "user",
         "content": [{"type": "input_audio", "input_audio": {"data": raw, "format": "wav"}}],
     }
-    estimate = estimate_request([message])
+    with pytest.warns(AudioNotHeardWarning, match="to_mimo_messages") as caught:
+        estimate = estimate_request([message])
+    assert caught[0].filename == __file__
     assert any("raw base64" in note for note in estimate.notes)
 
 

@@ -19,12 +19,14 @@ import time
 from collections import deque
 from dataclasses import dataclass
 
+from .._exceptions import MimoAudioError
+
 __all__ = ["Fault", "FaultBook", "FaultSyntaxError", "RateWindow", "parse_fault"]
 
 FAULT_HEADER = "x-emulator-fault"
 
 
-class FaultSyntaxError(ValueError):
+class FaultSyntaxError(MimoAudioError, ValueError):
     """An ``x-emulator-fault`` value (or a ``faults`` entry) we cannot read."""
 
 

@@ -36,6 +36,10 @@ class EmulatorHandle:
         self.base_url: str = f"http://{shown}:{self.port}/v1"
         """Pass as ``base_url`` to ``openai.OpenAI``."""
 
+    def __str__(self) -> str:
+        """The base URL, so ``OpenAI(base_url=str(emu))`` and f-strings read naturally."""
+        return self.base_url
+
     @property
     def api_key(self) -> str:
         """A key this emulator accepts."""

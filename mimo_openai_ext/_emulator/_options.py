@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .._config import DEFAULT_LIMITS, Limits, ModelSpec
+from .._exceptions import InvalidOptionError
 from ._faults import parse_fault
 
 __all__ = ["DEFAULT_EMULATOR_API_KEY", "FAULT_NAMES", "EmulatorOptions", "RequestRecord"]
@@ -54,13 +55,20 @@ class EmulatorOptions:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.fault_rate <= 1.0:
-            raise ValueError(f"fault_rate must be between 0 and 1, got {self.fault_rate!r}")
+            raise InvalidOptionError(
+                f"fault_rate must be between 0 and 1 (a share of requests), got {self.fault_rate!r}",
+                option="fault_rate",
+            )
         for name in self.faults:
             parse_fault(name)  # raises FaultSyntaxError (a ValueError) naming the bad entry
         if self.rpm is not None and self.rpm < 1:
-            raise ValueError(f"rpm must be at least 1 (or None for no limit), got {self.rpm!r}")
+            raise InvalidOptionError(
+                f"rpm must be at least 1 (or None for no limit), got {self.rpm!r}", option="rpm"
+            )
         if self.latency_ms < 0:
-            raise ValueError(f"latency_ms must be >= 0, got {self.latency_ms!r}")
+            raise InvalidOptionError(
+                f"latency_ms must be 0 or more milliseconds, got {self.latency_ms!r}", option="latency_ms"
+            )
 
 
 @dataclass(frozen=True)
