@@ -5,7 +5,8 @@ Nothing happens at import: no environment reads, no network, no optional extras.
 
 from ._across import AcrossChunksAnswer, ChunkAnswer, ask_across_chunks, ask_across_chunks_async
 from ._answer import Answer, read_answer, read_reasoning
-from ._ask import AudioInput, ask, ask_async, ask_stream, ask_stream_async, thinking
+from ._ask import ask, ask_async, ask_stream, ask_stream_async
+from ._ask_request import AudioInput, thinking
 from ._batch import ask_batch, ask_batch_async
 from ._batch_estimate import BatchEstimate, estimate_batch
 from ._batch_results import BatchResult, BatchResults
@@ -62,6 +63,7 @@ from ._migrate import to_mimo_messages, to_mimo_part, to_openai_messages, to_ope
 from ._parts import data_uri, input_audio_part, text_part, user_message
 from ._probe import AudioInfo, probe_audio, probe_bytes
 from ._rate import RateLimiter
+from ._request_estimate import AudioEstimate, RequestEstimate, estimate_request
 from ._retry import NO_RETRY, RetryEvent, RetryPolicy, set_testing
 from ._sample import SAMPLE_TRANSCRIPT, sample_audio_path
 from ._source import AudioSource, read_source
@@ -76,7 +78,7 @@ from ._streaming import (
 )
 from ._transcribe import Transcript, transcribe, transcribe_async
 from ._types import InputAudio, InputAudioPart, TextPart
-from ._usage import AudioEstimate, RequestEstimate, UsageReport, check_audio_heard, estimate_request
+from ._usage import UsageReport, check_audio_heard
 from ._whisper import AsyncMimoTranscriptions, MimoTranscriptions, TranscriptionFile, transcriptions
 
 __version__ = "0.1.0.dev0"

@@ -276,7 +276,7 @@ def _combine_request(
     question: str, answers: tuple[ChunkAnswer, ...], overlap_s: float, ask_options: dict[str, Any]
 ) -> dict[str, Any] | None:
     """The text-only call that merges the answers; None for a single piece (nothing to merge)."""
-    from ._ask import thinking
+    from ._ask_request import thinking
 
     if len(answers) < 2:
         return None

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import TruncatedAnswerWarning
-from ._usage import RequestEstimate, UsageReport
+from ._request_estimate import RequestEstimate
+from ._usage import UsageReport
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion

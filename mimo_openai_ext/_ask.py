@@ -1,155 +1,30 @@
 """``ask``: audio + a question -> an ``Answer``, with estimate, retries, usage and checks.
 
-The path is: build one user message (audio parts, then the question as a text part),
-estimate it (``ContextOverflowError`` before any request), send it through the one
-retry layer, read the answer (content, else reasoning), then check that the audio was
-heard (``AudioNotHeardWarning``).
+The path is: build the request (``_ask_request``: one user message, audio parts then the
+question, estimated, so ``ContextOverflowError`` comes before any request), send it
+through the one retry layer, read the answer (content, else reasoning), then check that
+the audio was heard (``AudioNotHeardWarning``). Sync, async, and streamed (both) twins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from ._answer import Answer
-from ._config import DEFAULT_MODEL, MODELS, Limits
-from ._exceptions import InvalidAudioSourceError, InvalidOptionError, UnsupportedFeatureError
-from ._guards import check_bool, check_client, check_question
-from ._guards import document_alias as _document_alias
+from ._ask_request import AudioInput, build_ask_request
+from ._config import DEFAULT_MODEL, Limits
+from ._guards import check_client
 from ._retry import RetryPolicy
-from ._usage import RequestEstimate, check_audio_heard, estimate_request
+from ._usage import check_audio_heard
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
     from openai.types.chat import ChatCompletion
 
-    from ._probe import AudioInfo
-    from ._source import AudioSource
+    from ._request_estimate import RequestEstimate
     from ._streaming import AnswerStream, AsyncStreamStarter
-    from ._types import InputAudioPart
 
-__all__ = [
-    "AudioInput",
-    "ask",
-    "ask_async",
-    "ask_stream",
-    "ask_stream_async",
-    "build_ask_request",
-    "thinking",
-]
-
-AudioInput = Union["AudioSource", "InputAudioPart", Sequence[Union["AudioSource", "InputAudioPart"]]]
-"""One audio (a path, bytes, a file object, an https URL or a ready part) or a list of them."""
-_document_alias(
-    AudioInput,
-    "AudioInput: what ask()/ask_async()/ask_stream() take as audio: one AudioSource (a path, "
-    "bytes, a binary file object, an http(s) URL or a data URI), a ready input_audio_part(...), "
-    "or a list of them (sent in order, before the question).",
-)
-
-
-def thinking(enabled: bool) -> dict[str, Any]:
-    """``extra_body`` for MiMo's thinking switch: ``create(..., extra_body=thinking(False))``.
-
-    ``enabled`` must be a real ``bool`` (``"off"`` would be truthy): anything else raises
-    :class:`InvalidOptionError`.
-    """
-    on = check_bool(enabled, option="thinking")
-    return {"thinking": {"type": "enabled" if on else "disabled"}}
-
-
-def _audio_items(audio: Any) -> list[Any]:
-    items = list(audio) if isinstance(audio, (list, tuple)) else [audio]
-    if not items:
-        raise InvalidAudioSourceError(
-            "no audio given (an empty list): pass a path, bytes, a file object, an https URL or "
-            "input_audio_part(...) as the audio, or a list of them",
-            source_name="<empty list>",
-        )
-    return items
-
-
-def _audio_part(
-    item: Any, *, convert: bool, limits: Limits | None
-) -> tuple[InputAudioPart, AudioInfo | None]:
-    if isinstance(item, Mapping) and item.get("type") == "input_audio":
-        from ._parts import mimo_shaped
-
-        return mimo_shaped(item, limits=limits), None
-    from ._parts import audio_part_and_info
-
-    return audio_part_and_info(item, convert=convert, limits=limits)
-
-
-def build_ask_request(
-    audio: AudioInput,
-    question: str,
-    *,
-    model: str = DEFAULT_MODEL,
-    thinking: bool = True,
-    max_completion_tokens: int | None = None,
-    system: str | None = None,
-    limits: Limits | None = None,
-    convert: bool = False,
-    **create_options: Any,
-) -> tuple[dict[str, Any], RequestEstimate]:
-    """The ``create`` keyword arguments and the estimate (raises ``ContextOverflowError``).
-
-    ``convert=True`` converts formats MiMo refuses (needs the ``convert`` extra).
-    """
-    from ._parts import text_part, user_message
-
-    check_question(question)
-    check_bool(thinking, option="thinking")
-    _refuse_max_tokens(create_options)
-    _check_model(model)
-    built = [_audio_part(item, convert=convert, limits=limits) for item in _audio_items(audio)]
-    probed = [(part["input_audio"]["data"], info) for part, info in built if info is not None]
-    messages: list[Any] = []
-    if system:
-        messages.append({"role": "system", "content": system})
-    messages.append(user_message(*(part for part, _ in built), text_part(question)))
-    estimate = estimate_request(
-        messages, model=model, max_completion_tokens=max_completion_tokens, limits=limits, probed=probed
-    )
-    kwargs: dict[str, Any] = {"model": model, "messages": messages, **create_options}
-    if max_completion_tokens is not None:
-        kwargs["max_completion_tokens"] = max_completion_tokens
-    if not thinking:
-        extra = dict(kwargs.get("extra_body") or {})
-        extra.update(_thinking_switch(False))
-        kwargs["extra_body"] = extra
-    return kwargs, estimate
-
-
-_thinking_switch = thinking
-
-
-def _refuse_max_tokens(create_options: Mapping[str, Any]) -> None:
-    if "max_tokens" in create_options:
-        value = create_options["max_tokens"]
-        raise InvalidOptionError(
-            f"max_tokens={value!r}: MiMo reads max_completion_tokens, not OpenAI's older max_tokens "
-            f"(which it would not apply); pass max_completion_tokens={value!r} instead",
-            option="max_tokens",
-        )
-
-
-def _check_model(model: str) -> None:
-    spec = MODELS.get(model)
-    if spec is None:
-        return  # unknown ids pass through (estimate_request warns)
-    audio_models = ", ".join(m.id for m in MODELS.values() if m.audio_input and not m.asr)
-    if spec.asr:
-        raise UnsupportedFeatureError(
-            f"{model} is the transcription model: it takes one audio and no question; use "
-            f"transcribe() / `mimo-audio transcribe`, or ask one of: {audio_models}"
-        )
-    if not spec.audio_input:
-        raise UnsupportedFeatureError(
-            f"{model} does not take audio input (MODELS[{model!r}].audio_input is False; MiMo answers "
-            f"404): ask one of {audio_models}, or correct MODELS if that has changed"
-        )
+__all__ = ["ask", "ask_async", "ask_stream", "ask_stream_async"]
 
 
 def _finish(completion: ChatCompletion, estimate: RequestEstimate, *, check_audio: bool) -> Answer:

@@ -159,8 +159,8 @@ def _tally(
 ) -> _Tally:
     from ._estimate import estimate_audio_tokens
     from ._exceptions import MimoAudioError, UnsupportedAudioFormatError
+    from ._request_estimate import estimate_request
     from ._source import is_url
-    from ._usage import estimate_request
 
     tally = _Tally()
     for index, (source, question) in enumerate(zip(items, questions, strict=True)):

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from ._batch_estimate import BatchEstimate
     from ._batch_results import BatchResult, BatchResults
     from ._probe import AudioInfo
-    from ._usage import RequestEstimate, UsageReport
+    from ._request_estimate import RequestEstimate
+    from ._usage import UsageReport
 
 __all__ = [
     "DEFAULT_MAX_EMBED_CHARS",

@@ -8,10 +8,10 @@
   slept: the last error is raised at once.
 * Exactly one layer: the call goes through ``client.with_options(max_retries=0)`` (a
   copy; the user's client is untouched), so ``attempts=N`` means at most N requests.
-* The caller gets the original ``openai`` exception (``reraise``), its message extended
-  with MiMo's ``error.param`` detail, plus a note saying what to do (Python 3.11+). The
-  API key (``api_key=``, and whatever key the failed request carried) is masked in its
-  message, ``repr`` and ``.body``, also in the exceptions handed to ``on_retry``.
+* The caller gets the original ``openai`` exception (``reraise``), read and extended by
+  ``_api_errors.surface_detail``: MiMo's ``error.param`` detail in its message, a note
+  saying what to do (Python 3.11+), and the API key (``api_key=``, and whatever key the
+  failed request carried) masked, also in the exceptions handed to ``on_retry``.
 * ``set_testing(True)`` skips the sleeps (the computed waits are still reported to
   ``on_retry``) so tests never sleep.
 * ``NO_RETRY`` means "no retry layer here": one attempt, whatever testing mode says. A
@@ -25,13 +25,14 @@ import email.utils
 import logging
 import math
 import random
-import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
+
+from ._api_errors import status_of, surface_detail
 
 if TYPE_CHECKING:
     import tenacity
@@ -43,8 +44,6 @@ __all__ = [
     "RETRYABLE_STATUS",
     "RetryEvent",
     "RetryPolicy",
-    "api_error_detail",
-    "api_error_hint",
     "is_retryable",
     "is_testing",
     "parse_retry_after",
@@ -198,11 +197,6 @@ def is_testing() -> bool:
 # -- classification and server hints ---------------------------------------------------
 
 
-def _status_of(exc: BaseException) -> int | None:
-    status = getattr(exc, "status_code", None)
-    return status if isinstance(status, int) else None
-
-
 def is_retryable(exc: BaseException) -> bool:
     """True for 429/500/502/503/504, connection errors and timeouts; False otherwise."""
     import openai
@@ -244,74 +238,6 @@ def _server_hint_s(exc: BaseException) -> float | None:
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
     return parse_retry_after(headers) if headers is not None else None
-
-
-# -- MiMo's error detail ---------------------------------------------------------------
-
-_HINTS = {
-    400: "check the request: audio format/size, model id, parameters",
-    401: "check the API key (MIMO_API_KEY or --api-key) and that its kind matches the host: "
-    "sk- keys use https://api.xiaomimimo.com/v1, tp-/ttp- keys a token-plan-*.xiaomimimo.com host",
-    402: "the account balance is insufficient: top it up in the MiMo console",
-    403: "refused by region or risk control: check the account and where you call from",
-    404: "wrong endpoint or the model lacks this modality: check base_url and the model id",
-    421: "refused by MiMo's content filter: change the input",
-    429: "rate limited: slow down or retry later (limits are per model per account)",
-}
-
-
-def api_error_detail(exc: BaseException) -> str | None:
-    """MiMo's human detail (``error.param``, else ``error.message``) from an openai error."""
-    param = getattr(exc, "param", None)
-    if isinstance(param, str) and param.strip():
-        return param.strip()
-    body = getattr(exc, "body", None)
-    if isinstance(body, Mapping):
-        for key in ("param", "message"):
-            value = body.get(key)
-            if isinstance(value, str) and value.strip():
-                return value.strip()
-    return None
-
-
-def api_error_hint(exc: BaseException) -> str:
-    """What to do about an openai error, in a few words."""
-    import openai
-
-    if isinstance(exc, openai.APITimeoutError):
-        return "the request timed out: retry later or raise the client's timeout"
-    if isinstance(exc, openai.APIConnectionError):
-        return "could not reach the server: check base_url and the network"
-    status = _status_of(exc)
-    if status is not None and status >= 500:
-        return "MiMo had a server error: retry later"
-    return _HINTS.get(status or 0, "see MiMo's error detail")
-
-
-def _surface_detail(exc: BaseException, secrets: Sequence[str | None] = ()) -> None:
-    """Mask the API key in ``exc``, put MiMo's ``error.param`` into its message (once), add a hint."""
-    import openai
-
-    from ._redact import redact_exception
-
-    if not isinstance(exc, openai.APIError):
-        return
-    redact_exception(exc, secrets)  # every time: a caller further out may know another key
-    if getattr(exc, "_mimo_detail_surfaced", False):
-        return
-    try:
-        exc._mimo_detail_surfaced = True  # type: ignore[attr-defined]
-    except AttributeError:  # pragma: no cover - exotic exception types
-        return
-    detail = api_error_detail(exc)
-    message = str(exc)
-    if detail and detail not in message:
-        message = f"{message} ({detail})"
-        exc.args = (message, *exc.args[1:])
-        if isinstance(getattr(exc, "message", None), str):
-            exc.message = message
-    if sys.version_info >= (3, 11):
-        exc.add_note(f"mimo-openai-ext: {api_error_hint(exc)}")
 
 
 # -- the retry loop -------------------------------------------------------------------
@@ -365,7 +291,7 @@ class _Schedule:
         exc = state.outcome.exception() if state.outcome is not None else None
         if exc is None:  # pragma: no cover - only exceptions are retried
             return
-        _surface_detail(exc, self.secrets)  # on_retry may log it: no key in it from here on
+        surface_detail(exc, self.secrets)  # on_retry may log it: no key in it from here on
         log.info(
             "MiMo call failed (%s); retrying in %.2f s (attempt %d of %d)",
             _short(exc),
@@ -378,7 +304,7 @@ class _Schedule:
 
 
 def _short(exc: BaseException) -> str:
-    status = _status_of(exc)
+    status = status_of(exc)
     return f"HTTP {status}" if status is not None else type(exc).__name__
 
 
@@ -408,7 +334,7 @@ def run_with_retry(
         schedule = _Schedule(retry or DEFAULT_RETRY, secrets)
         return tenacity.Retrying(sleep=_sleep, reraise=True, **schedule.tenacity_kwargs())(fn)
     except Exception as exc:
-        _surface_detail(exc, secrets)
+        surface_detail(exc, secrets)
         raise
 
 
@@ -445,6 +371,6 @@ async def run_with_retry_async(
         retrying = tenacity.AsyncRetrying(sleep=_sleep_async, reraise=True, **schedule.tenacity_kwargs())
         result: _T = await retrying(attempt)
     except Exception as exc:
-        _surface_detail(exc, secrets)
+        surface_detail(exc, secrets)
         raise
     return result

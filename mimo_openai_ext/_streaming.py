@@ -25,8 +25,9 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 from ._answer import Answer, answer_text, warn_if_truncated
 from ._exceptions import StreamNotFinishedError
 from ._guards import check_client
+from ._request_estimate import RequestEstimate
 from ._retry import RetryPolicy, run_with_retry, run_with_retry_async
-from ._usage import RequestEstimate, UsageReport, check_audio_heard
+from ._usage import UsageReport, check_audio_heard
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, AsyncStream, OpenAI, Stream

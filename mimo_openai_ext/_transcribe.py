@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
     from openai.types.chat import ChatCompletion
 
+    from ._probe import AudioInfo
     from ._source import AudioSource
 
 __all__ = ["Transcript", "build_transcription_request", "transcribe", "transcribe_async"]
@@ -132,30 +133,9 @@ def build_transcription_request(
         )
     data, source_name = read_source(audio, name=name)
     info = probe_bytes(data, source_name=source_name)
-    allowed = spec.asr_formats or ("wav", "mp3")
-    if info.format not in allowed:
-        raise UnsupportedAudioFormatError(
-            f"{source_name}: {info.format} is not accepted by the ASR model {spec.id} "
-            f"({', '.join(allowed)} only): convert it first with fit_audio(..., model={spec.id!r}), "
-            f"or on the command line `mimo-audio fit {_shell_name(source_name)} --model {spec.id}` "
-            f"(writes {' or '.join(allowed)} under the ASR size limit)",
-            source_name=source_name,
-            found=info.format,
-            allowed=tuple(allowed),
-        )
+    _check_format(info, spec, source_name=source_name)
     mime = AUDIO_FORMATS[info.format].mime
-    chars = data_uri_chars(len(data), mime)
-    if chars > limits.asr_max_data_uri_chars:
-        raise AudioTooLargeError(
-            f"{source_name}: {chars:,} base64 characters ({info.duration_s:.0f} s of audio) exceed the ASR "
-            f"limit of {limits.asr_max_data_uri_chars:,}: cut it into pieces that fit with "
-            f"split_audio(..., model={spec.id!r}) or `mimo-audio split {_shell_name(source_name)} -o DIR "
-            f"--model {spec.id}` and transcribe each, or transcribe it in one go with "
-            f'`mimo-audio ask {_shell_name(source_name)} "Transcribe this" --split`',
-            source_name=source_name,
-            size=chars,
-            limit=limits.asr_max_data_uri_chars,
-        )
+    _check_size(data_uri_chars(len(data), mime), info, spec, limits, source_name=source_name)
     part = {"type": "input_audio", "input_audio": {"data": data_uri(data, mime)}}
     kwargs: dict[str, Any] = {
         "model": spec.id,
@@ -163,6 +143,38 @@ def build_transcription_request(
         "extra_body": {"asr_options": {"language": lang}},
     }
     return kwargs, info.duration_s, source_name
+
+
+def _check_format(info: AudioInfo, spec: ModelSpec, *, source_name: str) -> None:
+    """Refuse a format the ASR model does not take (WAV and MP3 only), saying how to convert."""
+    allowed = spec.asr_formats or ("wav", "mp3")
+    if info.format in allowed:
+        return
+    raise UnsupportedAudioFormatError(
+        f"{source_name}: {info.format} is not accepted by the ASR model {spec.id} "
+        f"({', '.join(allowed)} only): convert it first with fit_audio(..., model={spec.id!r}), "
+        f"or on the command line `mimo-audio fit {_shell_name(source_name)} --model {spec.id}` "
+        f"(writes {' or '.join(allowed)} under the ASR size limit)",
+        source_name=source_name,
+        found=info.format,
+        allowed=tuple(allowed),
+    )
+
+
+def _check_size(chars: int, info: AudioInfo, spec: ModelSpec, limits: Limits, *, source_name: str) -> None:
+    """Refuse a data URI past the ASR limit, saying how to cut the audio."""
+    if chars <= limits.asr_max_data_uri_chars:
+        return
+    raise AudioTooLargeError(
+        f"{source_name}: {chars:,} base64 characters ({info.duration_s:.0f} s of audio) exceed the ASR "
+        f"limit of {limits.asr_max_data_uri_chars:,}: cut it into pieces that fit with "
+        f"split_audio(..., model={spec.id!r}) or `mimo-audio split {_shell_name(source_name)} -o DIR "
+        f"--model {spec.id}` and transcribe each, or transcribe it in one go with "
+        f'`mimo-audio ask {_shell_name(source_name)} "Transcribe this" --split`',
+        source_name=source_name,
+        size=chars,
+        limit=limits.asr_max_data_uri_chars,
+    )
 
 
 def _transcript(

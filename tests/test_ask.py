@@ -13,7 +13,8 @@ from _audio import encode_silence
 from _readme import python_blocks
 
 from mimo_openai_ext import AudioNotHeardWarning, TruncatedAnswerWarning
-from mimo_openai_ext._ask import ask, ask_async, ask_stream, ask_stream_async, build_ask_request, thinking
+from mimo_openai_ext._ask import ask, ask_async, ask_stream, ask_stream_async
+from mimo_openai_ext._ask_request import build_ask_request, thinking
 from mimo_openai_ext._retry import RetryPolicy, set_testing
 from mimo_openai_ext._sample import SAMPLE_TRANSCRIPT, sample_audio_path
 from mimo_openai_ext._streaming import StreamDelta

@@ -10,7 +10,7 @@ import pytest
 from _audio import write_silence
 
 from mimo_openai_ext._cli import main
-from mimo_openai_ext._cli.ask import add_connection_arguments, open_client
+from mimo_openai_ext._cli._connection import add_connection_arguments, open_client
 from mimo_openai_ext._retry import set_testing
 from mimo_openai_ext._sample import sample_audio_path
 
@@ -142,7 +142,7 @@ def test_connection_helpers_are_reusable() -> None:
 def test_async_connection_helper() -> None:
     import asyncio
 
-    from mimo_openai_ext._cli.ask import open_async_client
+    from mimo_openai_ext._cli._connection import open_async_client
 
     parser = argparse.ArgumentParser()
     add_connection_arguments(parser)

@@ -12,12 +12,12 @@ from typing import Any
 import openai
 import pytest
 
+from mimo_openai_ext._api_errors import api_error_detail
 from mimo_openai_ext._client import create_completion, create_completion_async
 from mimo_openai_ext._retry import (
     NO_RETRY,
     RetryEvent,
     RetryPolicy,
-    api_error_detail,
     is_testing,
     parse_retry_after,
     run_with_retry,

@@ -70,7 +70,7 @@ def _secrets(args: argparse.Namespace) -> list[str]:
 
 def describe_api_error(exc: BaseException) -> str:
     """One line: status, MiMo's message and detail, what to do."""
-    from .._retry import api_error_detail, api_error_hint
+    from .._api_errors import api_error_detail, api_error_hint
 
     status = getattr(exc, "status_code", None)
     body = getattr(exc, "body", None)

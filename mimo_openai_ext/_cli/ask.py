@@ -1,38 +1,31 @@
-"""``mimo-audio ask`` and ``mimo-audio transcribe``, plus the connection options other commands reuse.
+"""``mimo-audio ask`` and ``mimo-audio transcribe``.
 
-``add_connection_arguments(parser)`` adds ``--base-url``, ``--api-key``, ``--offline`` and
-``--model``; ``open_client(args)`` / ``open_async_client(args)`` yield a client for them
-(``--offline`` starts the emulator in-process and runs the very same path against it).
-Errors are raised and become one line at the CLI's single boundary, ``_cli.main``.
+``ask`` sends audio (files, URLs, ``-`` for stdin, ``--sample``) and a question, and
+prints the answer (``--stream``, ``--json``; ``--split`` for long audio via ``fit``);
+``transcribe`` runs MiMo's ASR model on one WAV/MP3. Both connect through
+``_connection`` (``--base-url``, ``--api-key``, ``--offline``, ``--model``). Errors are
+raised and become one line at the CLI's single boundary, ``_cli.main``.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import sys
-from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from . import CliUsageError
+from ._connection import add_connection_arguments, open_client, retry_reporter
 from ._stdin import STDIN_NAME, is_stdin, stdin_bytes, stdin_file
-from ._types import model_id, positive_int
+from ._types import positive_int
 
 if TYPE_CHECKING:
-    from openai import AsyncOpenAI, OpenAI
+    from openai import OpenAI
 
     from .._answer import Answer
-    from .._retry import RetryEvent, RetryPolicy
     from .._usage import UsageReport
 
-__all__ = [
-    "EXIT_TRUNCATED",
-    "add_connection_arguments",
-    "open_async_client",
-    "open_client",
-    "register",
-]
+__all__ = ["EXIT_TRUNCATED", "register"]
 
 
 EXIT_TRUNCATED = 3
@@ -48,98 +41,6 @@ exit status:
   3  the answer was printed but MiMo cut it short (finish_reason "length" or
      "repetition_truncation"): raise --max-completion-tokens or use --no-thinking
 """
-
-
-def add_connection_arguments(parser: argparse.ArgumentParser, *, model_help: str | None = None) -> None:
-    """Add ``--base-url``, ``--api-key``, ``--offline`` and ``--model`` (default: None = the command's)."""
-    from .._config import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL
-
-    group = parser.add_argument_group("connection")
-    group.add_argument(
-        "--base-url", metavar="URL", help=f"API base URL (default: ${ENV_BASE_URL}, else {DEFAULT_BASE_URL})"
-    )
-    group.add_argument(
-        "--api-key",
-        metavar="KEY",
-        help=f"API key (default: ${ENV_API_KEY}; prefer the variable: arguments show in process lists)",
-    )
-    group.add_argument(
-        "--offline",
-        action="store_true",
-        help="run against a MiMo emulator started in-process (no key, no network; answers are emulated)",
-    )
-    group.add_argument(
-        "--model", type=model_id, metavar="M", help=model_help or "model id (default: mimo-v2.5)"
-    )
-
-
-def _connection(
-    args: argparse.Namespace, stack: contextlib.ExitStack | contextlib.AsyncExitStack
-) -> tuple[str | None, str | None]:
-    """``(api_key, base_url)`` for the options; ``--offline`` starts an emulator on ``stack``."""
-    if not getattr(args, "offline", False):
-        return args.api_key, args.base_url
-    if args.base_url or args.api_key:
-        raise CliUsageError("--offline talks to a local emulator: drop --base-url / --api-key")
-    from .._emulator import run_emulator
-
-    emulator = stack.enter_context(run_emulator())
-    return emulator.api_key, emulator.base_url
-
-
-@contextlib.contextmanager
-def open_client(args: argparse.Namespace) -> Iterator[OpenAI]:
-    """An ``OpenAI`` for the parsed connection options; closed (and the emulator stopped) on exit."""
-    from .._client import mimo_client
-
-    with contextlib.ExitStack() as stack:
-        api_key, base_url = _connection(args, stack)
-        client = mimo_client(api_key=api_key, base_url=base_url)
-        stack.callback(client.close)
-        yield client
-
-
-@contextlib.asynccontextmanager
-async def open_async_client(args: argparse.Namespace) -> AsyncIterator[AsyncOpenAI]:
-    """The ``AsyncOpenAI`` twin of :func:`open_client`."""
-    from .._client import mimo_async_client
-
-    async with contextlib.AsyncExitStack() as stack:
-        api_key, base_url = _connection(args, stack)
-        client = mimo_async_client(api_key=api_key, base_url=base_url)
-        stack.push_async_callback(client.close)
-        yield client
-
-
-def retry_reporter(attempts: int | None = None) -> RetryPolicy:
-    """The default retry policy, printing one stderr line before each retry."""
-    import dataclasses
-
-    from .._retry import DEFAULT_RETRY
-
-    total = attempts or DEFAULT_RETRY.attempts
-
-    def report(event: RetryEvent) -> None:
-        status = getattr(event.exception, "status_code", None)
-        what = f"HTTP {status}" if isinstance(status, int) else _error_kind(event.exception)
-        print(
-            f"mimo-audio: retrying after {what} in {event.wait_s:.1f} s "
-            f"(attempt {event.attempt + 1} of {total})",
-            file=sys.stderr,
-            flush=True,
-        )
-
-    return dataclasses.replace(DEFAULT_RETRY, attempts=total, on_retry=report)
-
-
-def _error_kind(exc: BaseException) -> str:
-    import openai
-
-    if isinstance(exc, openai.APITimeoutError):
-        return "a timeout"
-    if isinstance(exc, openai.APIConnectionError):
-        return "a connection error"
-    return type(exc).__name__
 
 
 def _truncated(answer: Any, args: argparse.Namespace) -> bool:

@@ -20,8 +20,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from . import CliUsageError
+from ._connection import add_connection_arguments, open_async_client
 from ._types import positive_int
-from .ask import add_connection_arguments, open_async_client
 
 if TYPE_CHECKING:
     from .._batch_results import BatchResults
@@ -266,8 +266,6 @@ def _check_output(args: argparse.Namespace) -> None:
 
 def register(subparsers: Any) -> None:
     """Add ``batch`` to the ``mimo-audio`` parser."""
-    from .._config import DEFAULT_LIMITS
-
     parser = subparsers.add_parser(
         "batch",
         help="ask one question about many files, into a JSONL results file",
@@ -277,6 +275,27 @@ def register(subparsers: Any) -> None:
             "--resume after a crash or Ctrl-C skips the items already there."
         ),
     )
+    _add_work_arguments(parser)
+    _add_results_file_arguments(parser)
+    parser.add_argument("--no-thinking", action="store_true", help="turn MiMo's thinking off (cheaper)")
+    parser.add_argument(
+        "--convert",
+        action="store_true",
+        help="convert formats MiMo refuses (AAC, WebM, WMA, AIFF, ...) before sending, and take "
+        "them from folders (needs the convert extra)",
+    )
+    parser.add_argument(
+        "--max-completion-tokens", type=positive_int, metavar="N", help="per answer (default: the model's)"
+    )
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_connection_arguments(parser)
+    parser.set_defaults(func=_run_batch)
+
+
+def _add_work_arguments(parser: argparse.ArgumentParser) -> None:
+    """What is asked about which files, where the results go, and how fast."""
+    from .._config import DEFAULT_LIMITS
+
     parser.add_argument(
         "inputs", nargs="+", metavar="FILES_OR_GLOB", help="audio files, folders, globs or URLs"
     )
@@ -291,6 +310,10 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help=f"requests per minute, retries included (default: {DEFAULT_LIMITS.requests_per_minute})",
     )
+
+
+def _add_results_file_arguments(parser: argparse.ArgumentParser) -> None:
+    """What to do with an existing results file, or send nothing (``--estimate-only``)."""
     parser.add_argument("--resume", action="store_true", help="skip the items already in the results file")
     parser.add_argument(
         "--retry-failed",
@@ -303,16 +326,3 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="print total duration, tokens and worst-case cost; send nothing",
     )
-    parser.add_argument("--no-thinking", action="store_true", help="turn MiMo's thinking off (cheaper)")
-    parser.add_argument(
-        "--convert",
-        action="store_true",
-        help="convert formats MiMo refuses (AAC, WebM, WMA, AIFF, ...) before sending, and take "
-        "them from folders (needs the convert extra)",
-    )
-    parser.add_argument(
-        "--max-completion-tokens", type=positive_int, metavar="N", help="per answer (default: the model's)"
-    )
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_connection_arguments(parser)
-    parser.set_defaults(func=_run_batch)

@@ -1,0 +1,87 @@
+"""Reading ``openai`` errors: the status, MiMo's detail, a hint, and the key masked.
+
+MiMo puts its human explanation in ``error.param`` (``error.message`` is often generic);
+:func:`api_error_detail` reads it, :func:`api_error_hint` says in a few words what to do
+about an error, and :func:`surface_detail` applies both to a raised exception: the API
+key masked (``_redact``), the detail appended to its message once, the hint added as a
+note (Python 3.11+). The retry layer calls it on every error it lets through or reports;
+the CLI reads the same detail and hint for its one-line errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+
+__all__ = ["api_error_detail", "api_error_hint", "status_of", "surface_detail"]
+
+_HINTS = {
+    400: "check the request: audio format/size, model id, parameters",
+    401: "check the API key (MIMO_API_KEY or --api-key) and that its kind matches the host: "
+    "sk- keys use https://api.xiaomimimo.com/v1, tp-/ttp- keys a token-plan-*.xiaomimimo.com host",
+    402: "the account balance is insufficient: top it up in the MiMo console",
+    403: "refused by region or risk control: check the account and where you call from",
+    404: "wrong endpoint or the model lacks this modality: check base_url and the model id",
+    421: "refused by MiMo's content filter: change the input",
+    429: "rate limited: slow down or retry later (limits are per model per account)",
+}
+
+
+def status_of(exc: BaseException) -> int | None:
+    """The HTTP status of an ``openai.APIStatusError`` (None for other errors)."""
+    status = getattr(exc, "status_code", None)
+    return status if isinstance(status, int) else None
+
+
+def api_error_detail(exc: BaseException) -> str | None:
+    """MiMo's human detail (``error.param``, else ``error.message``) from an openai error."""
+    param = getattr(exc, "param", None)
+    if isinstance(param, str) and param.strip():
+        return param.strip()
+    body = getattr(exc, "body", None)
+    if isinstance(body, Mapping):
+        for key in ("param", "message"):
+            value = body.get(key)
+            if isinstance(value, str) and value.strip():
+                return value.strip()
+    return None
+
+
+def api_error_hint(exc: BaseException) -> str:
+    """What to do about an openai error, in a few words."""
+    import openai
+
+    if isinstance(exc, openai.APITimeoutError):
+        return "the request timed out: retry later or raise the client's timeout"
+    if isinstance(exc, openai.APIConnectionError):
+        return "could not reach the server: check base_url and the network"
+    status = status_of(exc)
+    if status is not None and status >= 500:
+        return "MiMo had a server error: retry later"
+    return _HINTS.get(status or 0, "see MiMo's error detail")
+
+
+def surface_detail(exc: BaseException, secrets: Sequence[str | None] = ()) -> None:
+    """Mask the API key in ``exc``, put MiMo's ``error.param`` into its message (once), add a hint."""
+    import openai
+
+    from ._redact import redact_exception
+
+    if not isinstance(exc, openai.APIError):
+        return
+    redact_exception(exc, secrets)  # every time: a caller further out may know another key
+    if getattr(exc, "_mimo_detail_surfaced", False):
+        return
+    try:
+        exc._mimo_detail_surfaced = True  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - exotic exception types
+        return
+    detail = api_error_detail(exc)
+    message = str(exc)
+    if detail and detail not in message:
+        message = f"{message} ({detail})"
+        exc.args = (message, *exc.args[1:])
+        if isinstance(getattr(exc, "message", None), str):
+            exc.message = message
+    if sys.version_info >= (3, 11):
+        exc.add_note(f"mimo-openai-ext: {api_error_hint(exc)}")

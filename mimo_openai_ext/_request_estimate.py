@@ -1,0 +1,252 @@
+"""Before the call: an estimate of one request's tokens and worst-case cost.
+
+``estimate_request(messages, ...)`` -> ``RequestEstimate``: audio tokens from each audio
+part's duration (data URIs are decoded and probed; URLs have an unknown duration),
+approximate text tokens, the total against the model's context, and the worst-case cost
+with ``max_completion_tokens``. Raises ``ContextOverflowError`` when it cannot fit. (The
+per-clip token arithmetic is ``_estimate``; what the response used is ``_usage``.)
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits, get_model
+from ._exceptions import AudioNotHeardWarning, ContextOverflowError, InvalidOptionError
+from ._guards import check_completion_tokens, warn_unknown_model
+from ._source import is_url
+from ._usage import round_usd, tokens_usd
+
+if TYPE_CHECKING:
+    from ._probe import AudioInfo
+
+__all__ = ["AudioEstimate", "RequestEstimate", "estimate_request", "estimate_text_tokens"]
+
+_MESSAGE_OVERHEAD_TOKENS = 4
+"""Chat-template tokens per message (role markers); an approximation."""
+_REPLY_PRIMING_TOKENS = 3
+
+
+@dataclass(frozen=True)
+class AudioEstimate:
+    """One audio part of a request."""
+
+    where: str
+    """``message 1, part 2`` (or the URL for a URL part)."""
+    duration_s: float | None
+    """None for a URL (its duration is unknown until MiMo fetches it)."""
+    audio_tokens: int | None
+    format: str | None
+    data_uri_chars: int
+
+
+@dataclass(frozen=True)
+class RequestEstimate:
+    """An estimate of one request before it is sent."""
+
+    model: str
+    audio: tuple[AudioEstimate, ...]
+    audio_tokens: int
+    """Known audio tokens (URL parts of unknown duration count 0; see ``unknown_audio``)."""
+    text_tokens: int
+    """Approximate (about 4 characters a token; one a token for CJK)."""
+    input_tokens: int
+    max_completion_tokens: int
+    """The request's ``max_completion_tokens`` or the model's default."""
+    context_tokens: int
+    worst_case_cost_usd: float | None
+    """Input at the full input price + ``max_completion_tokens`` of output; None when unpriced."""
+    notes: tuple[str, ...] = ()
+
+    @property
+    def total_tokens(self) -> int:
+        return self.input_tokens + self.max_completion_tokens
+
+    @property
+    def fits(self) -> bool:
+        return self.total_tokens <= self.context_tokens
+
+    @property
+    def unknown_audio(self) -> int:
+        """How many audio parts have an unknown duration (URLs)."""
+        return sum(1 for a in self.audio if a.duration_s is None)
+
+    @property
+    def audio_duration_s(self) -> float:
+        return sum(a.duration_s or 0.0 for a in self.audio)
+
+    def _repr_html_(self) -> str:  # Jupyter
+        from ._display import estimate_html
+
+        return estimate_html(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.update(
+            total_tokens=self.total_tokens,
+            fits=self.fits,
+            unknown_audio=self.unknown_audio,
+            audio_duration_s=self.audio_duration_s,
+        )
+        return data
+
+
+def estimate_text_tokens(text: str) -> int:
+    """Approximate tokens of ``text``: ASCII ~4 characters a token, other characters 1 each."""
+    ascii_chars = sum(1 for ch in text if ord(ch) < 128)
+    return math.ceil(ascii_chars / 4) + (len(text) - ascii_chars)
+
+
+def _estimate_audio(
+    data: str, *, where: str, limits: Limits, notes: list[str], known: Mapping[int, AudioInfo]
+) -> AudioEstimate:
+    if is_url(data):
+        notes.append(f"{where}: a URL; its duration is unknown until MiMo fetches it (not counted)")
+        return AudioEstimate(data, None, None, None, len(data))
+    if not data.startswith("data:"):
+        note = (
+            f"{where}: raw base64 without a data: URI (OpenAI's shape); MiMo ignores such audio "
+            "silently and it is not counted: convert the messages with to_mimo_messages(), or "
+            "build the part with input_audio_part()"
+        )
+        notes.append(note)
+        from ._guards import caller_stacklevel
+
+        warnings.warn(note, AudioNotHeardWarning, stacklevel=caller_stacklevel())
+        return AudioEstimate(where, None, None, None, len(data))
+    from ._estimate import estimate_audio_tokens
+
+    info = known.get(id(data))
+    if info is None:
+        from ._probe import probe_bytes
+        from ._source import parse_data_uri
+
+        info = probe_bytes(parse_data_uri(data, name=where).data, source_name=where)
+    tokens = estimate_audio_tokens(info.duration_s, limits=limits)
+    return AudioEstimate(where, info.duration_s, tokens, info.format, len(data))
+
+
+def _walk(
+    messages: Iterable[Mapping[str, Any]], *, limits: Limits, notes: list[str], known: Mapping[int, AudioInfo]
+) -> tuple[list[AudioEstimate], int]:
+    audio: list[AudioEstimate] = []
+    text_tokens = _REPLY_PRIMING_TOKENS
+    for m_index, message in enumerate(messages, start=1):
+        text_tokens += _MESSAGE_OVERHEAD_TOKENS
+        content = message.get("content")
+        if isinstance(content, str):
+            text_tokens += estimate_text_tokens(content)
+            continue
+        for p_index, part in enumerate(content or (), start=1):
+            kind = part.get("type") if isinstance(part, Mapping) else None
+            where = f"message {m_index}, part {p_index}"
+            if kind == "text":
+                text_tokens += estimate_text_tokens(str(part.get("text", "")))
+            elif kind == "input_audio":
+                data = str((part.get("input_audio") or {}).get("data", ""))
+                audio.append(_estimate_audio(data, where=where, limits=limits, notes=notes, known=known))
+            else:
+                notes.append(f"{where}: a {kind!r} part is not counted")
+    return audio, text_tokens
+
+
+def estimate_request(
+    messages: Iterable[Mapping[str, Any]],
+    *,
+    model: str = DEFAULT_MODEL,
+    max_completion_tokens: int | None = None,
+    limits: Limits | None = None,
+    check: bool = True,
+    probed: Iterable[tuple[str, AudioInfo]] = (),
+) -> RequestEstimate:
+    """Estimate a ``messages`` list; with ``check`` raise ``ContextOverflowError`` if it cannot fit.
+
+    Data URIs are decoded and probed for their duration, unless ``probed`` already pairs
+    that very data string with its ``AudioInfo`` (what ``audio_part_and_info`` returns).
+    """
+    spec = get_model(model, warn=False)
+    if spec.status == "unknown":
+        warn_unknown_model(model)
+    if max_completion_tokens is not None:
+        check_completion_tokens(max_completion_tokens, spec)
+    messages = _message_list(messages)
+    limits = limits or DEFAULT_LIMITS
+    notes: list[str] = []
+    known = {id(data): info for data, info in probed}
+    audio, text_tokens = _walk(messages, limits=limits, notes=notes, known=known)
+    audio_tokens = sum(a.audio_tokens or 0 for a in audio)
+    completion = (
+        spec.default_max_completion_tokens if max_completion_tokens is None else max_completion_tokens
+    )
+    input_tokens = audio_tokens + text_tokens
+    cost = None
+    if spec.price is not None:
+        cost = round_usd(
+            tokens_usd(input_tokens, spec.price.input_usd_per_mtok)
+            + tokens_usd(completion, spec.price.output_usd_per_mtok)
+        )
+    estimate = RequestEstimate(
+        model=spec.id,
+        audio=tuple(audio),
+        audio_tokens=audio_tokens,
+        text_tokens=text_tokens,
+        input_tokens=input_tokens,
+        max_completion_tokens=completion,
+        context_tokens=spec.context_tokens,
+        worst_case_cost_usd=cost,
+        notes=tuple(notes),
+    )
+    if check:
+        _check_fits(
+            estimate, explicit_completion=max_completion_tokens is not None, cap=spec.max_completion_tokens
+        )
+    return estimate
+
+
+def _message_list(messages: object) -> list[Mapping[str, Any]]:
+    if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Iterable):
+        raise InvalidOptionError(
+            f"estimate_request() takes a list of messages, not a {type(messages).__name__}: "
+            "estimate_request([user_message(input_audio_part(path), 'What is said?')])",
+            option="messages",
+        )
+    items = list(messages)
+    for index, message in enumerate(items):
+        if not isinstance(message, Mapping):
+            raise InvalidOptionError(
+                f"messages[{index}] is a {type(message).__name__}, not a message dict like "
+                "{'role': 'user', 'content': [...]}: build it with user_message(...)",
+                option="messages",
+            )
+    return items
+
+
+def _check_fits(estimate: RequestEstimate, *, explicit_completion: bool, cap: int) -> None:
+    context = estimate.context_tokens
+    if estimate.input_tokens > context:
+        hours = estimate.audio_duration_s / 3600
+        raise ContextOverflowError(
+            f"request needs about {estimate.input_tokens:,} input tokens ({hours:.1f} h of audio), "
+            f"over {estimate.model}'s {context:,}-token context: split the audio with "
+            "split_audio()/ask_across_chunks() or `mimo-audio ask --split`",
+            estimated_tokens=estimate.input_tokens,
+            context_tokens=context,
+        )
+    if explicit_completion and not estimate.fits:
+        room = min(context - estimate.input_tokens, cap)
+        advice = (
+            f"lower max_completion_tokens to at most {room:,} or split the audio"
+            if room >= 1
+            else "split the audio (split_audio()/ask_across_chunks())"
+        )
+        raise ContextOverflowError(
+            f"about {estimate.input_tokens:,} input tokens + max_completion_tokens="
+            f"{estimate.max_completion_tokens:,} exceed {estimate.model}'s {context:,}-token context: "
+            f"{advice}",
+            estimated_tokens=estimate.total_tokens,
+            context_tokens=context,
+        )
