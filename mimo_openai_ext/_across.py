@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -129,10 +129,6 @@ def combine_prompt(question: str, chunks: tuple[ChunkAnswer, ...], *, overlap_s:
     )
 
 
-def _chunks(source: AudioSource, options: dict[str, Any]) -> Iterator[AudioChunk]:
-    return split_audio(source, **options)
-
-
 def _split_options(
     max_duration_s: float | None, max_tokens: int | None, max_encoded_bytes: int | None,
     overlap_s: float, silence_aware: bool, keep_quality: bool, limits: Limits | None,
@@ -191,6 +187,31 @@ def _summed(chunks: tuple[ChunkAnswer, ...], combined: Answer | None) -> UsageRe
     return total
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What the sync and async ``ask_across_chunks`` share: the checked options, built once."""
+
+    question: str
+    overlap_s: float
+    split_options: dict[str, Any]
+    ask_options: dict[str, Any]
+    combine: bool
+
+    def chunks(self, source: AudioSource) -> Iterator[AudioChunk]:
+        return split_audio(source, **self.split_options)
+
+    def combine_request(self, answers: tuple[ChunkAnswer, ...]) -> dict[str, Any] | None:
+        if not self.combine:
+            return None
+        return _combine_request(self.question, answers, self.overlap_s, self.ask_options)
+
+    def result(
+        self, answers: tuple[ChunkAnswer, ...], completion: ChatCompletion | None
+    ) -> AcrossChunksAnswer:
+        combined = None if completion is None else Answer.from_completion(completion)
+        return AcrossChunksAnswer(self.question, answers, combined, _summed(answers, combined))
+
+
 def _check(question: str, concurrency: int) -> None:
     if not isinstance(question, str) or not question.strip():
         raise InvalidOptionError("the question is empty: ask something about the audio", option="question")
@@ -198,6 +219,81 @@ def _check(question: str, concurrency: int) -> None:
         raise InvalidOptionError(
             f"concurrency must be an int >= 1, got {concurrency!r}", option="concurrency"
         )
+
+
+def _plan(
+    question: str, concurrency: int, max_duration_s: float | None, max_tokens: int | None,
+    overlap_s: float | None, silence_aware: bool, combine: bool, model: str, thinking: bool,
+    max_completion_tokens: int | None, system: str | None, retry: RetryPolicy | None,
+    max_encoded_bytes: int | None, keep_quality: bool, limits: Limits | None, check_audio: bool,
+    name: str | None, create_options: dict[str, Any],
+) -> _Plan:  # fmt: skip
+    """Check the options and build the split and ask options of ``ask_across_chunks``."""
+    _check(question, concurrency)
+    overlap = resolve_overlap(overlap_s, max_duration_s)
+    split_options = _split_options(
+        max_duration_s, max_tokens, max_encoded_bytes, overlap, silence_aware, keep_quality,
+        limits, name, model,
+    )  # fmt: skip
+    ask_options = _ask_options(
+        model, thinking, max_completion_tokens, system, retry, limits, check_audio, create_options
+    )
+    return _Plan(question, overlap, split_options, ask_options, combine)
+
+
+def _answer_in_threads(
+    chunks: Iterator[AudioChunk], ask_one: Callable[[AudioChunk], Answer], concurrency: int,
+    on_chunk: Callable[[ChunkAnswer], None] | None,
+) -> tuple[ChunkAnswer, ...]:  # fmt: skip
+    """Ask each piece on up to ``concurrency`` threads; the next piece is made as a slot frees."""
+
+    def one(chunk: AudioChunk) -> ChunkAnswer:
+        return _chunk_answer(chunk, ask_one(chunk), on_chunk)
+
+    slots = threading.BoundedSemaphore(concurrency)
+    futures: list[Future[ChunkAnswer]] = []
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mimo-chunk") as pool:
+        try:
+            for chunk in chunks:
+                slots.acquire()
+                future = pool.submit(one, chunk)
+                future.add_done_callback(lambda _: slots.release())
+                futures.append(future)
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+        return tuple(f.result() for f in futures)
+
+
+async def _answer_in_tasks(
+    chunks: Iterator[AudioChunk], ask_one: Callable[[AudioChunk], Awaitable[Answer]], concurrency: int,
+    on_chunk: Callable[[ChunkAnswer], None] | None,
+) -> tuple[ChunkAnswer, ...]:  # fmt: skip
+    """Ask each piece in up to ``concurrency`` tasks; the next piece is made (in a thread) as a slot frees."""
+    slots = asyncio.Semaphore(concurrency)
+
+    async def one(chunk: AudioChunk) -> ChunkAnswer:
+        try:
+            answer = await ask_one(chunk)
+        finally:
+            slots.release()
+        return _chunk_answer(chunk, answer, on_chunk)
+
+    tasks: list[asyncio.Task[ChunkAnswer]] = []
+    try:
+        while True:
+            await slots.acquire()
+            chunk = await asyncio.to_thread(next, chunks, None)
+            if chunk is None:
+                slots.release()
+                break
+            tasks.append(asyncio.ensure_future(one(chunk)))
+        return tuple(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        raise
 
 
 def ask_across_chunks(
@@ -240,36 +336,19 @@ def ask_across_chunks(
     from ._ask import ask
     from ._client import create_completion
 
-    _check(question, concurrency)
-    overlap_s = resolve_overlap(overlap_s, max_duration_s)
-    options = _split_options(
-        max_duration_s, max_tokens, max_encoded_bytes, overlap_s, silence_aware, keep_quality,
-        limits, name, model,
+    plan = _plan(
+        question, concurrency, max_duration_s, max_tokens, overlap_s, silence_aware, combine, model,
+        thinking, max_completion_tokens, system, retry, max_encoded_bytes, keep_quality, limits,
+        check_audio, name, create_options,
     )  # fmt: skip
-    ask_options = _ask_options(
-        model, thinking, max_completion_tokens, system, retry, limits, check_audio, create_options
-    )
 
-    def one(chunk: AudioChunk) -> ChunkAnswer:
-        return _chunk_answer(chunk, ask(client, chunk.data, question, **ask_options), on_chunk)
-
-    slots = threading.BoundedSemaphore(concurrency)
-    futures: list[Future[ChunkAnswer]] = []
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mimo-chunk") as pool:
-        try:
-            for chunk in _chunks(source, options):
-                slots.acquire()
-                future = pool.submit(one, chunk)
-                future.add_done_callback(lambda _: slots.release())
-                futures.append(future)
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-        answers = tuple(f.result() for f in futures)
-    kwargs = _combine_request(question, answers, overlap_s, ask_options) if combine else None
+    answers = _answer_in_threads(
+        plan.chunks(source), lambda c: ask(client, c.data, question, **plan.ask_options), concurrency,
+        on_chunk,
+    )  # fmt: skip
+    kwargs = plan.combine_request(answers)
     completion = None if kwargs is None else create_completion(client, retry=retry, **kwargs)
-    return _result(question, answers, completion)
+    return plan.result(answers, completion)
 
 
 def _combine_request(
@@ -291,13 +370,6 @@ def _combine_request(
     if not ask_options["thinking"]:
         kwargs["extra_body"] = {**(kwargs.get("extra_body") or {}), **thinking(False)}
     return kwargs
-
-
-def _result(
-    question: str, answers: tuple[ChunkAnswer, ...], completion: ChatCompletion | None
-) -> AcrossChunksAnswer:
-    combined = None if completion is None else Answer.from_completion(completion)
-    return AcrossChunksAnswer(question, answers, combined, _summed(answers, combined))
 
 
 async def ask_across_chunks_async(
@@ -328,39 +400,15 @@ async def ask_across_chunks_async(
     from ._ask import ask_async
     from ._client import create_completion_async
 
-    _check(question, concurrency)
-    overlap_s = resolve_overlap(overlap_s, max_duration_s)
-    options = _split_options(
-        max_duration_s, max_tokens, max_encoded_bytes, overlap_s, silence_aware, keep_quality,
-        limits, name, model,
+    plan = _plan(
+        question, concurrency, max_duration_s, max_tokens, overlap_s, silence_aware, combine, model,
+        thinking, max_completion_tokens, system, retry, max_encoded_bytes, keep_quality, limits,
+        check_audio, name, create_options,
     )  # fmt: skip
-    ask_options = _ask_options(
-        model, thinking, max_completion_tokens, system, retry, limits, check_audio, create_options
-    )
-    slots = asyncio.Semaphore(concurrency)
-
-    async def one(chunk: AudioChunk) -> ChunkAnswer:
-        try:
-            answer = await ask_async(client, chunk.data, question, **ask_options)
-        finally:
-            slots.release()
-        return _chunk_answer(chunk, answer, on_chunk)
-
-    iterator = _chunks(source, options)
-    tasks: list[asyncio.Task[ChunkAnswer]] = []
-    try:
-        while True:
-            await slots.acquire()
-            chunk = await asyncio.to_thread(next, iterator, None)
-            if chunk is None:
-                slots.release()
-                break
-            tasks.append(asyncio.ensure_future(one(chunk)))
-        answers = tuple(await asyncio.gather(*tasks))
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        raise
-    kwargs = _combine_request(question, answers, overlap_s, ask_options) if combine else None
+    answers = await _answer_in_tasks(
+        plan.chunks(source), lambda c: ask_async(client, c.data, question, **plan.ask_options), concurrency,
+        on_chunk,
+    )  # fmt: skip
+    kwargs = plan.combine_request(answers)
     completion = None if kwargs is None else await create_completion_async(client, retry=retry, **kwargs)
-    return _result(question, answers, completion)
+    return plan.result(answers, completion)

@@ -16,6 +16,7 @@ import os
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 
 from ._batch_engine import AskOne, check_concurrency, check_resume, make_limiter, run_batch
@@ -71,23 +72,11 @@ async def ask_batch_async(
     ``resume=True`` skips the items (same source and question) already in it;
     ``retry_failed=True`` resumes too, but asks again the items whose line is an error.
     """
-    ask_one = _async_asker(client, _ask_options(model, thinking, max_completion_tokens, system, convert))
-    return await run_batch(
-        ask_one,
-        sources,
-        question,
-        model=model,
-        concurrency=concurrency,
-        rate_limiter=make_limiter(rate_limiter, requests_per_minute, limits),
-        retry=retry,
-        results_path=results_path,
-        resume=resume,
-        overwrite=overwrite,
-        retry_failed=retry_failed,
-        progress=progress,
-        on_result=on_result,
-        api_key=client_key(client),
-    )
+    call = _batch_call(
+        client, model, thinking, max_completion_tokens, system, convert, concurrency, requests_per_minute,
+        rate_limiter, limits, retry, results_path, resume, overwrite, retry_failed, progress, on_result,
+    )  # fmt: skip
+    return await call.run(_async_asker(client, call.ask_options), sources, question)
 
 
 def ask_batch(
@@ -123,30 +112,14 @@ def ask_batch(
             "ask_batch() needs a sync openai.OpenAI client; with an AsyncOpenAI use "
             "`await ask_batch_async(client, ...)` (or asyncio.run(...) around it)"
         )
-    limiter = make_limiter(rate_limiter, requests_per_minute, limits)
-    check_concurrency(concurrency)
-    check_resume(results_path, resume=resume, retry_failed=retry_failed)
+    call = _batch_call(
+        client, model, thinking, max_completion_tokens, system, convert, concurrency, requests_per_minute,
+        rate_limiter, limits, retry, results_path, resume, overwrite, retry_failed, progress, on_result,
+    )  # fmt: skip
 
     async def batch() -> BatchResults:
         with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="mimo-batch") as pool:
-            return await run_batch(
-                _thread_asker(
-                    client, pool, _ask_options(model, thinking, max_completion_tokens, system, convert)
-                ),
-                sources,
-                question,
-                model=model,
-                concurrency=concurrency,
-                rate_limiter=limiter,
-                retry=retry,
-                results_path=results_path,
-                resume=resume,
-                overwrite=overwrite,
-                retry_failed=retry_failed,
-                progress=progress,
-                on_result=on_result,
-                api_key=client_key(client),
-            )
+            return await call.run(_thread_asker(client, pool, call.ask_options), sources, question)
 
     return _run_sync(batch)
 
@@ -176,6 +149,52 @@ def _ask_options(
         convert=convert,
         retry=NO_RETRY,
     )
+
+
+@dataclass(frozen=True)
+class _BatchCall:
+    """What ``ask_batch`` and ``ask_batch_async`` share: the checked options, built once."""
+
+    ask_options: _AskOptions
+    model: str
+    concurrency: int
+    rate_limiter: RateLimiter
+    retry: RetryPolicy | None
+    results_path: str | os.PathLike[str] | None
+    resume: bool
+    overwrite: bool
+    retry_failed: bool
+    progress: bool
+    on_result: Callable[[BatchResult], None] | None
+    api_key: str | None
+
+    async def run(
+        self, ask_one: AskOne, sources: Iterable[AudioSource], question: str | Sequence[str]
+    ) -> BatchResults:
+        return await run_batch(
+            ask_one, sources, question, model=self.model, concurrency=self.concurrency,
+            rate_limiter=self.rate_limiter, retry=self.retry, results_path=self.results_path,
+            resume=self.resume, overwrite=self.overwrite, retry_failed=self.retry_failed,
+            progress=self.progress, on_result=self.on_result, api_key=self.api_key,
+        )  # fmt: skip
+
+
+def _batch_call(
+    client: OpenAI | AsyncOpenAI, model: str, thinking: bool, max_completion_tokens: int | None,
+    system: str | None, convert: bool, concurrency: int, requests_per_minute: int | None,
+    rate_limiter: RateLimiter | None, limits: Limits | None, retry: RetryPolicy | None,
+    results_path: str | os.PathLike[str] | None, resume: bool, overwrite: bool, retry_failed: bool,
+    progress: bool, on_result: Callable[[BatchResult], None] | None,
+) -> _BatchCall:  # fmt: skip
+    """Check the batch options (before any thread or task starts) and build the call."""
+    limiter = make_limiter(rate_limiter, requests_per_minute, limits)
+    check_concurrency(concurrency)
+    check_resume(results_path, resume=resume, retry_failed=retry_failed)
+    return _BatchCall(
+        _ask_options(model, thinking, max_completion_tokens, system, convert), model, concurrency,
+        limiter, retry, results_path, resume, overwrite, retry_failed, progress, on_result,
+        client_key(client),
+    )  # fmt: skip
 
 
 def _async_asker(client: AsyncOpenAI, options: _AskOptions) -> AskOne:

@@ -63,6 +63,7 @@ def check_sources(sources: Iterable[AudioSource]) -> list[AudioSource]:
 class _Plan:
     """The items of one batch, the ones to run, and where results go."""
 
+    sources: list[AudioSource]
     labels: list[str]
     questions: list[str]
     results: list[BatchResult | None]
@@ -71,18 +72,21 @@ class _Plan:
 
 
 def _plan(
-    sources: list[AudioSource],
-    questions: list[str],
+    items: Iterable[AudioSource],
+    question: str | Sequence[str],
     *,
     results_path: str | os.PathLike[str] | None,
     resume: bool,
     overwrite: bool,
     retry_failed: bool,
 ) -> _Plan:
+    check_resume(results_path, resume=resume, retry_failed=retry_failed)
+    sources = check_sources(items)
+    questions = questions_for(question, len(sources))
     labels = [source_label(s, i) for i, s in enumerate(sources)]
     results: list[BatchResult | None] = [None] * len(sources)
     if results_path is None:
-        return _Plan(labels, questions, results, list(range(len(sources))), None)
+        return _Plan(sources, labels, questions, results, list(range(len(sources))), None)
     keys = [record_key(label, q) for label, q in zip(labels, questions, strict=True)]
     dupes = [key[0] for key, count in Counter(keys).items() if count > 1]
     if dupes:
@@ -98,7 +102,7 @@ def _plan(
             todo.append(i)
         else:
             results[i] = BatchResult(record={**done, "index": i}, resumed=True)
-    return _Plan(labels, questions, results, todo, file)
+    return _Plan(sources, labels, questions, results, todo, file)
 
 
 async def _run_pool(todo: list[int], work: Callable[[int], Awaitable[None]], *, concurrency: int) -> None:
@@ -218,22 +222,16 @@ async def run_batch(
     masked in the errors recorded, should a server echo it.
     """
     check_concurrency(concurrency)
-    check_resume(results_path, resume=resume, retry_failed=retry_failed)
-    items = check_sources(sources)
     plan = _plan(
-        items,
-        questions_for(question, len(items)),
-        results_path=results_path,
-        resume=resume,
-        overwrite=overwrite,
+        sources, question, results_path=results_path, resume=resume, overwrite=overwrite,
         retry_failed=retry_failed,
-    )
+    )  # fmt: skip
     start = time.monotonic()
     try:
         await _execute(
             plan,
             lambda i: run_with_retry_async(  # the one retry layer; each attempt takes a limiter slot
-                lambda: ask_one(items[i], plan.questions[i]),
+                lambda: ask_one(plan.sources[i], plan.questions[i]),
                 retry=retry,
                 attempt_slot=rate_limiter.slot,
                 api_key=api_key,

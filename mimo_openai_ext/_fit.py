@@ -126,23 +126,30 @@ def fit_audio(
     with open_audio(source, name=name) as stream:
         tried: list[str] = []
         for enc in _candidates(stream, budget, keep_quality=keep_quality):
-            limit = budget.limit(enc.mime)
-            estimate = _estimate(stream, enc)
-            # The estimate is unbiased (off by up to ~15% on speech with pauses), and a step
-            # that turns out too big costs a whole encode: one estimated over is skipped.
-            if estimate is not None and estimate > limit:
-                tried.append(f"{enc.describe()} (about {estimate / 1e6:,.1f} MB)")
-                continue
-            try:
-                data = transcode(stream, enc, limit_bytes=limit, on_progress=on_progress)
-            except OverBudgetError as exc:
-                tried.append(f"{enc.describe()} (over {exc.size_bytes / 1e6:,.1f} MB)")
-                continue
-            info = probe_bytes(data, source_name=stream.name)
-            return FittedAudio(data, info, stream.info, (enc.describe(),))
+            data = _try_step(stream, enc, budget.limit(enc.mime), on_progress, tried)
+            if data is not None:
+                info = probe_bytes(data, source_name=stream.name)
+                return FittedAudio(data, info, stream.info, (enc.describe(),))
         if "mp3" in budget.formats and not any(t.startswith("MP3") for t in tried):
             tried.append("MP3 (even its lowest sane bitrate would be too big)")
         raise _cannot_fit(stream, budget, tried)
+
+
+def _try_step(
+    stream: AudioStream, enc: Encoding, limit: int, on_progress: ProgressCallback | None, tried: list[str]
+) -> bytes | None:
+    """One step's bytes, or None (noted in ``tried``) when it is, or is estimated to be, over ``limit``."""
+    estimate = _estimate(stream, enc)
+    # The estimate is unbiased (off by up to ~15% on speech with pauses), and a step
+    # that turns out too big costs a whole encode: one estimated over is skipped.
+    if estimate is not None and estimate > limit:
+        tried.append(f"{enc.describe()} (about {estimate / 1e6:,.1f} MB)")
+        return None
+    try:
+        return transcode(stream, enc, limit_bytes=limit, on_progress=on_progress)
+    except OverBudgetError as exc:
+        tried.append(f"{enc.describe()} (over {exc.size_bytes / 1e6:,.1f} MB)")
+        return None
 
 
 def _budget(max_bytes: int | None, model: str | None, limits: Limits) -> _Budget:
