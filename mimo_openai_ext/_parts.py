@@ -122,8 +122,14 @@ def audio_part_and_info(
         return _from_array(source, name, sample_rate, limits)
     if sample_rate is not None:
         display = source_name_of(source, name)
+        hint = (
+            "; for a list of samples pass numpy.asarray(samples, dtype='float32')"
+            if isinstance(source, (list, tuple))
+            else ""
+        )
         raise InvalidAudioSourceError(
-            f"{display}: sample_rate= is only for numpy sample arrays; an encoded file carries its own rate",
+            f"{display}: sample_rate= is only for numpy sample arrays; an encoded file carries its own "
+            f"rate{hint}",
             source_name=display,
         )
     if isinstance(source, str):

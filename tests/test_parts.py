@@ -267,3 +267,8 @@ def test_parts_are_heard_end_to_end_through_the_sdk(
     details = completion.usage.prompt_tokens_details
     assert details is not None
     assert details.audio_tokens == info.audio_tokens
+
+
+def test_a_plain_list_of_samples_is_pointed_at_numpy() -> None:
+    with pytest.raises(InvalidAudioSourceError, match=r"numpy\.asarray\(samples, dtype='float32'\)"):
+        input_audio_part([0.1, 0.2], sample_rate=16000)  # type: ignore[arg-type]
