@@ -12,13 +12,10 @@ prices carry the date and source they were copied from.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Literal
-
-from ._exceptions import UnknownModelWarning
 
 __all__ = [
     "ASR_LANGUAGES",
@@ -217,12 +214,7 @@ def get_model(model_id: str, *, warn: bool = True) -> ModelSpec:
     if spec is not None:
         return spec
     if warn:
-        known = ", ".join(sorted(MODELS))
-        warnings.warn(
-            f"unknown MiMo model {model_id!r}: passing it through, assuming audio input, a "
-            f"1,048,576-token context and no price (known: {known}); add it to "
-            "mimo_openai_ext.MODELS to silence this",
-            UnknownModelWarning,
-            stacklevel=2,
-        )
+        from ._guards import warn_unknown_model  # the one wording, attributed to the user's line
+
+        warn_unknown_model(model_id)
     return ModelSpec(model_id, True, 1_048_576, status="unknown")
