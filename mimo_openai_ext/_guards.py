@@ -128,6 +128,12 @@ def check_question(question: object) -> str:
     return question
 
 
+def _inside_package(filename: str) -> bool:
+    """A file of this package or its subpackages (not a sibling like ``mimo_openai_ext_x``)."""
+    folder = os.path.dirname(os.path.abspath(filename))
+    return folder == _PACKAGE_DIR or folder.startswith(_PACKAGE_DIR + os.sep)
+
+
 def caller_stacklevel() -> int:
     """The ``stacklevel`` (for a ``warnings.warn`` in the caller of this function) of the user's frame.
 
@@ -136,9 +142,7 @@ def caller_stacklevel() -> int:
     """
     frame = sys._getframe(1)
     level = 1
-    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)).startswith(
-        _PACKAGE_DIR
-    ):
+    while frame is not None and _inside_package(frame.f_code.co_filename):
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level
