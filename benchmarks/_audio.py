@@ -36,7 +36,7 @@ VOICES = ["en-us", "en-gb", "en-us+f3", "en-gb+m3"]
 
 
 def _utterances(rate: int) -> list[np.ndarray]:
-    from mimo_openai_ext._resample import StreamingResampler
+    from mimo_openai_ext._audio.resample import StreamingResampler
 
     if shutil.which("espeak-ng") is None:
         raise SystemExit("the benchmarks need espeak-ng to synthesise speech")

@@ -7,9 +7,9 @@ from ._across import AcrossChunksAnswer, ChunkAnswer, ask_across_chunks, ask_acr
 from ._answer import Answer, read_answer, read_reasoning
 from ._ask import ask, ask_async, ask_stream, ask_stream_async
 from ._ask_request import AudioInput, thinking
-from ._batch import ask_batch, ask_batch_async
-from ._batch_estimate import BatchEstimate, estimate_batch
-from ._batch_results import BatchResult, BatchResults
+from ._batch.ask import ask_batch, ask_batch_async
+from ._batch.estimate import BatchEstimate, estimate_batch
+from ._batch.results import BatchResult, BatchResults
 from ._client import create_completion, create_completion_async, mimo_async_client, mimo_client
 from ._config import (
     ASR_LANGUAGES,
@@ -30,11 +30,11 @@ from ._config import (
     Price,
     get_model,
 )
-from ._convert import convert_audio, encode_array
-from ._decode import SourceAudioInfo
+from ._audio.convert import convert_audio, encode_array
+from ._audio.decode import SourceAudioInfo
 from ._display import display_part
-from ._emulator import EmulatorHandle, EmulatorOptions, RequestRecord, run_emulator, start_emulator
-from ._estimate import estimate_audio_tokens
+from .emulator import EmulatorHandle, EmulatorOptions, RequestRecord, run_emulator, start_emulator
+from ._audio.tokens import estimate_audio_tokens
 from ._exceptions import (
     AudioAsTextWarning,
     AudioNotHeardWarning,
@@ -56,18 +56,18 @@ from ._exceptions import (
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
 )
-from ._fit import FittedAudio, fit_audio
-from ._jsonl import BatchErrorRecord, BatchRecord, read_results
-from ._media import SniffResult, sniff_audio
+from ._audio.fit import FittedAudio, fit_audio
+from ._batch.results_file import BatchErrorRecord, BatchRecord, read_results
+from ._audio.sniff import SniffResult, sniff_audio
 from ._migrate import to_mimo_messages, to_mimo_part, to_openai_messages, to_openai_part
 from ._parts import data_uri, input_audio_part, text_part, user_message
-from ._probe import AudioInfo, probe_audio, probe_bytes
-from ._rate import RateLimiter
+from ._audio.probe import AudioInfo, probe_audio, probe_bytes
+from ._batch.rate import RateLimiter
 from ._request_estimate import AudioEstimate, RequestEstimate, estimate_request
 from ._retry import NO_RETRY, RetryEvent, RetryPolicy, set_testing
 from ._sample import SAMPLE_TRANSCRIPT, sample_audio_path
-from ._source import AudioSource, read_source
-from ._split import AudioChunk, split_audio
+from ._audio.source import AudioSource, read_source
+from ._audio.split import AudioChunk, split_audio
 from ._streaming import (
     AnswerStream,
     AsyncAnswerStream,

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 from ._answer import Answer
 from ._config import DEFAULT_MODEL, Limits
 from ._exceptions import InvalidOptionError
-from ._split import AudioChunk, resolve_overlap, split_audio
+from ._audio.split import AudioChunk, resolve_overlap, split_audio
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
     from openai.types.chat import ChatCompletion
 
     from ._retry import RetryPolicy
-    from ._source import AudioSource
+    from ._audio.source import AudioSource
     from ._usage import UsageReport
 
 __all__ = ["AcrossChunksAnswer", "ChunkAnswer", "ask_across_chunks", "ask_across_chunks_async"]
@@ -76,7 +76,7 @@ class AcrossChunksAnswer:
         return self.usage.cost_usd
 
     def __repr__(self) -> str:
-        from ._batch_results import usd_text
+        from ._batch.results import usd_text
 
         span = f"{_clock(self.chunks[0].start_s)}-{_clock(self.chunks[-1].end_s)}" if self.chunks else "none"
         cost = "unpriced" if self.cost_usd is None else usd_text(self.cost_usd)

@@ -21,8 +21,8 @@ from ._guards import document_alias as _document_alias
 from ._request_estimate import RequestEstimate, estimate_request
 
 if TYPE_CHECKING:
-    from ._probe import AudioInfo
-    from ._source import AudioSource
+    from ._audio.probe import AudioInfo
+    from ._audio.source import AudioSource
     from ._types import InputAudioPart
 
 __all__ = ["AudioInput", "build_ask_request", "thinking"]

@@ -17,9 +17,9 @@ from ._display_parts import DEFAULT_MAX_EMBED_CHARS, PartView, display_part, par
 if TYPE_CHECKING:
     from ._across import AcrossChunksAnswer
     from ._answer import Answer
-    from ._batch_estimate import BatchEstimate
-    from ._batch_results import BatchResult, BatchResults
-    from ._probe import AudioInfo
+    from ._batch.estimate import BatchEstimate
+    from ._batch.results import BatchResult, BatchResults
+    from ._audio.probe import AudioInfo
     from ._request_estimate import RequestEstimate
     from ._usage import UsageReport
 
@@ -49,7 +49,7 @@ def _e(value: object) -> str:
 
 
 def _money(usd: float | None) -> str:
-    from ._batch_results import usd_text
+    from ._batch.results import usd_text
 
     return "unpriced" if usd is None else usd_text(usd)
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ._exceptions import InvalidOptionError
 
 if TYPE_CHECKING:
-    from ._probe import AudioInfo
+    from ._audio.probe import AudioInfo
 
 __all__ = ["DEFAULT_MAX_EMBED_CHARS", "PartView", "display_part", "part_html", "part_text"]
 
@@ -33,13 +33,13 @@ def _snippet(text: str | None, limit: int = 120) -> str:
 def _audio_summary(data: str) -> tuple[str, AudioInfo | None, str]:
     """(kind, probe or None, a problem) for an ``input_audio`` data string."""
     from ._exceptions import MimoAudioError
-    from ._source import is_data_uri, is_url, parse_data_uri
+    from ._audio.source import is_data_uri, is_url, parse_data_uri
 
     if is_url(data):
         return "url", None, ""
     if not is_data_uri(data):
         return "raw", None, "raw base64 without a data: URI: MiMo is reported to ignore it silently"
-    from ._probe import probe_bytes
+    from ._audio.probe import probe_bytes
 
     try:
         return "data", probe_bytes(parse_data_uri(data).data, source_name="<data URI>"), ""

@@ -27,7 +27,7 @@ from ._exceptions import (
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
 )
-from ._source import is_data_uri, is_url, parse_data_uri
+from ._audio.source import is_data_uri, is_url, parse_data_uri
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionContentPartInputAudioParam, ChatCompletionMessageParam
@@ -141,7 +141,7 @@ def to_openai_part(
     :class:`UnsupportedAudioFormatError` (convert them to wav first). OpenAI has no URL
     form, so a URL part raises :class:`UnsupportedFeatureError`.
     """
-    from ._media import sniff_audio
+    from ._audio.sniff import sniff_audio
 
     data, _ = _audio_fields(part, name)
     if is_url(data):

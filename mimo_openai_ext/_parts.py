@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from ._config import AUDIO_FORMATS, DEFAULT_LIMITS, Limits
-from ._estimate import data_uri_chars, max_bytes_for_data_uri
+from ._audio.tokens import data_uri_chars, max_bytes_for_data_uri
 from ._exceptions import (
     AudioAsTextWarning,
     AudioTooLargeError,
@@ -23,8 +23,8 @@ from ._exceptions import (
     InvalidOptionError,
     UnsupportedAudioFormatError,
 )
-from ._probe import AudioInfo, probe_bytes
-from ._source import AudioSource, ByteData, open_source, source_name_of, url_scheme
+from ._audio.probe import AudioInfo, probe_bytes
+from ._audio.source import AudioSource, ByteData, open_source, source_name_of, url_scheme
 from ._types import InputAudioPart, TextPart
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def _from_array(
             f"{display}: a sample array needs its rate: input_audio_part(array, sample_rate=16000)",
             source_name=display,
         )
-    from ._convert import encode_array  # numpy and soundfile, loaded only for arrays
+    from ._audio.convert import encode_array  # numpy and soundfile, loaded only for arrays
 
     data, info = encode_array(source, sample_rate=sample_rate, source_name=display)
     return _checked_part(data, info, limits), info
@@ -143,7 +143,7 @@ def audio_part_and_info(
         except UnsupportedAudioFormatError:
             if not convert:
                 raise
-            from ._convert import convert_audio  # may need the `convert` extra (PyAV)
+            from ._audio.convert import convert_audio  # may need the `convert` extra (PyAV)
 
             data, info = convert_audio(bytes(opened.data), source_name=opened.name)
             return _checked_part(data, info, limits), info

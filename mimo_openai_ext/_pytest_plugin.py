@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from ._emulator import EmulatorHandle
+    from .emulator import EmulatorHandle
 
 __all__ = ["mimo_emulator"]
 
 
 @pytest.fixture(scope="session")
 def _mimo_emulator_session() -> Iterator[EmulatorHandle]:
-    from ._emulator import run_emulator
+    from .emulator import run_emulator
 
     with run_emulator() as handle:
         yield handle

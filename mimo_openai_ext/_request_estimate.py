@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any
 from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits, get_model
 from ._exceptions import AudioNotHeardWarning, ContextOverflowError, InvalidOptionError
 from ._guards import check_completion_tokens, warn_unknown_model
-from ._source import is_url
+from ._audio.source import is_url
 from ._usage import round_usd, tokens_usd
 
 if TYPE_CHECKING:
-    from ._probe import AudioInfo
+    from ._audio.probe import AudioInfo
 
 __all__ = ["AudioEstimate", "RequestEstimate", "estimate_request", "estimate_text_tokens"]
 
@@ -118,12 +118,12 @@ def _estimate_audio(
 
         warnings.warn(note, AudioNotHeardWarning, stacklevel=caller_stacklevel())
         return AudioEstimate(where, None, None, None, len(data))
-    from ._estimate import estimate_audio_tokens
+    from ._audio.tokens import estimate_audio_tokens
 
     info = known.get(id(data))
     if info is None:
-        from ._probe import probe_bytes
-        from ._source import parse_data_uri
+        from ._audio.probe import probe_bytes
+        from ._audio.source import parse_data_uri
 
         info = probe_bytes(parse_data_uri(data, name=where).data, source_name=where)
     tokens = estimate_audio_tokens(info.duration_s, limits=limits)

@@ -31,15 +31,15 @@ from ._exceptions import (
 )
 from ._guards import check_client
 from ._retry import RetryPolicy
-from ._source import is_url
+from ._audio.source import is_url
 from ._usage import UsageReport
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
     from openai.types.chat import ChatCompletion
 
-    from ._probe import AudioInfo
-    from ._source import AudioSource
+    from ._audio.probe import AudioInfo
+    from ._audio.source import AudioSource
 
 __all__ = ["Transcript", "build_transcription_request", "transcribe", "transcribe_async"]
 
@@ -117,10 +117,10 @@ def build_transcription_request(
     ``UnsupportedAudioFormatError`` for a format other than WAV/MP3,
     ``AudioTooLargeError`` past the ASR size limit.
     """
-    from ._estimate import data_uri_chars
+    from ._audio.tokens import data_uri_chars
     from ._parts import data_uri
-    from ._probe import probe_bytes
-    from ._source import read_source
+    from ._audio.probe import probe_bytes
+    from ._audio.source import read_source
 
     lang = _check_language(language)
     limits = limits or DEFAULT_LIMITS

@@ -95,7 +95,7 @@ def is_unset(value: object) -> bool:
 
 
 def _read_file(file: TranscriptionFile) -> tuple[bytes, str]:
-    from ._source import read_source
+    from ._audio.source import read_source
 
     if isinstance(file, tuple):
         if len(file) < 2 or not (file[0] is None or isinstance(file[0], str)):
@@ -143,7 +143,7 @@ def _instruction(language: str | None, prompt: str | None) -> str:
 
 def _fits_asr(spec: ModelSpec, data: bytes, name: str, limits: Limits) -> bool:
     """WAV/MP3 whose data URI and tokens fit the ASR model (anything unreadable: not ASR)."""
-    from ._probe import probe_bytes
+    from ._audio.probe import probe_bytes
 
     try:
         info = probe_bytes(data, source_name=name)

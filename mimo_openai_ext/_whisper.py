@@ -40,7 +40,7 @@ __all__ = ["AsyncMimoTranscriptions", "MimoTranscriptions", "TranscriptionFile",
 
 
 def _fitted_part(plan: TranscriptionPlan, limits: Limits) -> InputAudioPart:
-    from ._fit import fit_audio
+    from ._audio.fit import fit_audio
 
     model = None if plan.model.status == "unknown" else plan.model.id  # warned once already
     fitted = fit_audio(plan.data, name=plan.name, model=model, limits=limits)

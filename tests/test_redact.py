@@ -15,7 +15,7 @@ from _audio import write_silence
 from _key_echo import SECRET, KeyEcho, key_echo, leaks
 
 from mimo_openai_ext import ask, ask_async, ask_stream
-from mimo_openai_ext._batch import ask_batch, ask_batch_async
+from mimo_openai_ext._batch.ask import ask_batch, ask_batch_async
 from mimo_openai_ext._client import create_completion, create_completion_async
 from mimo_openai_ext._redact import mask, mask_value, redact_exception
 from mimo_openai_ext._retry import NO_RETRY, RetryEvent, RetryPolicy, set_testing

@@ -57,7 +57,7 @@ def _connection(
         return args.api_key, args.base_url
     if args.base_url or args.api_key:
         raise CliUsageError("--offline talks to a local emulator: drop --base-url / --api-key")
-    from .._emulator import run_emulator
+    from ..emulator import run_emulator
 
     emulator = stack.enter_context(run_emulator())
     return emulator.api_key, emulator.base_url

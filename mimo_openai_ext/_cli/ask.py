@@ -94,7 +94,7 @@ def _split_positionals(args: argparse.Namespace) -> tuple[list[str], str]:
 
 
 def _check_split_options(args: argparse.Namespace, audio: list[str]) -> None:
-    from .._source import is_url
+    from .._audio.source import is_url
 
     if not args.split:
         split_only = (("--max-duration", args.max_duration), ("--no-combine", args.no_combine))

@@ -24,7 +24,7 @@ from ._connection import add_connection_arguments, open_async_client
 from ._types import positive_int
 
 if TYPE_CHECKING:
-    from .._batch_results import BatchResults
+    from .._batch.results import BatchResults
 
 __all__ = ["expand_inputs", "register"]
 
@@ -76,7 +76,7 @@ def expand_inputs(arguments: list[str], *, convert: bool = False) -> list[str]:
     folder's files in formats MiMo refuses (.aac, .webm, ...) are taken only with
     ``convert``; otherwise stderr says how many were skipped.
     """
-    from .._source import is_url
+    from .._audio.source import is_url
 
     found: list[str] = []
     for arg in arguments:
@@ -99,7 +99,7 @@ def expand_inputs(arguments: list[str], *, convert: bool = False) -> list[str]:
 def _pending(sources: list[str], question: str, args: argparse.Namespace) -> tuple[list[str], int]:
     """The sources not yet in the results file (all of them without --resume), and how many
     of the others are failures kept from an earlier run (none with --retry-failed)."""
-    from .._jsonl import read_results, record_key
+    from .._batch.results_file import read_results, record_key
 
     if not ((args.resume or args.retry_failed) and os.path.exists(args.output)):
         return sources, 0
@@ -127,7 +127,7 @@ _RETRY_HINT = "--retry-failed asks the failed ones again"
 def _print_summary(
     results: BatchResults, *, skipped: int, failed_before: int, output: str, convert: bool
 ) -> None:
-    from .._batch_results import without_source
+    from .._batch.results import without_source
 
     fresh = [r for r in results if not r.resumed]
     failed = [r for r in fresh if not r.ok]
@@ -160,7 +160,7 @@ def _convertible(exc: BaseException | None) -> bool:
 
 def _print_interrupted(sources: list[str], question: str, output: str) -> None:
     """After Ctrl-C: how far the batch got, and how to go on."""
-    from .._jsonl import read_results, record_key
+    from .._batch.results_file import read_results, record_key
 
     try:
         keys = {record_key(r["source"], r["question"]) for r in read_results(output)}
@@ -176,7 +176,7 @@ def _print_interrupted(sources: list[str], question: str, output: str) -> None:
 async def _run_async(
     args: argparse.Namespace, sources: list[str], model: str, *, before: str
 ) -> BatchResults:
-    from .._batch import ask_batch_async
+    from .._batch.ask import ask_batch_async
 
     async with open_async_client(args) as client:
         print(before, file=sys.stderr)  # once the connection options proved usable
@@ -199,7 +199,7 @@ async def _run_async(
 
 
 def _run_batch(args: argparse.Namespace) -> int:
-    from .._batch_estimate import estimate_batch
+    from .._batch.estimate import estimate_batch
     from .._config import DEFAULT_MODEL
 
     model = args.model or DEFAULT_MODEL

@@ -21,8 +21,8 @@ from . import CliUsageError
 from ._types import positive_float, positive_int
 
 if TYPE_CHECKING:
-    from .._fit import FittedAudio
-    from .._split import AudioChunk
+    from .._audio.fit import FittedAudio
+    from .._audio.split import AudioChunk
 
 __all__ = ["register"]
 
@@ -156,8 +156,8 @@ def _output_path(source: Path, output: str | None, fitted: FittedAudio) -> tuple
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from .._decode import open_audio
-    from .._fit import fit_audio
+    from .._audio.decode import open_audio
+    from .._audio.fit import fit_audio
 
     source = Path(args.input)
     folder, asked = _fit_target(source, args.output)
@@ -186,7 +186,7 @@ def _data_uri_bytes(mime: str, model: str | None) -> int:
     import dataclasses
 
     from .._config import DEFAULT_LIMITS, get_model
-    from .._estimate import max_bytes_for_data_uri
+    from .._audio.tokens import max_bytes_for_data_uri
 
     limits = DEFAULT_LIMITS
     if model is not None and get_model(model, warn=False).asr:
@@ -227,8 +227,8 @@ def _old_chunks(directory: Path, source: Path, *, overwrite: bool) -> list[Path]
 
 
 def run_split(args: argparse.Namespace) -> int:
-    from .._decode import open_audio
-    from .._split import resolve_overlap, split_audio
+    from .._audio.decode import open_audio
+    from .._audio.split import resolve_overlap, split_audio
 
     source = Path(args.input)
     directory = Path(args.output)

@@ -20,7 +20,7 @@ from ._stdin import is_stdin, stdin_file
 from ._types import model_id
 
 if TYPE_CHECKING:
-    from .._probe import AudioInfo
+    from .._audio.probe import AudioInfo
 
 __all__ = ["register"]
 
@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _probe_all(files: list[str]) -> tuple[list[tuple[str, AudioInfo | MimoAudioError]], bool]:
-    from .._probe import probe_audio
+    from .._audio.probe import probe_audio
 
     results: list[tuple[str, AudioInfo | MimoAudioError]] = []
     ok = True

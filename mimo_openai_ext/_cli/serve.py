@@ -17,7 +17,7 @@ _DEFAULT_PORT = 8765
 
 
 def _faults(value: str) -> tuple[str, ...]:
-    from .._emulator._faults import FaultSyntaxError, parse_fault
+    from ..emulator._faults import FaultSyntaxError, parse_fault
 
     names = tuple(v.strip() for v in value.split(",") if v.strip())
     try:
@@ -88,7 +88,7 @@ def _is_loopback(host: str) -> bool:
 
 def _shown_key(args: argparse.Namespace, key: str | None) -> str:
     """The accepted key for the banner: the built-in test key in full, a chosen key masked."""
-    from .._emulator import DEFAULT_EMULATOR_API_KEY
+    from ..emulator import DEFAULT_EMULATOR_API_KEY
 
     if args.any_key or key is None:
         return "any key except tp-/ttp-"
@@ -99,7 +99,7 @@ def _shown_key(args: argparse.Namespace, key: str | None) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .._emulator import DEFAULT_EMULATOR_API_KEY, EmulatorOptions, start_emulator
+    from ..emulator import DEFAULT_EMULATOR_API_KEY, EmulatorOptions, start_emulator
 
     options = EmulatorOptions(
         api_key=None if args.any_key else (args.api_key or DEFAULT_EMULATOR_API_KEY),

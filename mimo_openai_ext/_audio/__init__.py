@@ -1,0 +1,18 @@
+"""The audio wing: from bytes to facts and back to bytes. It never imports ``openai``.
+
+Read upward, each module uses only those above it in this list (and the package's
+foundation: ``_config``, ``_exceptions``, ``_types``, ``_format``)::
+
+    datauri     data: URIs and URLs: parse, build, size
+    source      paths, bytes, file objects, data URIs -> one buffer (memory-mapped)
+    tokens      duration -> audio tokens (6.25 a second)
+    signatures  magic numbers of formats MiMo refuses, and of things that are not audio
+    mp4, mpeg   hand-written header parsers (measured better than the libraries, see each)
+    sniff       the real format from the bytes (filetype, plus the deeper checks above)
+    probe       duration, rate and channels from headers (soundfile, mp4, mpeg)
+    decode      a stream of float32 blocks from any readable audio (soundfile, PyAV)
+    resample    downmix and sample-rate conversion
+    convert     encoding: lossless, MP3, and what MiMo refuses into what it accepts
+    fit         the cheapest encoding under a size budget
+    split       cut at quiet points into pieces that each fit
+"""

@@ -1,0 +1,47 @@
+"""Token and size arithmetic, before anything is sent.
+
+MiMo's audio page: tokens ~= duration in seconds x 6.25 (a 25 Hz tokenizer, four
+frames a token). The response's ``usage.prompt_tokens_details.audio_tokens`` is the
+authority; these are estimates for planning.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .._config import DEFAULT_LIMITS, Limits
+
+__all__ = ["data_uri_chars", "estimate_audio_tokens", "max_bytes_for_data_uri"]
+
+_PREFIX = len("data:") + len(";base64,")
+
+
+def estimate_audio_tokens(duration_s: float, *, limits: Limits | None = None) -> int:
+    """Audio tokens MiMo will count for ``duration_s`` seconds: ``ceil(duration_s * 6.25)``.
+
+    The rate is :attr:`Limits.audio_tokens_per_second`; pass ``limits`` to override it.
+    """
+    if isinstance(duration_s, bool) or not isinstance(duration_s, (int, float)):
+        raise TypeError(f"duration_s must be a number of seconds, not {type(duration_s).__name__}")
+    if not math.isfinite(duration_s) or duration_s < 0:
+        from .._exceptions import InvalidOptionError
+
+        raise InvalidOptionError(
+            f"duration_s={duration_s!r}: must be a finite number of seconds >= 0 (a clip's length, "
+            "e.g. probe_audio(path).duration_s)",
+            option="duration_s",
+        )
+    rate = (limits or DEFAULT_LIMITS).audio_tokens_per_second
+    # Round away float noise first: 0.16 s * 6.25 is 1.0000000000000002, which is 1 token.
+    return math.ceil(round(duration_s * rate, 9))
+
+
+def data_uri_chars(size_bytes: int, mime: str) -> int:
+    """Length of ``data:<mime>;base64,<payload>`` for ``size_bytes`` bytes of audio."""
+    return _PREFIX + len(mime) + 4 * math.ceil(size_bytes / 3)
+
+
+def max_bytes_for_data_uri(mime: str, *, limits: Limits | None = None) -> int:
+    """The largest file whose data URI fits :attr:`Limits.max_data_uri_chars`."""
+    room = (limits or DEFAULT_LIMITS).max_data_uri_chars - _PREFIX - len(mime)
+    return max(room, 0) // 4 * 3

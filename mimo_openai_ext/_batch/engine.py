@@ -1,0 +1,294 @@
+"""The batch engine: a pool of workers, a rate limiter on every attempt, a results file.
+
+``run_batch`` drives any single-attempt ``ask_one`` coroutine; ``ask_batch_async`` and
+``ask_batch`` plug the async and sync ``ask`` into it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .results import BatchResult, BatchResults, make_record, source_label
+from .._config import DEFAULT_LIMITS, Limits
+from .._exceptions import InvalidOptionError
+from .results_file import ResultsFile, record_key
+from .rate import RateLimiter
+from .._retry import run_with_retry_async
+
+if TYPE_CHECKING:
+    from .._answer import Answer
+    from .._retry import RetryPolicy
+    from .._audio.source import AudioSource
+
+__all__ = [
+    "AskOne",
+    "check_concurrency",
+    "check_resume",
+    "check_sources",
+    "make_limiter",
+    "questions_for",
+    "run_batch",
+]
+
+
+def questions_for(question: str | Sequence[str], count: int) -> list[str]:
+    if isinstance(question, str):
+        return [question] * count
+    questions = list(question)
+    if len(questions) != count or not all(isinstance(q, str) for q in questions):
+        raise ValueError(
+            f"question: got a sequence of {len(questions)} items for {count} sources; pass one "
+            "string for all of them, or exactly one string per source"
+        )
+    return questions
+
+
+def check_sources(sources: Iterable[AudioSource]) -> list[AudioSource]:
+    if isinstance(sources, (str, bytes, bytearray, memoryview, os.PathLike)):
+        raise ValueError(
+            f"sources: got a single {type(sources).__name__}; pass a list of sources "
+            "(e.g. [path]) — or use ask() for one file"
+        )
+    return list(sources)
+
+
+@dataclass
+class _Plan:
+    """The items of one batch, the ones to run, and where results go."""
+
+    sources: list[AudioSource]
+    labels: list[str]
+    questions: list[str]
+    results: list[BatchResult | None]
+    todo: list[int]
+    file: ResultsFile | None
+
+
+def _plan(
+    items: Iterable[AudioSource],
+    question: str | Sequence[str],
+    *,
+    results_path: str | os.PathLike[str] | None,
+    resume: bool,
+    overwrite: bool,
+    retry_failed: bool,
+) -> _Plan:
+    check_resume(results_path, resume=resume, retry_failed=retry_failed)
+    sources = check_sources(items)
+    questions = questions_for(question, len(sources))
+    labels = [source_label(s, i) for i, s in enumerate(sources)]
+    results: list[BatchResult | None] = [None] * len(sources)
+    if results_path is None:
+        return _Plan(sources, labels, questions, results, list(range(len(sources))), None)
+    keys = [record_key(label, q) for label, q in zip(labels, questions, strict=True)]
+    dupes = [key[0] for key, count in Counter(keys).items() if count > 1]
+    if dupes:
+        raise ValueError(
+            f"the same source and question appear more than once ({', '.join(dupes[:3])}); a results "
+            "file keys items by source and question, so drop the duplicates"
+        )
+    file = ResultsFile(results_path, resume=resume, overwrite=overwrite, retry_failed=retry_failed)
+    todo = []
+    for i, key in enumerate(keys):
+        done = file.done.get(key)
+        if done is None:
+            todo.append(i)
+        else:
+            results[i] = BatchResult(record={**done, "index": i}, resumed=True)
+    return _Plan(sources, labels, questions, results, todo, file)
+
+
+async def _run_pool(todo: list[int], work: Callable[[int], Awaitable[None]], *, concurrency: int) -> None:
+    """``concurrency`` workers take items in order; the first unexpected error cancels the rest."""
+    queue = iter(todo)
+
+    async def worker() -> None:
+        for i in queue:  # a shared iterator: each index is taken by exactly one worker
+            await work(i)
+
+    tasks = [asyncio.ensure_future(worker()) for _ in range(max(1, min(concurrency, len(todo))))]
+    try:
+        await asyncio.gather(*tasks)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def make_limiter(
+    rate_limiter: RateLimiter | None, requests_per_minute: int | None, limits: Limits | None
+) -> RateLimiter:
+    if rate_limiter is not None:
+        return rate_limiter
+    if requests_per_minute is None:
+        return RateLimiter.per_minute((limits or DEFAULT_LIMITS).requests_per_minute)
+    if not _is_count(requests_per_minute):
+        raise InvalidOptionError(
+            f"requests_per_minute must be a whole number >= 1, got {requests_per_minute!r}; "
+            "leave it out to use MiMo's limit, or pass a shared rate_limiter",
+            option="requests_per_minute",
+        )
+    return RateLimiter.per_minute(requests_per_minute)
+
+
+def _is_count(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, int) and value >= 1
+
+
+def check_concurrency(concurrency: int) -> None:
+    if not _is_count(concurrency):
+        raise InvalidOptionError(
+            f"concurrency must be a whole number >= 1, got {concurrency!r}; it is how many "
+            "requests run at once (default 8)",
+            option="concurrency",
+        )
+
+
+def check_resume(results_path: str | os.PathLike[str] | None, *, resume: bool, retry_failed: bool) -> None:
+    """``resume`` / ``retry_failed`` read a results file: without one they would do nothing."""
+    for option, value in (("resume", resume), ("retry_failed", retry_failed)):
+        if value and results_path is None:
+            raise InvalidOptionError(
+                f"{option}=True needs results_path: it skips the items already saved in that "
+                "JSONL file; pass results_path='results.jsonl' (the same file as the first run)",
+                option=option,
+            )
+
+
+class _Progress:
+    """A ``tqdm.auto`` bar (a widget in Jupyter) with done/failed/tokens/cost."""
+
+    def __init__(self, *, total: int, initial: list[BatchResult], enabled: bool) -> None:
+        self.done = sum(r.ok for r in initial)
+        self.failed = len(initial) - self.done
+        self.tokens = sum(r.tokens() for r in initial)
+        self.cost_usd = sum(r.cost_usd or 0.0 for r in initial)
+        self._bar = None
+        if enabled:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=total, initial=len(initial), unit="file", dynamic_ncols=True)
+            self._bar.set_postfix_str(self.postfix(), refresh=False)
+
+    def postfix(self) -> str:
+        return f"done={self.done} failed={self.failed} tokens={self.tokens:,} cost=${self.cost_usd:.4f}"
+
+    def update(self, result: BatchResult) -> None:
+        self.done += result.ok
+        self.failed += not result.ok
+        self.tokens += result.tokens()
+        self.cost_usd += result.cost_usd or 0.0
+        if self._bar is not None:
+            self._bar.set_postfix_str(self.postfix(), refresh=False)
+            self._bar.update(1)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+AskOne = Callable[["AudioSource", str], Awaitable["Answer"]]
+"""Asks one question about one source in one attempt (``retry=NO_RETRY``: the batch retries)."""
+
+
+async def run_batch(
+    ask_one: AskOne,
+    sources: Iterable[AudioSource],
+    question: str | Sequence[str],
+    *,
+    model: str,
+    concurrency: int,
+    rate_limiter: RateLimiter,
+    retry: RetryPolicy | None = None,
+    results_path: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    overwrite: bool = False,
+    retry_failed: bool = False,
+    progress: bool = False,
+    on_result: Callable[[BatchResult], None] | None = None,
+    api_key: str | None = None,
+) -> BatchResults:
+    """The engine under ``ask_batch_async``, for any single-attempt ``ask_one`` coroutine.
+
+    ``retry`` drives ``run_with_retry_async`` around ``ask_one``, and every attempt,
+    retries included, first takes a ``rate_limiter`` slot. ``api_key`` (the client's) is
+    masked in the errors recorded, should a server echo it.
+    """
+    check_concurrency(concurrency)
+    plan = _plan(
+        sources, question, results_path=results_path, resume=resume, overwrite=overwrite,
+        retry_failed=retry_failed,
+    )  # fmt: skip
+    start = time.monotonic()
+    try:
+        await _execute(
+            plan,
+            lambda i: run_with_retry_async(  # the one retry layer; each attempt takes a limiter slot
+                lambda: ask_one(plan.sources[i], plan.questions[i]),
+                retry=retry,
+                attempt_slot=rate_limiter.slot,
+                api_key=api_key,
+            ),
+            model=model,
+            api_key=api_key,
+            concurrency=concurrency,
+            progress=progress,
+            on_result=on_result,
+        )
+    finally:
+        if plan.file is not None:
+            plan.file.close()
+    done = tuple(r for r in plan.results if r is not None)
+    path = None if results_path is None else os.fspath(results_path)
+    return BatchResults(done, elapsed_s=time.monotonic() - start, results_path=path)
+
+
+async def _execute(
+    plan: _Plan,
+    answer_for: Callable[[int], Awaitable[Answer]],
+    *,
+    model: str,
+    concurrency: int,
+    progress: bool,
+    on_result: Callable[[BatchResult], None] | None,
+    api_key: str | None = None,
+) -> None:
+    """Run the plan's pending items; record, write and report each as it completes."""
+    bar = _Progress(
+        total=len(plan.results), initial=[r for r in plan.results if r is not None], enabled=progress
+    )
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mimo-batch-writer")
+    loop = asyncio.get_running_loop()
+
+    async def work(i: int) -> None:
+        t0 = time.monotonic()
+        answer: Answer | None = None
+        error: BaseException | None = None
+        try:
+            answer = await answer_for(i)
+        except Exception as exc:  # one item's failure never sinks the batch
+            error = exc
+        elapsed_s = time.monotonic() - t0
+        record = make_record(
+            i, plan.labels[i], plan.questions[i], model, elapsed_s, answer, error, secrets=(api_key,)
+        )
+        result = BatchResult(record=record, answer=answer, exception=error)
+        if plan.file is not None:  # on a thread: an fsync must not stall the other requests
+            await loop.run_in_executor(writer, plan.file.append, record)
+        plan.results[i] = result
+        bar.update(result)
+        if on_result is not None:
+            on_result(result)
+
+    try:
+        await _run_pool(plan.todo, work, concurrency=concurrency)
+    finally:
+        bar.close()
+        writer.shutdown(wait=True)

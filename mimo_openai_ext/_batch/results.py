@@ -1,0 +1,230 @@
+"""What a batch returns: one ``BatchResult`` per item (in input order) in ``BatchResults``.
+
+Each result holds the plain record that its JSONL line holds (source, answer, usage,
+cost, error) and, when it ran in this process and succeeded, the rich ``Answer``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, overload
+
+from .results_file import BatchErrorRecord, BatchRecord
+
+if TYPE_CHECKING:
+    from .._answer import Answer
+    from .._audio.source import AudioSource
+    from .._usage import UsageReport
+
+__all__ = [
+    "BatchResult",
+    "BatchResults",
+    "error_record",
+    "make_record",
+    "source_label",
+    "usd_text",
+    "without_source",
+]
+
+
+def usd_text(usd: float) -> str:
+    """Dollars with two significant digits below a cent (``$0.000021``), else four decimals."""
+    if usd <= 0 or usd >= 0.01:
+        return f"${usd:,.4f}"
+    decimals = -math.floor(math.log10(usd)) + 1
+    return f"${usd:.{decimals}f}"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """One item of a batch: its record (what the JSONL line holds) and the rich answer.
+
+    ``answer`` is ``None`` for a failed item and for one read back from a results file
+    (``resumed``); ``record`` is always there.
+    """
+
+    record: BatchRecord
+    answer: Answer | None = field(default=None, repr=False)
+    resumed: bool = False
+    exception: BaseException | None = field(default=None, repr=False, compare=False)
+    """The exception a failed item raised (not for resumed items)."""
+
+    @property
+    def index(self) -> int:
+        return self.record["index"]
+
+    @property
+    def source(self) -> str:
+        return self.record["source"]
+
+    @property
+    def ok(self) -> bool:
+        return self.record["error"] is None
+
+    @property
+    def text(self) -> str | None:
+        return self.record["answer"]
+
+    @property
+    def error(self) -> BatchErrorRecord | None:
+        return self.record["error"]
+
+    @property
+    def cost_usd(self) -> float | None:
+        return self.record["cost_usd"]
+
+    @property
+    def duration_s(self) -> float | None:
+        """The audio's duration in seconds, when it was known."""
+        return self.record.get("duration_s")
+
+    @property
+    def usage(self) -> UsageReport | None:
+        """The usage report (rebuilt from the record for a resumed item); None if failed."""
+        if self.answer is not None:
+            return self.answer.usage
+        data = self.record["usage"]
+        if data is None:
+            return None
+        from .._usage import UsageReport
+
+        try:
+            return UsageReport(**data)
+        except TypeError:  # a record from another version of the library
+            return None
+
+    def tokens(self, kind: str = "total_tokens") -> int:
+        """A token count from the usage (``prompt_tokens``, ``audio_tokens``, ...); 0 if failed."""
+        usage = self.record["usage"] or {}
+        return int(usage.get(kind, 0))
+
+    def __repr__(self) -> str:
+        state = "ok" if self.error is None else f"failed: {self.error['type']}"
+        text = self.text or ""
+        short = text if len(text) <= 60 else text[:57] + "..."
+        return f"BatchResult(#{self.index} {self.source!r}, {state}, {short!r})"
+
+    def _repr_html_(self) -> str:
+        from .._display import batch_result_html
+
+        return batch_result_html(self)
+
+
+@dataclass(frozen=True)
+class BatchResults(Sequence[BatchResult]):
+    """Every item's result, in input order, with totals."""
+
+    results: tuple[BatchResult, ...]
+    elapsed_s: float
+    results_path: str | None = None
+
+    @overload
+    def __getitem__(self, index: int) -> BatchResult: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[BatchResult]: ...
+    def __getitem__(self, index: int | slice) -> BatchResult | Sequence[BatchResult]:
+        return self.results[index]
+
+    def __len__(self) -> int:
+        return len(self.results)
+
+    def __iter__(self) -> Iterator[BatchResult]:
+        return iter(self.results)
+
+    @property
+    def succeeded(self) -> tuple[BatchResult, ...]:
+        return tuple(r for r in self.results if r.ok)
+
+    @property
+    def failed(self) -> tuple[BatchResult, ...]:
+        return tuple(r for r in self.results if not r.ok)
+
+    @property
+    def cost_usd(self) -> float:
+        """The summed cost of every item with a known cost (resumed ones included)."""
+        return sum(r.cost_usd or 0.0 for r in self.results)
+
+    def tokens(self, kind: str = "total_tokens") -> int:
+        """A summed token count (``prompt_tokens``, ``audio_tokens``, ``completion_tokens``...)."""
+        return sum(r.tokens(kind) for r in self.results)
+
+    def records(self) -> list[BatchRecord]:
+        """The plain records, in input order (ready for ``json`` or a DataFrame)."""
+        return [r.record for r in self.results]
+
+    def __repr__(self) -> str:
+        return (
+            f"BatchResults({len(self)} items: {len(self.succeeded)} ok, {len(self.failed)} failed, "
+            f"{self.tokens():,} tokens, {usd_text(self.cost_usd)}, {self.elapsed_s:.1f} s)"
+        )
+
+    def _repr_html_(self) -> str:
+        from .._display import batch_results_html
+
+        return batch_results_html(self)
+
+
+def source_label(source: AudioSource, index: int) -> str:
+    """How a source is named in results: the path or URL as given, else ``<bytes #N>``."""
+    if isinstance(source, os.PathLike):
+        return os.fspath(source)
+    if isinstance(source, str):
+        return f"<data URI #{index}>" if source[:5].lower() == "data:" else source
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return f"<bytes #{index}>"
+    name = getattr(source, "name", None)
+    return name if isinstance(name, str) else f"<file #{index}>"
+
+
+def without_source(message: str, source: str, *names: str | None) -> str:
+    """``message`` without the source name it starts with, for a line that names it already."""
+    for name in (source, os.path.basename(source), *names):
+        if name and message.startswith(f"{name}: "):
+            return message[len(name) + 2 :]
+    return message
+
+
+def error_record(exc: BaseException, *, secrets: Sequence[str | None] = ()) -> BatchErrorRecord:
+    """Type, message and HTTP status; ``secrets`` (the client's key) masked in the message."""
+    from .._redact import mask, secrets_for
+
+    status = getattr(exc, "status_code", None)
+    return {
+        "type": type(exc).__name__,
+        "message": mask(str(exc) or repr(exc), secrets_for(exc, secrets)),
+        "status": status if isinstance(status, int) else None,
+    }
+
+
+def make_record(
+    index: int,
+    source: str,
+    question: str,
+    model: str,
+    elapsed_s: float,
+    answer: Answer | None,
+    exc: BaseException | None,
+    *,
+    secrets: Sequence[str | None] = (),
+) -> BatchRecord:
+    """The JSONL record of one item: from its answer, or from the exception it raised."""
+    estimate = None if answer is None else answer.estimate
+    return {
+        "index": index,
+        "source": source,
+        "question": question,
+        "model": answer.model if answer is not None and answer.model else model,
+        "answer": None if answer is None else answer.text,
+        "reasoning": None if answer is None else answer.reasoning,
+        "finish_reason": None if answer is None else answer.finish_reason,
+        "duration_s": None
+        if estimate is None or estimate.unknown_audio
+        else round(estimate.audio_duration_s, 3),
+        "usage": None if answer is None else answer.usage.to_dict(),
+        "cost_usd": None if answer is None else answer.usage.cost_usd,
+        "error": None if exc is None else error_record(exc, secrets=secrets),
+        "elapsed_s": round(elapsed_s, 3),
+    }

@@ -1,0 +1,227 @@
+"""Reading one ``input_audio`` part as MiMo would: data URI or URL, real format, duration."""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import ipaddress
+import re
+import sys
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+
+from .._config import AUDIO_FORMATS, Limits, ModelSpec
+from .._exceptions import MimoAudioError, UnsupportedAudioFormatError
+from ._errors import ApiError
+from ._usage import audio_tokens
+
+__all__ = ["HeardAudio", "read_audio_part"]
+
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
+_B64_SLICE_CHARS = 4 << 20  # a multiple of 4
+_B64_RE = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+
+
+@dataclass(frozen=True)
+class HeardAudio:
+    """What the emulator made of one audio part (``tokens == 0`` when it was ignored)."""
+
+    format: str
+    duration_s: float
+    sample_rate_hz: int
+    channels: int
+    size_bytes: int
+    tokens: int
+    digest: bytes
+    origin: str
+    """``"data-uri"``, ``"url"`` or ``"ignored"`` (raw base64 without ``data:``)."""
+
+
+def _invalid_format(where: str, detail: str, *, allowed: tuple[str, ...]) -> ApiError:
+    return ApiError(
+        400,
+        f"{where}: {detail}",
+        message=f"invalid audio format, only {'/'.join(allowed)} are supported",
+    )
+
+
+def _allowed(model: ModelSpec) -> tuple[str, ...]:
+    if model.asr and model.asr_formats:
+        return tuple(model.asr_formats)
+    return ("mp3", "flac", "m4a", "wav", "ogg")
+
+
+def _format_of_mime(mime: str) -> str | None:
+    mime = mime.strip().lower()
+    for spec in AUDIO_FORMATS.values():
+        if mime == spec.mime or mime in spec.aliases:
+            return spec.name
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _fetch(url: str, where: str, *, limits: Limits, timeout_s: float) -> bytes:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ApiError(400, f"{where}: {url[:80]!r} is neither an http(s) URL nor a data: URI")
+    if not _is_loopback(parts.hostname):
+        raise ApiError(
+            400,
+            f"{where}: audio URL {url[:200]} is not publicly reachable (this emulator fetches URLs "
+            "only from loopback hosts such as 127.0.0.1; send a data URI instead)",
+            message="failed to download audio",
+        )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=timeout_s) as response:
+            data: bytes = response.read(limits.max_url_file_bytes + 1)
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise ApiError(
+            400, f"{where}: could not fetch {url[:200]}: {exc}", message="failed to download audio"
+        ) from None
+    if len(data) > limits.max_url_file_bytes:
+        raise ApiError(
+            400,
+            f"{where}: the file at {url[:200]} is over {limits.max_url_file_bytes:,} bytes",
+            message="audio file too large",
+        )
+    return data
+
+
+def _a2b_checked(piece: str) -> bytes:
+    """Python 3.10: check the alphabet with a regex, then decode."""
+    if not _B64_RE.fullmatch(piece):
+        raise binascii.Error("characters outside the base64 alphabet")
+    return binascii.a2b_base64(piece)
+
+
+if sys.version_info >= (3, 11):
+
+    def _a2b(piece: str) -> bytes:
+        return binascii.a2b_base64(piece, strict_mode=True)
+
+else:
+    _a2b = _a2b_checked
+
+
+def _b64decode(text: str, start: int) -> bytearray:
+    """Strict base64 of ``text[start:]``, decoded in slices so no second copy of it is made."""
+    end = len(text)
+    if (end - start) % 4:
+        raise binascii.Error("length is not a multiple of 4")
+    out = bytearray()
+    for i in range(start, end, _B64_SLICE_CHARS):
+        piece = text[i : i + _B64_SLICE_CHARS]
+        last = i + _B64_SLICE_CHARS >= end
+        if "=" in piece and not last:
+            raise binascii.Error("padding inside the data")
+        out += _a2b(piece)
+    return out
+
+
+def _decode_data_uri(uri: str, where: str, model: ModelSpec, limits: Limits) -> tuple[bytearray, str]:
+    """The bytes and the format named by the MIME type of ``data:<mime>;base64,<b64>``."""
+    limit = limits.asr_max_data_uri_chars if model.asr else limits.max_data_uri_chars
+    if len(uri) > limit:
+        raise ApiError(
+            400,
+            f"{where}: the data URI has {len(uri):,} characters; the limit for {model.id} is {limit:,}",
+            message="audio data too large",
+        )
+    comma = uri.find(",")
+    header = uri[: max(comma, 0)][:200]
+    params = header[len("data:") :].split(";")
+    if comma < 0 or params[-1].strip().lower() != "base64":
+        raise ApiError(400, f"{where}: expected data:<mime>;base64,<data>, got {header[:80]!r}")
+    fmt = _format_of_mime(params[0])
+    allowed = _allowed(model)
+    if fmt is None or fmt not in allowed:
+        raise _invalid_format(where, f"MIME type {params[0]!r} is not accepted", allowed=allowed)
+    try:
+        data = _b64decode(uri, comma + 1)
+    except binascii.Error:
+        raise ApiError(
+            400, f"{where}: the base64 payload is malformed", message="invalid audio data"
+        ) from None
+    return data, fmt
+
+
+def _refused_detail(exc: UnsupportedAudioFormatError, url: str | None, allowed: tuple[str, ...]) -> str:
+    """What the bytes are and what to do, for a data URI or a URL (no file name to suggest)."""
+    what = f"the audio at {url[:200]}" if url else "the audio"
+    if exc.found.startswith(("a ", "an ")):  # an image, text, ...: not audio at all
+        return f"{what} is {exc.found}, not audio; send audio in {', '.join(allowed)}"
+    fix = "serve a converted copy" if url else "convert it before sending"
+    return (
+        f"{what} is {exc.found}, which is not accepted ({', '.join(allowed)} only); {fix} "
+        "(fit_audio() in Python, or `mimo-audio fit FILE` on the original file)"
+    )
+
+
+def _probe(
+    data: bytes | bytearray,
+    where: str,
+    model: ModelSpec,
+    limits: Limits,
+    origin: str,
+    label: str | None,
+    url: str | None = None,
+) -> HeardAudio:
+    from .._audio.probe import probe_bytes
+
+    allowed = _allowed(model)
+    try:
+        info = probe_bytes(data, source_name="<audio>")
+    except UnsupportedAudioFormatError as exc:
+        raise _invalid_format(where, _refused_detail(exc, url, allowed), allowed=allowed) from None
+    except MimoAudioError as exc:
+        detail = str(exc).removeprefix("<audio>: ")
+        fetched = f" (fetched from {url[:200]})" if url else ""
+        raise ApiError(
+            400, f"{where}: the audio{fetched} {detail}", message="invalid audio data, failed to decode"
+        ) from None
+    if label is not None and info.format != label:
+        raise _invalid_format(where, f"labelled {label} but the bytes are {info.format}", allowed=allowed)
+    if info.format not in allowed:
+        raise _invalid_format(where, f"the bytes are {info.format}", allowed=allowed)
+    return HeardAudio(
+        format=info.format,
+        duration_s=info.duration_s,
+        sample_rate_hz=info.sample_rate_hz,
+        channels=info.channels,
+        size_bytes=len(data),
+        tokens=audio_tokens(info.duration_s, limits=limits),
+        digest=hashlib.sha256(data).digest(),
+        origin=origin,
+    )
+
+
+def read_audio_part(
+    part: dict[str, object], where: str, *, model: ModelSpec, limits: Limits, timeout_s: float
+) -> HeardAudio:
+    """Decode and probe one ``input_audio`` part, or raise the ``ApiError`` MiMo would send."""
+    body = part.get("input_audio")
+    data_field = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data_field, str) or not data_field:
+        raise ApiError(400, f"{where}.input_audio.data is required (a data: URI or an https URL)")
+    if data_field[:5].lower() == "data:":
+        data, label = _decode_data_uri(data_field, where, model, limits)
+        return _probe(data, where, model, limits, "data-uri", label)
+    if data_field[:8].lower().startswith(("http://", "https://")):
+        if model.asr:
+            raise ApiError(400, f"{where}: {model.id} accepts audio only as a data: URI, not a URL")
+        fetched = _fetch(data_field, where, limits=limits, timeout_s=timeout_s)
+        return _probe(fetched, where, model, limits, "url", None, url=data_field)
+    # OpenAI's raw base64 (+ "format"): MiMo reportedly ignores the audio without an error.
+    digest = hashlib.sha256(data_field[:1_000_000].encode("ascii", "replace")).digest()
+    return HeardAudio("unknown", 0.0, 0, 0, 0, 0, digest, "ignored")
