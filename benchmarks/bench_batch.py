@@ -33,8 +33,8 @@ from mimo_openai_ext import (
     text_part,
     user_message,
 )
-from mimo_openai_ext.emulator import DEFAULT_EMULATOR_API_KEY
 from mimo_openai_ext._retry import RetryPolicy
+from mimo_openai_ext.emulator import DEFAULT_EMULATOR_API_KEY
 
 QUESTION = "What is said in this recording?"
 

@@ -7,9 +7,20 @@ from ._across import AcrossChunksAnswer, ChunkAnswer, ask_across_chunks, ask_acr
 from ._answer import Answer, read_answer, read_reasoning
 from ._ask import ask, ask_async, ask_stream, ask_stream_async
 from ._ask_request import AudioInput, thinking
+from ._audio.convert import convert_audio, encode_array
+from ._audio.datauri import data_uri
+from ._audio.decode import SourceAudioInfo
+from ._audio.fit import FittedAudio, fit_audio
+from ._audio.probe import AudioInfo, probe_audio, probe_bytes
+from ._audio.sniff import SniffResult, sniff_audio
+from ._audio.source import AudioSource, read_source
+from ._audio.split import AudioChunk, split_audio
+from ._audio.tokens import estimate_audio_tokens
 from ._batch.ask import ask_batch, ask_batch_async
 from ._batch.estimate import BatchEstimate, estimate_batch
+from ._batch.rate import RateLimiter
 from ._batch.results import BatchResult, BatchResults
+from ._batch.results_file import BatchErrorRecord, BatchRecord, read_results
 from ._client import create_completion, create_completion_async, mimo_async_client, mimo_client
 from ._config import (
     ASR_LANGUAGES,
@@ -28,13 +39,8 @@ from ._config import (
     Limits,
     ModelSpec,
     Price,
-    get_model,
 )
-from ._audio.convert import convert_audio, encode_array
-from ._audio.decode import SourceAudioInfo
 from ._display import display_part
-from .emulator import EmulatorHandle, EmulatorOptions, RequestRecord, run_emulator, start_emulator
-from ._audio.tokens import estimate_audio_tokens
 from ._exceptions import (
     AudioAsTextWarning,
     AudioNotHeardWarning,
@@ -56,18 +62,14 @@ from ._exceptions import (
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
 )
-from ._audio.fit import FittedAudio, fit_audio
-from ._batch.results_file import BatchErrorRecord, BatchRecord, read_results
-from ._audio.sniff import SniffResult, sniff_audio
+from ._heard import check_audio_heard
+from ._messages import user_message
 from ._migrate import to_mimo_messages, to_mimo_part, to_openai_messages, to_openai_part
-from ._parts import data_uri, input_audio_part, text_part, user_message
-from ._audio.probe import AudioInfo, probe_audio, probe_bytes
-from ._batch.rate import RateLimiter
+from ._models import get_model
+from ._parts import input_audio_part, text_part
 from ._request_estimate import AudioEstimate, RequestEstimate, estimate_request
 from ._retry import NO_RETRY, RetryEvent, RetryPolicy, set_testing
 from ._sample import SAMPLE_TRANSCRIPT, sample_audio_path
-from ._audio.source import AudioSource, read_source
-from ._audio.split import AudioChunk, split_audio
 from ._streaming import (
     AnswerStream,
     AsyncAnswerStream,
@@ -78,10 +80,10 @@ from ._streaming import (
 )
 from ._transcribe import Transcript, transcribe, transcribe_async
 from ._types import InputAudio, InputAudioPart, TextPart
-from ._usage import UsageReport, check_audio_heard
+from ._usage import UsageReport
+from ._version import __version__ as __version__
 from ._whisper import AsyncMimoTranscriptions, MimoTranscriptions, TranscriptionFile, transcriptions
-
-__version__ = "0.1.0.dev0"
+from .emulator import EmulatorHandle, EmulatorOptions, RequestRecord, run_emulator, start_emulator
 
 __all__ = [
     "ASR_LANGUAGES",

@@ -18,17 +18,20 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._answer import Answer
+from ._ask import ask, ask_async
+from ._ask_request import thinking
+from ._audio.source import AudioSource
+from ._audio.split import AudioChunk, resolve_overlap, split_audio
+from ._client import create_completion, create_completion_async
 from ._config import DEFAULT_MODEL, Limits
 from ._exceptions import InvalidOptionError
-from ._audio.split import AudioChunk, resolve_overlap, split_audio
+from ._format import GAP, clock, grid, heading, money, pre, short, snippet
+from ._retry import RetryPolicy
+from ._usage import UsageReport, usage_html
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
     from openai.types.chat import ChatCompletion
-
-    from ._retry import RetryPolicy
-    from ._audio.source import AudioSource
-    from ._usage import UsageReport
 
 __all__ = ["AcrossChunksAnswer", "ChunkAnswer", "ask_across_chunks", "ask_across_chunks_async"]
 
@@ -47,9 +50,7 @@ class ChunkAnswer:
         return self.answer.text
 
     def __repr__(self) -> str:
-        return (
-            f"ChunkAnswer(#{self.index} {_clock(self.start_s)}-{_clock(self.end_s)}, {_short(self.text)!r})"
-        )
+        return f"ChunkAnswer(#{self.index} {clock(self.start_s)}-{clock(self.end_s)}, {short(self.text)!r})"
 
 
 @dataclass(frozen=True)
@@ -69,27 +70,43 @@ class AcrossChunksAnswer:
             return self.combined.text
         if len(self.chunks) == 1:
             return self.chunks[0].text
-        return "\n\n".join(f"[{_clock(c.start_s)}-{_clock(c.end_s)}] {c.text}" for c in self.chunks)
+        return "\n\n".join(f"[{clock(c.start_s)}-{clock(c.end_s)}] {c.text}" for c in self.chunks)
 
     @property
     def cost_usd(self) -> float | None:
         return self.usage.cost_usd
 
     def __repr__(self) -> str:
-        from ._batch.results import usd_text
-
-        span = f"{_clock(self.chunks[0].start_s)}-{_clock(self.chunks[-1].end_s)}" if self.chunks else "none"
-        cost = "unpriced" if self.cost_usd is None else usd_text(self.cost_usd)
+        span = f"{clock(self.chunks[0].start_s)}-{clock(self.chunks[-1].end_s)}" if self.chunks else "none"
+        cost = money(self.cost_usd)
         return (
             f"AcrossChunksAnswer({len(self.chunks)} chunks {span}, "
             f"{'combined' if self.combined is not None else 'not combined'}, "
-            f"{self.usage.total_tokens:,} tokens, {cost}, text={_short(self.text)!r})"
+            f"{self.usage.total_tokens:,} tokens, {cost}, text={short(self.text)!r})"
         )
 
     def _repr_html_(self) -> str:
-        from ._display import across_html
-
-        return across_html(self)
+        """The answer, one row per piece, then the summed usage."""
+        rows = (
+            (
+                c.index + 1,
+                f"{clock(c.start_s)}\u2060-\u2060{clock(c.end_s)}",  # word joiners: never wrapped
+                f"{c.answer.usage.audio_tokens:,}",
+                money(c.answer.usage.cost_usd),
+                (snippet(c.text), c.text),
+            )
+            for c in self.chunks
+        )
+        combined = "combined answer" if self.combined is not None else "answers by time"
+        return (
+            heading(f"Question: {self.question}")
+            + heading(f"Answer ({combined} of {len(self.chunks)} pieces)")
+            + pre(self.text)
+            + GAP
+            + grid(["piece", "time", "audio tokens", "cost", "answer"], rows, title="Pieces")
+            + GAP
+            + usage_html(self.usage, title="Usage (every call, summed)")
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -104,21 +121,10 @@ class AcrossChunksAnswer:
         }
 
 
-def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _clock(seconds: float) -> str:
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
-
-
 def combine_prompt(question: str, chunks: tuple[ChunkAnswer, ...], *, overlap_s: float) -> str:
     """The text-only request that merges the pieces' answers."""
     parts = "\n\n".join(
-        f"Part {c.index + 1} ({_clock(c.start_s)}-{_clock(c.end_s)}):\n{c.text.strip()}" for c in chunks
+        f"Part {c.index + 1} ({clock(c.start_s)}-{clock(c.end_s)}):\n{c.text.strip()}" for c in chunks
     )
     return (
         f"A recording was split into {len(chunks)} consecutive parts (neighbouring parts overlap by "
@@ -333,9 +339,6 @@ def ask_across_chunks(
     (skipped for a single piece), with the same ``system`` prompt and create options.
     ``on_chunk`` is called as each piece is answered.
     """
-    from ._ask import ask
-    from ._client import create_completion
-
     plan = _plan(
         question, concurrency, max_duration_s, max_tokens, overlap_s, silence_aware, combine, model,
         thinking, max_completion_tokens, system, retry, max_encoded_bytes, keep_quality, limits,
@@ -355,8 +358,6 @@ def _combine_request(
     question: str, answers: tuple[ChunkAnswer, ...], overlap_s: float, ask_options: dict[str, Any]
 ) -> dict[str, Any] | None:
     """The text-only call that merges the answers; None for a single piece (nothing to merge)."""
-    from ._ask_request import thinking
-
     if len(answers) < 2:
         return None
     messages: list[dict[str, str]] = []
@@ -397,9 +398,6 @@ async def ask_across_chunks_async(
     **create_options: Any,
 ) -> AcrossChunksAnswer:
     """The async twin of :func:`ask_across_chunks` (splitting runs in a worker thread)."""
-    from ._ask import ask_async
-    from ._client import create_completion_async
-
     plan = _plan(
         question, concurrency, max_duration_s, max_tokens, overlap_s, silence_aware, combine, model,
         thinking, max_completion_tokens, system, retry, max_encoded_bytes, keep_quality, limits,

@@ -8,19 +8,27 @@ back to ``reasoning_content``. A cut answer (``finish_reason`` ``length`` or MiM
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._exceptions import TruncatedAnswerWarning
-from ._request_estimate import RequestEstimate
-from ._usage import UsageReport
+from ._format import GAP, details, esc, heading, money, pre
+from ._request_estimate import RequestEstimate, estimate_html
+from ._usage import UsageReport, usage_html
+from ._warn import warn
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion
 
-__all__ = ["TRUNCATED_FINISH_REASONS", "Answer", "read_answer", "read_reasoning", "warn_if_truncated"]
+__all__ = [
+    "TRUNCATED_FINISH_REASONS",
+    "Answer",
+    "answer_html",
+    "read_answer",
+    "read_reasoning",
+    "warn_if_truncated",
+]
 
 TRUNCATED_FINISH_REASONS = frozenset({"length", "repetition_truncation"})
 
@@ -65,18 +73,12 @@ def warn_if_truncated(finish_reason: str | None, *, completion_tokens: int | Non
     """Warn ``TruncatedAnswerWarning`` for ``length`` / ``repetition_truncation``; True if cut."""
     if finish_reason not in TRUNCATED_FINISH_REASONS:
         return False
-    from ._guards import caller_stacklevel
-
     used = f" after {completion_tokens} completion tokens" if completion_tokens is not None else ""
     if finish_reason == "length":
         advice = "raise max_completion_tokens, or turn thinking off (thinking=False / --no-thinking)"
     else:
         advice = "MiMo stopped a repeating answer: rephrase the question or shorten the audio"
-    warnings.warn(
-        f"the answer was cut (finish_reason {finish_reason!r}{used}): {advice}",
-        TruncatedAnswerWarning,
-        stacklevel=caller_stacklevel(),
-    )
+    warn(f"the answer was cut (finish_reason {finish_reason!r}{used}): {advice}", TruncatedAnswerWarning)
     return True
 
 
@@ -144,8 +146,6 @@ class Answer:
         )
 
     def _repr_html_(self) -> str:  # Jupyter
-        from ._display import answer_html
-
         return answer_html(self)
 
     def to_dict(self) -> dict[str, Any]:
@@ -162,3 +162,23 @@ class Answer:
             "cost_usd": self.usage.cost_usd,
             "estimate": self.estimate.to_dict() if self.estimate else None,
         }
+
+
+def answer_html(answer: Answer) -> str:
+    """An answer: the text, the reasoning folded in ``<details>``, and the usage table."""
+    parts = [heading("Answer"), pre(answer.text) if answer.text else "<i>(empty answer)</i>"]
+    if answer.truncated:
+        parts.append(f"<p><b>Cut short</b> (finish_reason {esc(answer.finish_reason)})</p>")
+    if answer.reasoning and not answer.text_from_reasoning:
+        parts.append(details(f"Reasoning ({answer.usage.reasoning_tokens:,} tokens)", pre(answer.reasoning)))
+    elif answer.text_from_reasoning:
+        parts.append("<p><i>content was empty: the text above is MiMo's reasoning_content</i></p>")
+    parts.append(GAP + usage_html(answer.usage))
+    if answer.estimate is not None:
+        estimate = answer.estimate
+        summary = (
+            f"Estimate before the call: {estimate.input_tokens:,} input tokens, "
+            f"worst case {money(estimate.worst_case_cost_usd)}"
+        )
+        parts.append(details(summary, estimate_html(estimate)))
+    return "".join(parts)

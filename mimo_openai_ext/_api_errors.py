@@ -13,6 +13,8 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 
+from ._redact import redact_exception
+
 __all__ = ["api_error_detail", "api_error_hint", "status_of", "surface_detail"]
 
 _HINTS = {
@@ -64,8 +66,6 @@ def api_error_hint(exc: BaseException) -> str:
 def surface_detail(exc: BaseException, secrets: Sequence[str | None] = ()) -> None:
     """Mask the API key in ``exc``, put MiMo's ``error.param`` into its message (once), add a hint."""
     import openai
-
-    from ._redact import redact_exception
 
     if not isinstance(exc, openai.APIError):
         return

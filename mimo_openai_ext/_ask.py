@@ -12,17 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 from ._answer import Answer
 from ._ask_request import AudioInput, build_ask_request
+from ._checks import check_client
+from ._client import create_completion, create_completion_async
 from ._config import DEFAULT_MODEL, Limits
-from ._guards import check_client
+from ._heard import check_audio_heard
+from ._request_estimate import RequestEstimate
 from ._retry import RetryPolicy
-from ._usage import check_audio_heard
+from ._streaming import AnswerStream, AsyncStreamStarter, stream_completion, stream_completion_async
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
     from openai.types.chat import ChatCompletion
 
-    from ._request_estimate import RequestEstimate
-    from ._streaming import AnswerStream, AsyncStreamStarter
 
 __all__ = ["ask", "ask_async", "ask_stream", "ask_stream_async"]
 
@@ -63,7 +64,6 @@ def ask(
     an empty question and an empty audio list. OpenAI-shaped parts (raw base64 + ``format``)
     are converted to MiMo's shape.
     """
-    from ._client import create_completion
 
     check_client(client, sync=True, call="ask")
     kwargs, estimate = build_ask_request(
@@ -97,7 +97,6 @@ async def ask_async(
     **create_options: Any,
 ) -> Answer:
     """The async twin of :func:`ask`."""
-    from ._client import create_completion_async
 
     check_client(client, sync=False, call="ask_async")
     kwargs, estimate = build_ask_request(
@@ -137,7 +136,6 @@ def ask_stream(
     itself (``StreamDelta.kind`` is ``"reasoning"`` or ``"text"``) or use
     ``answer_deltas()``, which falls back to reasoning deltas, to show it as it arrives.
     """
-    from ._streaming import stream_completion
 
     check_client(client, sync=True, call="ask_stream")
     kwargs, estimate = build_ask_request(
@@ -180,7 +178,6 @@ def ask_stream_async(
     Arguments are checked (and the estimate made) at once; the request is sent on
     ``await`` / ``async with`` entry, and the stream is closed on ``async with`` exit.
     """
-    from ._streaming import AsyncStreamStarter, stream_completion_async
 
     check_client(client, sync=False, call="ask_stream_async")
     kwargs, estimate = build_ask_request(

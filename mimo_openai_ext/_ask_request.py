@@ -12,18 +12,19 @@ switch; ``AudioInput`` is what the ``ask*`` functions take as audio. The calls a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any, Union
 
+from ._audio.probe import AudioInfo
+from ._audio.source import AudioSource
+from ._checks import check_bool, check_question
+from ._checks import document_alias as _document_alias
 from ._config import DEFAULT_MODEL, MODELS, Limits
 from ._exceptions import InvalidAudioSourceError, InvalidOptionError, UnsupportedFeatureError
-from ._guards import check_bool, check_question
-from ._guards import document_alias as _document_alias
+from ._messages import user_message
+from ._migrate import mimo_shaped
+from ._parts import audio_part_and_info, text_part
 from ._request_estimate import RequestEstimate, estimate_request
-
-if TYPE_CHECKING:
-    from ._audio.probe import AudioInfo
-    from ._audio.source import AudioSource
-    from ._types import InputAudioPart
+from ._types import InputAudioPart
 
 __all__ = ["AudioInput", "build_ask_request", "thinking"]
 
@@ -62,10 +63,7 @@ def _audio_part(
     item: Any, *, convert: bool, limits: Limits | None
 ) -> tuple[InputAudioPart, AudioInfo | None]:
     if isinstance(item, Mapping) and item.get("type") == "input_audio":
-        from ._parts import mimo_shaped
-
         return mimo_shaped(item, limits=limits), None
-    from ._parts import audio_part_and_info
 
     return audio_part_and_info(item, convert=convert, limits=limits)
 
@@ -86,7 +84,6 @@ def build_ask_request(
 
     ``convert=True`` converts formats MiMo refuses (needs the ``convert`` extra).
     """
-    from ._parts import text_part, user_message
 
     check_question(question)
     check_bool(thinking, option="thinking")

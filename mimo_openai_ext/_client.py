@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import urlsplit
 
+from ._checks import check_client
 from ._config import (
     DEFAULT_BASE_URL,
     ENV_API_KEY,
@@ -23,7 +24,6 @@ from ._config import (
     TOKEN_PLAN_KEY_PREFIXES,
 )
 from ._exceptions import KeyHostMismatchWarning, MissingAPIKeyError
-from ._guards import check_client
 from ._retry import RetryPolicy, run_with_retry, run_with_retry_async
 
 if TYPE_CHECKING:

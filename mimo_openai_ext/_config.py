@@ -34,7 +34,6 @@ __all__ = [
     "Limits",
     "ModelSpec",
     "Price",
-    "get_model",
 ]
 
 AudioFormat = Literal["wav", "mp3", "flac", "m4a", "ogg"]
@@ -206,15 +205,3 @@ TOKEN_PLAN_KEY_PREFIXES = ("tp-", "ttp-")
 PAY_AS_YOU_GO_KEY_PREFIX = "sk-"
 ENV_API_KEY = "MIMO_API_KEY"
 ENV_BASE_URL = "MIMO_BASE_URL"
-
-
-def get_model(model_id: str, *, warn: bool = True) -> ModelSpec:
-    """Look up a model; an unknown id passes through as an audio model with a warning."""
-    spec = MODELS.get(model_id)
-    if spec is not None:
-        return spec
-    if warn:
-        from ._guards import warn_unknown_model  # the one wording, attributed to the user's line
-
-        warn_unknown_model(model_id)
-    return ModelSpec(model_id, True, 1_048_576, status="unknown")

@@ -19,22 +19,24 @@ import base64
 import binascii
 import copy
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
+from ._audio.sniff import sniff_audio
+from ._audio.source import is_data_uri, is_url, parse_data_uri, url_scheme
 from ._config import AUDIO_FORMATS, DEFAULT_ASR_MODEL, OPENAI_INPUT_AUDIO_FORMATS, Limits
 from ._exceptions import (
     InvalidAudioSourceError,
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
 )
-from ._audio.source import is_data_uri, is_url, parse_data_uri
+from ._parts import audio_part_and_info
+from ._types import InputAudioPart
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionContentPartInputAudioParam, ChatCompletionMessageParam
 
-    from ._types import InputAudioPart
 
-__all__ = ["to_mimo_messages", "to_mimo_part", "to_openai_messages", "to_openai_part"]
+__all__ = ["mimo_shaped", "to_mimo_messages", "to_mimo_part", "to_openai_messages", "to_openai_part"]
 
 _PART_NAME = "input_audio part"
 
@@ -116,7 +118,6 @@ def to_mimo_part(
     :class:`CorruptAudioError`. An https URL or a MiMo data URI passes through
     (re-labelled from its bytes). Other keys of the part are kept.
     """
-    from ._parts import audio_part_and_info
 
     data, raw_format = _audio_fields(part, name)
     declared = _declared_format(raw_format, name)
@@ -141,7 +142,6 @@ def to_openai_part(
     :class:`UnsupportedAudioFormatError` (convert them to wav first). OpenAI has no URL
     form, so a URL part raises :class:`UnsupportedFeatureError`.
     """
-    from ._audio.sniff import sniff_audio
 
     data, _ = _audio_fields(part, name)
     if is_url(data):
@@ -244,3 +244,14 @@ def to_openai_messages(
     See :func:`to_openai_part` for what cannot be converted.
     """
     return cast("list[ChatCompletionMessageParam]", _convert_messages(messages, _PartConverter(False)))
+
+
+def mimo_shaped(part: Mapping[str, Any], *, limits: Limits | None = None) -> InputAudioPart:
+    """An ``input_audio`` part in MiMo's shape: OpenAI-shaped ones (raw base64 and/or a
+    ``format`` key, which MiMo ignores silently) are converted with ``to_mimo_part``."""
+    audio = part.get("input_audio")
+    data = audio.get("data") if isinstance(audio, Mapping) else None
+    mimo_form = isinstance(data, str) and url_scheme(data) in ("http", "https", "data")
+    if isinstance(audio, Mapping) and "format" not in audio and mimo_form:
+        return cast("InputAudioPart", part)
+    return to_mimo_part(part, limits=limits)

@@ -6,55 +6,31 @@ sent as ``data:<MIME>;base64,<the exact bytes>`` with the MIME read from the byt
 
 from __future__ import annotations
 
-import binascii
-import mmap
-import os
 import re
-import warnings
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from ._config import AUDIO_FORMATS, DEFAULT_LIMITS, Limits
-from ._audio.tokens import data_uri_chars, max_bytes_for_data_uri
-from ._exceptions import (
-    AudioAsTextWarning,
-    AudioTooLargeError,
-    InvalidAudioSourceError,
-    InvalidOptionError,
-    UnsupportedAudioFormatError,
+from ._audio.convert import (
+    convert_audio,  # may need the `convert` extra (PyAV)
+    encode_array,  # numpy and soundfile, loaded only for arrays
 )
+from ._audio.datauri import data_uri, data_uri_chars, max_bytes_for_data_uri
 from ._audio.probe import AudioInfo, probe_bytes
 from ._audio.source import AudioSource, ByteData, open_source, source_name_of, url_scheme
+from ._config import AUDIO_FORMATS, DEFAULT_LIMITS, Limits
+from ._exceptions import (
+    AudioTooLargeError,
+    InvalidAudioSourceError,
+    UnsupportedAudioFormatError,
+)
 from ._types import InputAudioPart, TextPart
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
-    from openai.types.chat import ChatCompletionUserMessageParam
 
-__all__ = ["audio_part_and_info", "data_uri", "input_audio_part", "mimo_shaped", "text_part", "user_message"]
+__all__ = ["audio_part_and_info", "input_audio_part", "text_part"]
 
 _CHUNK_BYTES = 3 << 20  # a multiple of 3 (chunks join without padding) and of the page size
 _MIME = re.compile(r"[A-Za-z0-9.+\-]+/[A-Za-z0-9.+\-]+")
-
-
-def data_uri(data: ByteData, mime: str) -> str:
-    """``data:<mime>;base64,<payload>`` built with one output buffer (no concatenation copies)."""
-    if not _MIME.fullmatch(mime):
-        raise ValueError(f"not a MIME type: {mime!r} (expected e.g. 'audio/wav')")
-    prefix = f"data:{mime};base64,".encode("ascii")
-    view = memoryview(data).cast("B")
-    out = bytearray(len(prefix) + 4 * ((len(view) + 2) // 3))
-    out[: len(prefix)] = prefix
-    pos = len(prefix)
-    drop = getattr(data, "madvise", None) if hasattr(mmap, "MADV_DONTNEED") else None
-    for start in range(0, len(view), _CHUNK_BYTES):
-        encoded = binascii.b2a_base64(view[start : start + _CHUNK_BYTES], newline=False)
-        out[pos : pos + len(encoded)] = encoded
-        pos += len(encoded)
-        if drop is not None:  # a mapped file: let its pages go once encoded (they stay cached)
-            drop(mmap.MADV_DONTNEED, start, min(_CHUNK_BYTES, len(view) - start))
-    view.release()
-    return out.decode("ascii")
 
 
 def _too_large(
@@ -92,7 +68,6 @@ def _from_array(
             f"{display}: a sample array needs its rate: input_audio_part(array, sample_rate=16000)",
             source_name=display,
         )
-    from ._audio.convert import encode_array  # numpy and soundfile, loaded only for arrays
 
     data, info = encode_array(source, sample_rate=sample_rate, source_name=display)
     return _checked_part(data, info, limits), info
@@ -143,7 +118,6 @@ def audio_part_and_info(
         except UnsupportedAudioFormatError:
             if not convert:
                 raise
-            from ._audio.convert import convert_audio  # may need the `convert` extra (PyAV)
 
             data, info = convert_audio(bytes(opened.data), source_name=opened.name)
             return _checked_part(data, info, limits), info
@@ -189,95 +163,3 @@ def text_part(text: str) -> TextPart:
     if not isinstance(text, str):
         raise TypeError(f"text_part() takes a str, not {type(text).__name__}")
     return {"type": "text", "text": text}
-
-
-def mimo_shaped(part: Mapping[str, Any], *, limits: Limits | None = None) -> InputAudioPart:
-    """An ``input_audio`` part in MiMo's shape: OpenAI-shaped ones (raw base64 and/or a
-    ``format`` key, which MiMo ignores silently) are converted with ``to_mimo_part``."""
-    audio = part.get("input_audio")
-    data = audio.get("data") if isinstance(audio, Mapping) else None
-    mimo_form = isinstance(data, str) and url_scheme(data) in ("http", "https", "data")
-    if isinstance(audio, Mapping) and "format" not in audio and mimo_form:
-        return cast(InputAudioPart, part)
-    from ._migrate import to_mimo_part
-
-    return to_mimo_part(part, limits=limits)
-
-
-def _looks_like_audio(text: str) -> str | None:
-    """Why ``text`` looks like audio rather than words (None when it does not)."""
-    if "\n" in text or len(text) > 4096:
-        return None
-    scheme = url_scheme(text.strip())
-    if scheme == "data":
-        return "a data URI"
-    if scheme in ("http", "https") and " " not in text.strip():
-        return "a URL"
-    suffix = os.path.splitext(text)[1].lower().lstrip(".")
-    known = {ext.lstrip(".").lower() for spec in AUDIO_FORMATS.values() for ext in spec.extensions}
-    try:
-        if suffix in known and os.path.isfile(text):
-            return "an existing audio file"
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-def user_message(*parts_or_text: InputAudioPart | TextPart | str) -> ChatCompletionUserMessageParam:
-    """A user message from parts and strings (strings become text parts), in order.
-
-    The result is the SDK's own ``ChatCompletionUserMessageParam``, so
-    ``create(messages=[user_message(part, "Describe the audio")])`` type-checks.
-
-    * A string always becomes text. One that looks like audio (the path of an existing
-      audio file, an http(s) URL or a data URI) warns :class:`AudioAsTextWarning`: wrap
-      it with ``input_audio_part(...)`` to send it as audio.
-    * An OpenAI-shaped audio part (raw base64, a ``format`` key), which MiMo would
-      ignore, is converted to MiMo's shape (see :func:`to_mimo_part`).
-    * Audio without any text is refused (:class:`InvalidOptionError`): MiMo answers
-      400 "`text` is not present"; add a question.
-    """
-    if not parts_or_text:
-        raise InvalidOptionError(
-            "user_message() needs at least one part or string: user_message(input_audio_part(path), "
-            "'What is said?')",
-            option="parts_or_text",
-        )
-    content: list[dict[str, object]] = []
-    for item in parts_or_text:
-        if isinstance(item, str):
-            _warn_if_audio_like(item)
-            content.append(dict(text_part(item)))
-        elif isinstance(item, dict) and item.get("type") == "input_audio":
-            content.append(dict(mimo_shaped(item)))
-        elif isinstance(item, dict) and isinstance(item.get("type"), str):
-            content.append(dict(item))
-        else:
-            raise TypeError(
-                f"user_message() takes content parts and strings, not {type(item).__name__}; "
-                "wrap audio with input_audio_part(...)"
-            )
-    kinds = {part.get("type") for part in content}
-    if "input_audio" in kinds and "text" not in kinds:
-        raise InvalidOptionError(
-            'user_message() got audio but no text: MiMo answers HTTP 400 "`text` is not present" '
-            "to audio alone; add a question, e.g. user_message(part, 'What is said?'). (Only the "
-            "ASR model takes audio alone: use transcribe(), or write {'role': 'user', 'content': [part]})",
-            option="parts_or_text",
-        )
-    return cast("ChatCompletionUserMessageParam", {"role": "user", "content": content})
-
-
-def _warn_if_audio_like(text: str) -> None:
-    looks = _looks_like_audio(text)
-    if looks is not None:
-        from ._guards import caller_stacklevel
-
-        shown = text if len(text) <= 60 else text[:57] + "..."
-        warnings.warn(
-            f"user_message(): {shown!r} looks like audio ({looks}) but a string is sent as text, "
-            f"so MiMo would not hear it: wrap it with input_audio_part({shown!r}) to send the audio, "
-            "or use text_part(...) to send it as text on purpose",
-            AudioAsTextWarning,
-            stacklevel=caller_stacklevel(),
-        )

@@ -10,19 +10,16 @@ This module stays cheap to import: the emulator is imported when the fixture run
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
 import pytest
 
-if TYPE_CHECKING:
-    from .emulator import EmulatorHandle
+from .emulator import EmulatorHandle, run_emulator
 
 __all__ = ["mimo_emulator"]
 
 
 @pytest.fixture(scope="session")
 def _mimo_emulator_session() -> Iterator[EmulatorHandle]:
-    from .emulator import run_emulator
 
     with run_emulator() as handle:
         yield handle

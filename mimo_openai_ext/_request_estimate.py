@@ -4,27 +4,28 @@
 part's duration (data URIs are decoded and probed; URLs have an unknown duration),
 approximate text tokens, the total against the model's context, and the worst-case cost
 with ``max_completion_tokens``. Raises ``ContextOverflowError`` when it cannot fit. (The
-per-clip token arithmetic is ``_estimate``; what the response used is ``_usage``.)
+per-clip token arithmetic is ``_audio.tokens``; what the response used is ``_usage``.)
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits, get_model
+from ._audio.probe import AudioInfo, probe_bytes
+from ._audio.source import is_url, parse_data_uri
+from ._audio.tokens import estimate_audio_tokens
+from ._checks import check_completion_tokens
+from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits
 from ._exceptions import AudioNotHeardWarning, ContextOverflowError, InvalidOptionError
-from ._guards import check_completion_tokens, warn_unknown_model
-from ._audio.source import is_url
+from ._format import GAP, esc, grid, money, seconds_text, table
+from ._models import get_model, warn_unknown_model
 from ._usage import round_usd, tokens_usd
+from ._warn import warn
 
-if TYPE_CHECKING:
-    from ._audio.probe import AudioInfo
-
-__all__ = ["AudioEstimate", "RequestEstimate", "estimate_request", "estimate_text_tokens"]
+__all__ = ["AudioEstimate", "RequestEstimate", "estimate_html", "estimate_request", "estimate_text_tokens"]
 
 _MESSAGE_OVERHEAD_TOKENS = 4
 """Chat-template tokens per message (role markers); an approximation."""
@@ -80,8 +81,6 @@ class RequestEstimate:
         return sum(a.duration_s or 0.0 for a in self.audio)
 
     def _repr_html_(self) -> str:  # Jupyter
-        from ._display import estimate_html
-
         return estimate_html(self)
 
     def to_dict(self) -> dict[str, Any]:
@@ -114,17 +113,10 @@ def _estimate_audio(
             "build the part with input_audio_part()"
         )
         notes.append(note)
-        from ._guards import caller_stacklevel
-
-        warnings.warn(note, AudioNotHeardWarning, stacklevel=caller_stacklevel())
+        warn(note, AudioNotHeardWarning)
         return AudioEstimate(where, None, None, None, len(data))
-    from ._audio.tokens import estimate_audio_tokens
-
     info = known.get(id(data))
     if info is None:
-        from ._audio.probe import probe_bytes
-        from ._audio.source import parse_data_uri
-
         info = probe_bytes(parse_data_uri(data, name=where).data, source_name=where)
     tokens = estimate_audio_tokens(info.duration_s, limits=limits)
     return AudioEstimate(where, info.duration_s, tokens, info.format, len(data))
@@ -250,3 +242,37 @@ def _check_fits(estimate: RequestEstimate, *, explicit_completion: bool, cap: in
             estimated_tokens=estimate.total_tokens,
             context_tokens=context,
         )
+
+
+def estimate_html(estimate: RequestEstimate) -> str:
+    """A pre-call estimate: each audio part, the totals against the context, worst-case cost."""
+    parts = grid(
+        ["audio", "format", "duration", "tokens", "data URI chars"],
+        (
+            (
+                a.where,
+                a.format or "?",
+                seconds_text(a.duration_s),
+                a.audio_tokens or "?",
+                f"{a.data_uri_chars:,}",
+            )
+            for a in estimate.audio
+        ),
+        title=f"Audio parts ({len(estimate.audio)})",
+    )
+    fits = "fits" if estimate.fits else "does NOT fit"
+    totals = table(
+        [
+            ("model", estimate.model),
+            ("audio duration", seconds_text(estimate.audio_duration_s)),
+            ("audio tokens", f"{estimate.audio_tokens:,}"),
+            ("text tokens", f"~{estimate.text_tokens:,}"),
+            ("input tokens", f"{estimate.input_tokens:,}"),
+            ("max completion tokens", f"{estimate.max_completion_tokens:,}"),
+            ("context", f"{estimate.total_tokens:,} of {estimate.context_tokens:,} ({fits})"),
+            ("worst-case cost", money(estimate.worst_case_cost_usd)),
+        ],
+        title="Request estimate",
+    )
+    notes = "".join(f"<li>{esc(n)}</li>" for n in estimate.notes)
+    return totals + (GAP + parts if estimate.audio else "") + (f"<ul>{notes}</ul>" if notes else "")

@@ -33,6 +33,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._api_errors import status_of, surface_detail
+from ._exceptions import InvalidOptionError
 
 if TYPE_CHECKING:
     import tenacity
@@ -96,7 +97,6 @@ class RetryPolicy:
     """Called before each wait (logging, metrics, tests)."""
 
     def __post_init__(self) -> None:
-        from ._exceptions import InvalidOptionError
 
         _check_attempts(self.attempts, "RetryPolicy(attempts=...)")
         for name in ("timeout_s", "wait_initial_s", "wait_max_s", "wait_jitter_s", "retry_after_max_s"):
@@ -131,7 +131,6 @@ class RetryPolicy:
 
 
 def _check_attempts(attempts: object, where: str) -> None:
-    from ._exceptions import InvalidOptionError
 
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
         raise InvalidOptionError(
@@ -174,7 +173,6 @@ def set_testing(testing: bool = True, *, attempts: int | None = None) -> _Testin
     ``attempts`` (optional) overrides every policy's attempt cap while testing. Use it as
     a plain call or as ``with set_testing(True): ...`` to restore the previous mode.
     """
-    from ._exceptions import InvalidOptionError
 
     if not isinstance(testing, bool):
         raise InvalidOptionError(

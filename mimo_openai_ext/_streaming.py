@@ -23,11 +23,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from ._answer import Answer, answer_text, warn_if_truncated
+from ._checks import check_client
 from ._exceptions import StreamNotFinishedError
-from ._guards import check_client
+from ._heard import check_audio_heard
 from ._request_estimate import RequestEstimate
 from ._retry import RetryPolicy, run_with_retry, run_with_retry_async
-from ._usage import UsageReport, check_audio_heard
+from ._usage import UsageReport
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, AsyncStream, OpenAI, Stream

@@ -8,10 +8,16 @@ Everything is checked here, before any request.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._answer import read_answer
+from ._audio.datauri import data_uri, data_uri_chars
+from ._audio.probe import AudioInfo, probe_bytes
+from ._audio.source import AudioSource, is_url, read_source
+from ._checks import check_client
+from ._client import create_completion, create_completion_async
 from ._config import (
     ASR_LANGUAGES,
     AUDIO_FORMATS,
@@ -21,7 +27,6 @@ from ._config import (
     AsrLanguage,
     Limits,
     ModelSpec,
-    get_model,
 )
 from ._exceptions import (
     AudioTooLargeError,
@@ -29,17 +34,14 @@ from ._exceptions import (
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
 )
-from ._guards import check_client
+from ._models import get_model, warn_unknown_model
 from ._retry import RetryPolicy
-from ._audio.source import is_url
 from ._usage import UsageReport
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
     from openai.types.chat import ChatCompletion
 
-    from ._audio.probe import AudioInfo
-    from ._audio.source import AudioSource
 
 __all__ = ["Transcript", "build_transcription_request", "transcribe", "transcribe_async"]
 
@@ -74,8 +76,6 @@ def _check_language(language: str) -> AsrLanguage:
 
 
 def _shell_name(source_name: str) -> str:
-    import shlex
-
     return "FILE" if not source_name or source_name.startswith("<") else shlex.quote(source_name)
 
 
@@ -83,8 +83,6 @@ def _asr_model(model_id: str) -> ModelSpec:
     """The ASR model's spec; a known model that is not an ASR model is refused before any request."""
     spec = get_model(model_id, warn=False)
     if model_id not in MODELS:  # unknown ids pass through, with one warning at the user's line
-        from ._guards import warn_unknown_model
-
         warn_unknown_model(model_id)
         return spec
     if spec.asr:
@@ -117,10 +115,6 @@ def build_transcription_request(
     ``UnsupportedAudioFormatError`` for a format other than WAV/MP3,
     ``AudioTooLargeError`` past the ASR size limit.
     """
-    from ._audio.tokens import data_uri_chars
-    from ._parts import data_uri
-    from ._audio.probe import probe_bytes
-    from ._audio.source import read_source
 
     lang = _check_language(language)
     limits = limits or DEFAULT_LIMITS
@@ -206,7 +200,6 @@ def transcribe(
 
     ``language`` is ``"auto"``, ``"zh"`` or ``"en"`` (case-insensitive: ``"EN"`` is ``"en"``).
     """
-    from ._client import create_completion
 
     check_client(client, sync=True, call="transcribe")
     kwargs, duration_s, source_name = build_transcription_request(
@@ -229,7 +222,6 @@ async def transcribe_async(
     limits: Limits | None = None,
 ) -> Transcript:
     """The async twin of :func:`transcribe`."""
-    from ._client import create_completion_async
 
     check_client(client, sync=False, call="transcribe_async")
     kwargs, duration_s, source_name = build_transcription_request(

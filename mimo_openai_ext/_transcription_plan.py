@@ -12,9 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Union
 
-from ._config import ASR_LANGUAGES, WHISPER_MODEL_MAP, AsrLanguage, Limits, ModelSpec, get_model
+from ._audio.probe import probe_bytes
+from ._audio.source import read_source
+from ._checks import document_alias
+from ._config import ASR_LANGUAGES, WHISPER_MODEL_MAP, AsrLanguage, Limits, ModelSpec
 from ._exceptions import InvalidAudioSourceError, UnsupportedAudioFormatError, UnsupportedFeatureError
-from ._guards import document_alias
+from ._models import get_model, warn_unknown_model
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -95,7 +98,6 @@ def is_unset(value: object) -> bool:
 
 
 def _read_file(file: TranscriptionFile) -> tuple[bytes, str]:
-    from ._audio.source import read_source
 
     if isinstance(file, tuple):
         if len(file) < 2 or not (file[0] is None or isinstance(file[0], str)):
@@ -110,8 +112,6 @@ def _read_file(file: TranscriptionFile) -> tuple[bytes, str]:
 def _target_model(model: str, audio_model: str) -> ModelSpec:
     spec = get_model(WHISPER_MODEL_MAP.get(model, model), warn=False)
     if spec.status == "unknown":
-        from ._guards import warn_unknown_model
-
         warn_unknown_model(spec.id)
     if not spec.audio_input:
         raise UnsupportedFeatureError(
@@ -143,7 +143,6 @@ def _instruction(language: str | None, prompt: str | None) -> str:
 
 def _fits_asr(spec: ModelSpec, data: bytes, name: str, limits: Limits) -> bool:
     """WAV/MP3 whose data URI and tokens fit the ASR model (anything unreadable: not ASR)."""
-    from ._audio.probe import probe_bytes
 
     try:
         info = probe_bytes(data, source_name=name)
@@ -176,7 +175,5 @@ def plan_transcription(
     if asr_language is None and spec.asr:
         spec = get_model(audio_model, warn=False)
         if spec.status == "unknown":
-            from ._guards import warn_unknown_model
-
             warn_unknown_model(spec.id)
     return TranscriptionPlan(data, name, spec, asr_language, _instruction(language, prompt))

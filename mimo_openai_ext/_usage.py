@@ -3,33 +3,23 @@
 * ``UsageReport.from_usage(...)``: prompt/audio/cached/text/reasoning/completion tokens
   and ``cost_usd`` from the model's ``Price``. Cached tokens are billed at the cache-hit
   price *instead of* the input price (never twice), and no count goes negative.
-* ``check_audio_heard(report, estimate)`` warns ``AudioNotHeardWarning`` when the
-  response's ``audio_tokens`` is 0 or far from the estimate made before the call
-  (``_request_estimate``).
 * ``round_usd`` / ``tokens_usd``: the cost arithmetic both sides share.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._config import Price, get_model
-from ._exceptions import AudioNotHeardWarning
+from ._config import Price
+from ._format import money, table
+from ._models import get_model
 
 if TYPE_CHECKING:
     from openai.types import CompletionUsage
 
-    from ._request_estimate import RequestEstimate
-
-__all__ = ["UsageReport", "check_audio_heard", "round_usd", "tokens_usd"]
-
-_HEARD_RATIO = 0.5
-"""``audio_tokens`` below half (or above twice) the estimate counts as "far"."""
-_HEARD_SLACK_TOKENS = 12
-"""Absolute slack (about two seconds) so very short clips do not warn on rounding."""
+__all__ = ["UsageReport", "round_usd", "tokens_usd", "usage_html"]
 
 
 def round_usd(amount: float) -> float:
@@ -145,46 +135,22 @@ class UsageReport:
         return asdict(self)
 
     def _repr_html_(self) -> str:  # Jupyter
-        from ._display import usage_html
-
         return usage_html(self)
 
 
-def check_audio_heard(report: UsageReport, estimate: RequestEstimate, *, warn: bool = True) -> str | None:
-    """A message (and an ``AudioNotHeardWarning``) when the audio seems ignored, else None."""
-    if not estimate.audio or not report.audio_tokens_reported:
-        return None
-    expected = estimate.audio_tokens
-    actual = report.audio_tokens
-    problem = None
-    if actual == 0:
-        expectation = (
-            f"expected about {expected}"
-            if expected and not estimate.unknown_audio
-            else "the estimate could not count them"
-            if not expected
-            else f"expected at least {expected}"
-        )
-        problem = (
-            f"MiMo reports audio_tokens=0 for {len(estimate.audio)} audio part(s) "
-            f"({expectation}): the audio was NOT heard and the answer may be invented"
-        )
-    elif expected and (
-        actual < expected * _HEARD_RATIO - _HEARD_SLACK_TOKENS
-        or (estimate.unknown_audio == 0 and actual > expected / _HEARD_RATIO + _HEARD_SLACK_TOKENS)
-    ):
-        problem = (
-            f"MiMo reports audio_tokens={actual}, far from the estimated {expected} "
-            f"({estimate.audio_duration_s:.1f} s of audio): part of the audio may not have been heard"
-        )
-    if problem is None:
-        return None
-    problem += (
-        "; check each part is a data: URI whose MIME matches its bytes (build parts with input_audio_part(), "
-        "or convert OpenAI-shaped messages with to_mimo_messages())"
-    )
-    if warn:
-        from ._guards import caller_stacklevel
-
-        warnings.warn(problem, AudioNotHeardWarning, stacklevel=caller_stacklevel())
-    return problem
+def usage_html(usage: UsageReport, *, title: str = "Usage") -> str:
+    """A usage report: every token count and the cost."""
+    rows: list[tuple[str, object]] = [
+        ("model", usage.model),
+        ("prompt tokens", f"{usage.prompt_tokens:,}"),
+        ("· audio", f"{usage.audio_tokens:,}" if usage.audio_tokens_reported else "not reported"),
+        ("· text", f"{usage.text_tokens:,}"),
+        ("· cached", f"{usage.cached_tokens:,}"),
+        ("completion tokens", f"{usage.completion_tokens:,}"),
+        ("· reasoning", f"{usage.reasoning_tokens:,}"),
+        ("total tokens", f"{usage.total_tokens:,}"),
+        ("cost", money(usage.cost_usd)),
+    ]
+    if usage.audio_seconds is not None:
+        rows.insert(2, ("audio seconds", f"{usage.audio_seconds:g}"))
+    return table(rows, title=title)

@@ -19,8 +19,12 @@ import asyncio
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
+from ._ask import ask, ask_async
+from ._audio.fit import fit_audio
 from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits
-from ._guards import model_warned
+from ._models import model_warned
+from ._retry import RetryPolicy
+from ._transcribe import transcribe, transcribe_async
 from ._transcription_plan import (
     TranscriptionFile,
     TranscriptionPlan,
@@ -28,19 +32,17 @@ from ._transcription_plan import (
     is_unset,
     plan_transcription,
 )
+from ._types import InputAudioPart
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
     from openai.types.audio import Transcription
 
-    from ._retry import RetryPolicy
-    from ._types import InputAudioPart
 
 __all__ = ["AsyncMimoTranscriptions", "MimoTranscriptions", "TranscriptionFile", "transcriptions"]
 
 
 def _fitted_part(plan: TranscriptionPlan, limits: Limits) -> InputAudioPart:
-    from ._audio.fit import fit_audio
 
     model = None if plan.model.status == "unknown" else plan.model.id  # warned once already
     fitted = fit_audio(plan.data, name=plan.name, model=model, limits=limits)
@@ -160,8 +162,6 @@ class MimoTranscriptions(_Transcriptions["OpenAI"]):
         **unsupported: object,
     ) -> Transcription | str:
         """Transcribe ``file``; see the module docstring for what goes where."""
-        from ._ask import ask
-        from ._transcribe import transcribe
 
         plan, fmt = self._prepare(file, model, language, prompt, response_format, unsupported)
         if plan.asr_language is not None:
@@ -212,8 +212,6 @@ class AsyncMimoTranscriptions(_Transcriptions["AsyncOpenAI"]):
         **unsupported: object,
     ) -> Transcription | str:
         """Transcribe ``file``; see :meth:`MimoTranscriptions.create`."""
-        from ._ask import ask_async
-        from ._transcribe import transcribe_async
 
         plan, fmt = self._prepare(file, model, language, prompt, response_format, unsupported)
         if plan.asr_language is not None:

@@ -81,7 +81,7 @@ def test_reasoning_only_quirk_is_read(client: openai.OpenAI, mimo_emulator: Any)
 
 
 def test_ignored_audio_warns_loudly(client: openai.OpenAI) -> None:
-    # ask() now converts OpenAI-shaped parts (see test_guards.py), so the ignored audio is
+    # ask() now converts OpenAI-shaped parts (see test_checks.py), so the ignored audio is
     # sent with the SDK directly, then checked the way ask() checks its own answers
     from mimo_openai_ext import UsageReport, check_audio_heard, estimate_request
 

@@ -19,18 +19,12 @@ from mimo_openai_ext import (
     text_part,
     user_message,
 )
-from mimo_openai_ext._answer import Answer
+from mimo_openai_ext._answer import Answer, answer_html
 from mimo_openai_ext._ask import ask
-from mimo_openai_ext._display import (
-    answer_html,
-    audio_info_html,
-    batch_results_html,
-    estimate_html,
-    part_html,
-    part_text,
-    usage_html,
-)
-from mimo_openai_ext._usage import UsageReport
+from mimo_openai_ext._batch.results import batch_results_html
+from mimo_openai_ext._display import part_html, part_text
+from mimo_openai_ext._request_estimate import estimate_html
+from mimo_openai_ext._usage import UsageReport, usage_html
 
 
 @pytest.fixture
@@ -45,7 +39,7 @@ def answer(mimo_emulator, wav: Path) -> Answer:
 
 
 def test_probe_html_shows_format_duration_and_tokens(wav: Path) -> None:
-    html = audio_info_html(probe_audio(wav))
+    html = probe_audio(wav)._repr_html_()
     assert "speech.wav" in html
     assert "wav (audio/wav" in html
     assert "1.50 s" in html

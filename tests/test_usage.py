@@ -9,8 +9,9 @@ from _audio import encode_tone
 from _emulator_support import MIMO_EXAMPLE_USAGE, ask, audio_part
 
 from mimo_openai_ext import MODELS, AudioNotHeardWarning, Price
+from mimo_openai_ext._heard import check_audio_heard
 from mimo_openai_ext._request_estimate import RequestEstimate, estimate_request
-from mimo_openai_ext._usage import UsageReport, check_audio_heard
+from mimo_openai_ext._usage import UsageReport
 
 PRICE = Price(
     input_usd_per_mtok=1.0, cache_hit_usd_per_mtok=0.1, output_usd_per_mtok=2.0, as_of="test", source="test"

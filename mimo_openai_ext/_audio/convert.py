@@ -1,7 +1,7 @@
 """Re-encoding: formats MiMo refuses into one it takes, NumPy arrays into FLAC, and the
 block-by-block transcoder that :func:`fit_audio` and :func:`split_audio` share.
 
-Everything streams: blocks are decoded, downmixed, resampled (:mod:`._resample`) and
+Everything streams: blocks are decoded, downmixed, resampled (:mod:`.resample`) and
 encoded one at a time, and an encoder given a byte limit stops as soon as it is passed.
 Encoders are libsndfile's (FLAC, WAV, MP3), so the core needs no extra; only decoding
 AAC, WebM, WMA, AMR or video sound needs PyAV (``pip install 'mimo-openai-ext[convert]'``).
@@ -15,15 +15,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from .._config import AUDIO_FORMATS, AudioFormat
-from .decode import AudioStream, open_audio
 from .._exceptions import InvalidAudioSourceError, UnsupportedAudioFormatError
 from .._interrupt import deferred_interrupts
+from .decode import AudioStream, open_audio
+from .probe import AudioInfo, probe_bytes
+from .resample import StreamingResampler, downmix
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-    from .probe import AudioInfo
 
 __all__ = [
     "Container",
@@ -112,7 +113,6 @@ class _Pipeline:
     """Downmix and resample float32 blocks to what an :class:`Encoding` needs."""
 
     def __init__(self, in_rate: int, in_channels: int, enc: Encoding) -> None:
-        from .resample import StreamingResampler
 
         self.mono = enc.channels == 1 and in_channels > 1
         self.channels = channels = 1 if self.mono else in_channels
@@ -126,8 +126,6 @@ class _Pipeline:
 
     def feed(self, block: NDArray[np.float32] | None) -> NDArray[np.float32]:
         import numpy as np
-
-        from .resample import downmix
 
         if block is None:
             if not self.resamplers:
@@ -220,7 +218,6 @@ def sampled_size(stream: AudioStream, enc: Encoding) -> int:
 
 
 def _check_readable_by_mimo(data: bytes, name: str) -> AudioInfo | None:
-    from .probe import probe_bytes
 
     try:
         return probe_bytes(data, source_name=name)
@@ -236,7 +233,6 @@ def convert_audio(data: bytes, *, source_name: str) -> tuple[bytes, AudioInfo]:
     AIFF, CAF, AU and the other formats libsndfile reads need nothing more; the rest
     need PyAV: :class:`MissingExtraError` says ``pip install 'mimo-openai-ext[convert]'``.
     """
-    from .probe import probe_bytes
 
     accepted = _check_readable_by_mimo(data, source_name)
     if accepted is not None:
@@ -263,8 +259,6 @@ def encode_array(array: Any, *, sample_rate: int, source_name: str = "<array>") 
     :class:`InvalidAudioSourceError` (a ``ValueError``) saying what to change.
     """
     import soundfile
-
-    from .probe import probe_bytes
 
     rate = _check_rate(sample_rate, source_name)
     samples, subtype = _checked_samples(array, source_name)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import CorruptAudioError, MissingExtraError, UnsupportedAudioFormatError
-from .source import AudioSource, ByteData, open_source, source_name_of, url_scheme
+from .sniff import sniff_audio
+from .source import AudioSource, BufferReader, ByteData, open_source, source_name_of, url_scheme
 
 if TYPE_CHECKING:
     import numpy as np
@@ -88,7 +89,6 @@ class AudioStream:
 
 def describe_media(data: ByteData, name: str) -> str:
     """What ``data`` is, in words ("AIFF", "AAC in ADTS ..."); garbage raises CorruptAudioError."""
-    from .sniff import sniff_audio
 
     try:
         return sniff_audio(data, source_name=name).description
@@ -143,7 +143,6 @@ def open_audio(source: AudioSource, *, name: str | None = None) -> Iterator[Audi
         with _via_av(path, found, display, size) as stream:
             yield stream
         return
-    from .probe import BufferReader
 
     with open_source(source, name=display) as opened:
         if opened.size_bytes == 0:

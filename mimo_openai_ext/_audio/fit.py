@@ -15,7 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from .._config import AUDIO_FORMATS, DEFAULT_LIMITS, AudioFormat, Limits, get_model
+from .._config import AUDIO_FORMATS, DEFAULT_LIMITS, AudioFormat, Limits
+from .._exceptions import AudioTooLargeError, InvalidOptionError, UnsupportedAudioFormatError
+from .._models import get_model
+from .._types import InputAudioPart
 from .convert import (
     MP3_RATES,
     Container,
@@ -26,12 +29,10 @@ from .convert import (
     sampled_size,
     transcode,
 )
+from .datauri import data_uri, max_bytes_for_data_uri
 from .decode import AudioStream, SourceAudioInfo, open_audio
-from .tokens import max_bytes_for_data_uri
-from .._exceptions import AudioTooLargeError, InvalidOptionError, UnsupportedAudioFormatError
 from .probe import AudioInfo, probe_bytes
-from .source import AudioSource, open_source
-from .._types import InputAudioPart
+from .source import AudioSource, open_source, read_source
 
 __all__ = ["FittedAudio", "SourceAudioInfo", "fit_audio"]
 
@@ -69,7 +70,6 @@ class FittedAudio:
     @cached_property
     def part(self) -> InputAudioPart:
         """The ready ``input_audio`` content part (a data URI with the right MIME)."""
-        from .._parts import data_uri
 
         return {"type": "input_audio", "input_audio": {"data": data_uri(self.data, self.info.mime)}}
 
@@ -117,8 +117,6 @@ def fit_audio(
     """
     budget = _budget(max_bytes, model, limits or DEFAULT_LIMITS)
     if hasattr(source, "read") and not isinstance(source, (str, os.PathLike)):
-        from .source import read_source
-
         source, name = read_source(source, name=name)  # a file object can be read only once
     kept = _keep(source, name, budget)
     if kept is not None:

@@ -10,10 +10,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .source import ByteData
+from .source import ByteData
 
 __all__ = ["Mp4Summary", "Mp4Track", "is_iso_bmff", "summarize_mp4"]
 

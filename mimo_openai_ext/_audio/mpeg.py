@@ -6,10 +6,8 @@ Pure ``struct``-free bit twiddling over a buffer; nothing is decoded.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .source import ByteData
+from .source import ByteData
 
 __all__ = [
     "FrameHeader",

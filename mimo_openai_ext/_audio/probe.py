@@ -8,22 +8,21 @@ naming the file.
 
 from __future__ import annotations
 
-import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import mp4, mpeg
-from .._config import AudioFormat
-from .tokens import data_uri_chars, estimate_audio_tokens
+from .._config import DEFAULT_LIMITS, AudioFormat
 from .._exceptions import CorruptAudioError
+from .._format import seconds_text, table
+from . import mp4, mpeg
+from .datauri import data_uri_chars
 from .sniff import SniffResult, sniff_audio, wav_fact_frames, wav_seconds_from_size
-from .source import AudioSource, ByteData, open_source
+from .source import AudioSource, BufferReader, ByteData, open_source
+from .tokens import estimate_audio_tokens
 
-__all__ = ["AudioInfo", "BufferReader", "probe_audio", "probe_bytes"]
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
+__all__ = ["AudioInfo", "probe_audio", "probe_bytes"]
 
 
 @dataclass(frozen=True)
@@ -52,45 +51,20 @@ class AudioInfo:
         return data_uri_chars(self.size_bytes, self.mime)
 
     def _repr_html_(self) -> str:  # Jupyter
-        from .._display import audio_info_html
-
-        return audio_info_html(self)
-
-
-class BufferReader(io.RawIOBase):
-    """A seekable read-only file over a buffer (bytes, mmap, memoryview), without copying it."""
-
-    def __init__(self, data: ByteData) -> None:
-        super().__init__()
-        self._view = memoryview(data).cast("B")
-        self._pos = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
-        target = memoryview(buffer).cast("B")
-        chunk = self._view[self._pos : self._pos + len(target)]
-        target[: len(chunk)] = chunk
-        self._pos += len(chunk)
-        return len(chunk)
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
-        if base + offset < 0:
-            raise OSError(f"negative seek position {base + offset}")
-        self._pos = base + offset
-        return self._pos
-
-    def tell(self) -> int:
-        return self._pos
-
-    def close(self) -> None:
-        self._view.release()
-        super().close()
+        """Format, duration, sample rate, channels, size and tokens."""
+        limit = DEFAULT_LIMITS.max_data_uri_chars
+        return table(
+            [
+                ("format", f"{self.format} ({self.mime}, {self.codec})"),
+                ("duration", seconds_text(self.duration_s)),
+                ("sample rate", f"{self.sample_rate_hz:,} Hz"),
+                ("channels", self.channels),
+                ("size", f"{self.size_bytes:,} bytes"),
+                ("audio tokens", f"{self.audio_tokens:,} (estimate)"),
+                ("data URI", f"{self.data_uri_chars:,} of {limit:,} characters"),
+            ],
+            title=self.source_name,
+        )
 
 
 def _guarded(name: str, what: str, call: Callable[[], AudioInfo]) -> AudioInfo:

@@ -1,16 +1,14 @@
 """What refused media looks like: magic numbers of formats MiMo does not take, and text.
 
-:mod:`._media` asks here only after every accepted format's own checks have failed, to
+:mod:`.sniff` asks here only after every accepted format's own checks have failed, to
 name what was found instead of calling it corrupt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .source import ByteData
+from .source import ByteData
 
 __all__ = ["other_kind", "refused_signature", "text_kind"]
 

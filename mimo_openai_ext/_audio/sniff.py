@@ -10,15 +10,12 @@ from __future__ import annotations
 import shlex
 import struct
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from . import mp4, mpeg
 from .._config import AUDIO_FORMATS, AudioFormat
 from .._exceptions import CorruptAudioError, UnsupportedAudioFormatError
+from . import mp4, mpeg
 from .signatures import other_kind, refused_signature
-
-if TYPE_CHECKING:
-    from .source import ByteData
+from .source import ByteData
 
 __all__ = ["SniffResult", "canonical_mime", "sniff_audio", "unsupported"]
 

@@ -6,24 +6,22 @@ once (and memory-mapped, so probing touches only the header pages), bytes as the
 
 from __future__ import annotations
 
-import base64
-import binascii
 import contextlib
+import io
 import mmap
 import os
-import re
 import stat
-import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, TypeAlias
 
 from .._exceptions import InvalidAudioSourceError
+from .datauri import ByteData, is_data_uri, is_url, parse_data_uri, url_scheme
 
 __all__ = [
     "AudioSource",
+    "BufferReader",
     "ByteData",
-    "DataURI",
     "OpenedSource",
     "is_data_uri",
     "is_url",
@@ -37,69 +35,8 @@ __all__ = [
 AudioSource: TypeAlias = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 """Anything audio can be read from: a path, an http(s) URL, a data URI, bytes, or a binary file."""
 
-ByteData: TypeAlias = bytes | bytearray | memoryview | mmap.mmap
-"""A buffer of audio bytes; never copied just to be looked at."""
 
-_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]+):")
 _DATA_URI_NAME = "<data URI>"
-
-
-def url_scheme(text: str) -> str | None:
-    """The lower-cased scheme of ``text`` if it looks like a URL (``C:\\x`` does not)."""
-    match = _SCHEME.match(text)
-    if match is None:
-        return None
-    scheme = match.group(1).lower()
-    if scheme == "data" or text[match.end() :].startswith("//"):
-        return scheme
-    return None
-
-
-def is_url(text: str) -> bool:
-    """``http://`` or ``https://``: the only URLs MiMo fetches."""
-    return url_scheme(text) in ("http", "https")
-
-
-def is_data_uri(text: str) -> bool:
-    return url_scheme(text) == "data"
-
-
-@dataclass(frozen=True)
-class DataURI:
-    """A parsed ``data:`` URI."""
-
-    mime: str
-    """The declared media type, lower-cased, without parameters ("" if none)."""
-    data: bytes
-    base64: bool
-    canonical_payload: bool
-    """True when the base64 payload can be re-sent as is (no whitespace, padded)."""
-
-
-def parse_data_uri(text: str, *, name: str = _DATA_URI_NAME) -> DataURI:
-    """Decode ``data:<mime>[;base64],<payload>``; malformed input is an InvalidAudioSourceError."""
-    header, sep, payload = text.partition(",")
-    if not sep or not header.lower().startswith("data:"):
-        raise InvalidAudioSourceError(
-            f"{name}: not a data URI (expected 'data:<mime>;base64,<payload>')", source_name=name
-        )
-    params = [p.strip() for p in header[5:].split(";")]
-    mime = params[0].lower() if params and "=" not in params[0] else ""
-    is_b64 = any(p.lower() == "base64" for p in params[1:])
-    if not is_b64:
-        return DataURI(mime, urllib.parse.unquote_to_bytes(payload), False, False)
-    try:
-        return DataURI(mime, base64.b64decode(payload, validate=True), True, True)
-    except (binascii.Error, ValueError):
-        pass
-    try:  # line-wrapped base64 (MIME style): decodable, but re-emitted without the breaks
-        return DataURI(mime, base64.b64decode("".join(payload.split()), validate=True), True, False)
-    except (binascii.Error, ValueError) as exc:
-        raise InvalidAudioSourceError(
-            f"{name}: the data URI's base64 payload does not decode ({exc}); "
-            "build it with input_audio_part(path) or data_uri(bytes, mime)",
-            source_name=name,
-        ) from None
 
 
 def _display_name(path: os.PathLike[str] | str) -> str:
@@ -313,3 +250,39 @@ def read_source(source: AudioSource, *, name: str | None = None) -> tuple[bytes,
         with _open_path(_path_of(source, display), display) as fh:
             return fh.read(), display
     return _read_file_object(source, display), display
+
+
+class BufferReader(io.RawIOBase):
+    """A seekable read-only file over a buffer (bytes, mmap, memoryview), without copying it."""
+
+    def __init__(self, data: ByteData) -> None:
+        super().__init__()
+        self._view = memoryview(data).cast("B")
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        target = memoryview(buffer).cast("B")
+        chunk = self._view[self._pos : self._pos + len(target)]
+        target[: len(chunk)] = chunk
+        self._pos += len(chunk)
+        return len(chunk)
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
+        if base + offset < 0:
+            raise OSError(f"negative seek position {base + offset}")
+        self._pos = base + offset
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self._view.release()
+        super().close()

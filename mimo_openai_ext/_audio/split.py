@@ -16,15 +16,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from .._config import DEFAULT_LIMITS, Limits, get_model
-from .convert import Container, Encoding, OverBudgetError, sampled_size, transcode
-from .decode import AudioStream, open_audio
-from .tokens import max_bytes_for_data_uri
+from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import AudioTooLargeError, InvalidOptionError
 from .._interrupt import deferred_interrupts
-from .probe import AudioInfo, probe_bytes
-from .source import AudioSource
+from .._models import get_model
 from .._types import InputAudioPart
+from .convert import Container, Encoding, OverBudgetError, lossless_subtype, sampled_size, transcode
+from .datauri import data_uri, max_bytes_for_data_uri
+from .decode import AudioStream, open_audio
+from .probe import AudioInfo, probe_bytes
+from .resample import downmix
+from .source import AudioSource
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,7 +61,6 @@ class AudioChunk:
     @cached_property
     def part(self) -> InputAudioPart:
         """The ready ``input_audio`` content part."""
-        from .._parts import data_uri
 
         return {"type": "input_audio", "input_audio": {"data": data_uri(self.data, self.info.mime)}}
 
@@ -161,7 +162,6 @@ def _plan(
     keep_quality: bool,
     limits: Limits,
 ) -> _Plan:
-    from .convert import lossless_subtype
 
     spec = get_model(model) if model is not None else None
     asr = spec is not None and spec.asr
@@ -244,8 +244,6 @@ def _cut(stream: AudioStream, start: int, hard_end: int, plan: _Plan) -> int:
 
 def _quiet_point(samples: NDArray[np.float32], rate: int) -> int:
     import numpy as np
-
-    from .resample import downmix
 
     mono = downmix(samples)
     hop = max(1, int(_HOP_S * rate))

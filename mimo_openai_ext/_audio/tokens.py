@@ -10,10 +10,9 @@ from __future__ import annotations
 import math
 
 from .._config import DEFAULT_LIMITS, Limits
+from .._exceptions import InvalidOptionError
 
-__all__ = ["data_uri_chars", "estimate_audio_tokens", "max_bytes_for_data_uri"]
-
-_PREFIX = len("data:") + len(";base64,")
+__all__ = ["estimate_audio_tokens"]
 
 
 def estimate_audio_tokens(duration_s: float, *, limits: Limits | None = None) -> int:
@@ -24,8 +23,6 @@ def estimate_audio_tokens(duration_s: float, *, limits: Limits | None = None) ->
     if isinstance(duration_s, bool) or not isinstance(duration_s, (int, float)):
         raise TypeError(f"duration_s must be a number of seconds, not {type(duration_s).__name__}")
     if not math.isfinite(duration_s) or duration_s < 0:
-        from .._exceptions import InvalidOptionError
-
         raise InvalidOptionError(
             f"duration_s={duration_s!r}: must be a finite number of seconds >= 0 (a clip's length, "
             "e.g. probe_audio(path).duration_s)",
@@ -34,14 +31,3 @@ def estimate_audio_tokens(duration_s: float, *, limits: Limits | None = None) ->
     rate = (limits or DEFAULT_LIMITS).audio_tokens_per_second
     # Round away float noise first: 0.16 s * 6.25 is 1.0000000000000002, which is 1 token.
     return math.ceil(round(duration_s * rate, 9))
-
-
-def data_uri_chars(size_bytes: int, mime: str) -> int:
-    """Length of ``data:<mime>;base64,<payload>`` for ``size_bytes`` bytes of audio."""
-    return _PREFIX + len(mime) + 4 * math.ceil(size_bytes / 3)
-
-
-def max_bytes_for_data_uri(mime: str, *, limits: Limits | None = None) -> int:
-    """The largest file whose data URI fits :attr:`Limits.max_data_uri_chars`."""
-    room = (limits or DEFAULT_LIMITS).max_data_uri_chars - _PREFIX - len(mime)
-    return max(room, 0) // 4 * 3

@@ -19,18 +19,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict, TypeVar
 
-from .engine import AskOne, check_concurrency, check_resume, make_limiter, run_batch
-from .results import BatchResult, BatchResults
+from .._answer import Answer
+from .._ask import ask, ask_async
+from .._audio.source import AudioSource
 from .._client import client_key
 from .._config import DEFAULT_MODEL, Limits
+from .._retry import NO_RETRY, RetryPolicy
+from .engine import AskOne, check_concurrency, check_resume, make_limiter, run_batch
 from .rate import RateLimiter
+from .results import BatchResult, BatchResults
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
 
-    from .._answer import Answer
-    from .._retry import RetryPolicy
-    from .._audio.source import AudioSource
 
 __all__ = ["ask_batch", "ask_batch_async"]
 
@@ -139,7 +140,6 @@ def _ask_options(
     model: str, thinking: bool, max_completion_tokens: int | None, system: str | None, convert: bool
 ) -> _AskOptions:
     """One attempt each (``NO_RETRY``): the batch retries, so every attempt is rate-limited."""
-    from .._retry import NO_RETRY
 
     return _AskOptions(
         model=model,
@@ -199,7 +199,6 @@ def _batch_call(
 
 def _async_asker(client: AsyncOpenAI, options: _AskOptions) -> AskOne:
     """One attempt of ``ask_async``."""
-    from .._ask import ask_async
 
     def ask_one(source: AudioSource, question: str) -> Awaitable[Answer]:
         return ask_async(client, source, question, **options)
@@ -209,7 +208,6 @@ def _async_asker(client: AsyncOpenAI, options: _AskOptions) -> AskOne:
 
 def _thread_asker(client: OpenAI, pool: ThreadPoolExecutor, options: _AskOptions) -> AskOne:
     """One attempt of the sync ``ask`` on a worker thread."""
-    from .._ask import ask
 
     loop = asyncio.get_running_loop()
 

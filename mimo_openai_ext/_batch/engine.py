@@ -13,19 +13,15 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from .results import BatchResult, BatchResults, make_record, source_label
+from .._answer import Answer
+from .._audio.source import AudioSource
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import InvalidOptionError
-from .results_file import ResultsFile, record_key
+from .._retry import RetryPolicy, run_with_retry_async
 from .rate import RateLimiter
-from .._retry import run_with_retry_async
-
-if TYPE_CHECKING:
-    from .._answer import Answer
-    from .._retry import RetryPolicy
-    from .._audio.source import AudioSource
+from .results import BatchResult, BatchResults, make_record, source_label
+from .results_file import ResultsFile, record_key
 
 __all__ = [
     "AskOne",

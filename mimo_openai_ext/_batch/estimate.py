@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from .._audio.decode import open_audio
+from .._audio.probe import probe_audio
+from .._audio.source import AudioSource, is_url
+from .._audio.tokens import estimate_audio_tokens
+from .._config import DEFAULT_MODEL, Limits
+from .._exceptions import MimoAudioError, UnsupportedAudioFormatError
+from .._format import esc, money, seconds_text, table
+from .._models import get_model
+from .._request_estimate import estimate_request
 from .engine import check_sources, questions_for
-from .results import source_label, usd_text, without_source
-from .._config import DEFAULT_MODEL, Limits, get_model
-
-if TYPE_CHECKING:
-    from .._audio.source import AudioSource
+from .results import source_label, without_source
 
 __all__ = ["BatchEstimate", "estimate_batch"]
 
@@ -65,7 +69,7 @@ class BatchEstimate:
         return f"{count} sources of unknown duration (URLs): totals exclude them"
 
     def _cost_text(self) -> str:
-        return "unpriced" if self.worst_case_cost_usd is None else usd_text(self.worst_case_cost_usd)
+        return money(self.worst_case_cost_usd)
 
     def __repr__(self) -> str:
         note = f"; {self.unknown_note}" if self.unknown_note else ""
@@ -97,9 +101,31 @@ class BatchEstimate:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        from .._display import batch_estimate_html
-
-        return batch_estimate_html(self)
+        """A batch's dry run: duration, tokens, worst-case cost, and what would fail."""
+        unknown = len(self.unknown_duration)
+        known = f" ({unknown} URL{'' if unknown == 1 else 's'} not counted)" if unknown else ""
+        rows = table(
+            [
+                ("model", self.model),
+                ("items", f"{self.items:,}"),
+                ("audio duration", seconds_text(self.duration_s) + known),
+                ("audio tokens", f"{self.audio_tokens:,}{known}"),
+                ("text tokens", f"~{self.text_tokens:,}"),
+                ("max completion tokens", f"{self.max_completion_tokens:,} per item"),
+                ("worst-case tokens", f"{self.worst_case_tokens:,}"),
+                ("worst-case cost", money(self.worst_case_cost_usd)),
+            ],
+            title="Batch estimate",
+        )
+        problems = "".join(f"<li>{esc(s)}: {esc(why)}</li>" for s, why in self.unreadable)
+        urls = (
+            f'<p style="margin-top:6px"><b>Not counted:</b> {esc(self.unknown_note)}'
+            f"<br><small>{esc(', '.join(self.unknown_duration[:5]))}"
+            f"{' …' if len(self.unknown_duration) > 5 else ''}</small></p>"
+            if self.unknown_duration
+            else ""
+        )
+        return rows + urls + (f"<p>Would fail:</p><ul>{problems}</ul>" if problems else "")
 
 
 def estimate_batch(
@@ -157,11 +183,6 @@ class _Tally:
 def _tally(
     items: list[AudioSource], questions: list[str], *, model: str, limits: Limits | None, convert: bool
 ) -> _Tally:
-    from .._audio.tokens import estimate_audio_tokens
-    from .._exceptions import MimoAudioError, UnsupportedAudioFormatError
-    from .._request_estimate import estimate_request
-    from .._audio.source import is_url
-
     tally = _Tally()
     for index, (source, question) in enumerate(zip(items, questions, strict=True)):
         label = source_label(source, index)
@@ -191,9 +212,6 @@ def _duration_keeping_position(source: AudioSource, *, convert: bool) -> float:
 
     With ``convert``, a refused format's duration comes from its decoder's header.
     """
-    from .._exceptions import UnsupportedAudioFormatError
-    from .._audio.probe import probe_audio
-
     tell = getattr(source, "tell", None)
     seek = getattr(source, "seek", None)
     position = tell() if callable(tell) and callable(seek) else None
@@ -212,8 +230,6 @@ def _duration_keeping_position(source: AudioSource, *, convert: bool) -> float:
 
 
 def _decoded_duration_s(source: AudioSource) -> float:
-    from .._audio.decode import open_audio
-
     with open_audio(source) as stream:
         return stream.info.duration_s
 

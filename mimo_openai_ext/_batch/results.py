@@ -6,36 +6,27 @@ cost, error) and, when it ran in this process and succeeded, the rich ``Answer``
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, overload
+from typing import overload
 
+from .._answer import Answer, answer_html
+from .._audio.source import AudioSource
+from .._format import esc, grid, money, snippet, usd_text
+from .._redact import mask, secrets_for
+from .._usage import UsageReport
 from .results_file import BatchErrorRecord, BatchRecord
-
-if TYPE_CHECKING:
-    from .._answer import Answer
-    from .._audio.source import AudioSource
-    from .._usage import UsageReport
 
 __all__ = [
     "BatchResult",
     "BatchResults",
+    "batch_results_html",
     "error_record",
     "make_record",
     "source_label",
-    "usd_text",
     "without_source",
 ]
-
-
-def usd_text(usd: float) -> str:
-    """Dollars with two significant digits below a cent (``$0.000021``), else four decimals."""
-    if usd <= 0 or usd >= 0.01:
-        return f"${usd:,.4f}"
-    decimals = -math.floor(math.log10(usd)) + 1
-    return f"${usd:.{decimals}f}"
 
 
 @dataclass(frozen=True)
@@ -89,8 +80,6 @@ class BatchResult:
         data = self.record["usage"]
         if data is None:
             return None
-        from .._usage import UsageReport
-
         try:
             return UsageReport(**data)
         except TypeError:  # a record from another version of the library
@@ -108,9 +97,7 @@ class BatchResult:
         return f"BatchResult(#{self.index} {self.source!r}, {state}, {short!r})"
 
     def _repr_html_(self) -> str:
-        from .._display import batch_result_html
-
-        return batch_result_html(self)
+        return _grid([self]) + (answer_html(self.answer) if self.answer is not None else "")
 
 
 @dataclass(frozen=True)
@@ -162,8 +149,6 @@ class BatchResults(Sequence[BatchResult]):
         )
 
     def _repr_html_(self) -> str:
-        from .._display import batch_results_html
-
         return batch_results_html(self)
 
 
@@ -189,8 +174,6 @@ def without_source(message: str, source: str, *names: str | None) -> str:
 
 def error_record(exc: BaseException, *, secrets: Sequence[str | None] = ()) -> BatchErrorRecord:
     """Type, message and HTTP status; ``secrets`` (the client's key) masked in the message."""
-    from .._redact import mask, secrets_for
-
     status = getattr(exc, "status_code", None)
     return {
         "type": type(exc).__name__,
@@ -228,3 +211,65 @@ def make_record(
         "error": None if exc is None else error_record(exc, secrets=secrets),
         "elapsed_s": round(elapsed_s, 3),
     }
+
+
+# -- Jupyter ---------------------------------------------------------------------------
+
+_HEADER = ("#", "source", "status", "duration s", "audio tokens", "total tokens", "cost", "answer / error")
+
+
+def _row(result: BatchResult, folder: str = "") -> tuple[object, ...]:
+    record = result.record
+    if result.ok:
+        status = "resumed" if result.resumed else "ok"
+        outcome = snippet(record["answer"])
+    else:
+        error = record["error"] or {"type": "?", "message": "", "status": None}
+        status = f"failed ({error['status']})" if error["status"] else "failed"
+        outcome = f"{error['type']}: {snippet(error['message'])}"
+    duration = record.get("duration_s")
+    return (
+        record["index"],
+        (_relative(record["source"], folder), record["source"]),
+        status,
+        "" if duration is None else f"{duration:.2f}",
+        f"{result.tokens('audio_tokens'):,}",
+        f"{result.tokens('total_tokens'):,}",
+        "" if record["cost_usd"] is None else money(record["cost_usd"]),
+        outcome,
+    )
+
+
+def _grid(results: Sequence[BatchResult], folder: str = "") -> str:
+    return grid(_HEADER, (_row(r, folder) for r in results))
+
+
+def _common_folder(sources: Sequence[str]) -> str:
+    """The folder every local path shares ("" when there is none worth dropping)."""
+    paths = [s for s in sources if os.path.isabs(s)]
+    if len(paths) != len(sources) or not paths:
+        return ""
+    try:
+        folder = os.path.commonpath([os.path.dirname(p) for p in paths])
+    except ValueError:  # different drives
+        return ""
+    return "" if folder == os.path.dirname(folder) else folder  # keep "/" and "C:\\" out
+
+
+def _relative(source: str, folder: str) -> str:
+    return os.path.relpath(source, folder) if folder else source
+
+
+def batch_results_html(results: BatchResults) -> str:
+    """A batch: totals, then one row per item in input order."""
+    ok = len(results.succeeded)
+    folder = _common_folder([r.source for r in results])
+    summary = (
+        f"<p><b>{len(results)} items</b>: {ok} ok, {len(results) - ok} failed · "
+        f"{results.tokens():,} tokens ({results.tokens('audio_tokens'):,} audio) · "
+        f"{esc(money(results.cost_usd))} · {results.elapsed_s:.1f} s"
+        + (f" · results: {esc(results.results_path)}" if results.results_path else "")
+        + (f"<br>sources in <code>{esc(folder)}</code> (hover a name for its full path)" if folder else "")
+        + "</p>"
+    )
+    return summary + _grid(results.results, folder)

@@ -26,6 +26,11 @@ from typing_extensions import TypedDict
 
 from .._exceptions import ResultsFileError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no advisory lock
+    fcntl = None  # type: ignore[assignment]
+
 __all__ = [
     "COST_DECIMALS",
     "BatchErrorRecord",
@@ -187,9 +192,7 @@ class ResultsFile:
             raise
 
     def _lock(self) -> None:
-        try:
-            import fcntl
-        except ImportError:  # pragma: no cover - Windows: no advisory lock
+        if fcntl is None:  # pragma: no cover - Windows: no advisory lock
             return
         try:
             fcntl.flock(self._fd_or_raise(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -21,8 +21,11 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from .._exceptions import MimoAudioError
+from .._api_errors import api_error_detail, api_error_hint
+from .._config import ENV_API_KEY
+from .._exceptions import AudioTooLargeError, MimoAudioError, UnsupportedAudioFormatError
 from .._redact import mask as _mask  # the one masking rule, shared with the library's errors
+from .._version import __version__
 
 __all__ = [
     "EXIT_API_ERROR",
@@ -48,7 +51,6 @@ class CliUsageError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .. import __version__
 
     parser = argparse.ArgumentParser(
         prog="mimo-audio",
@@ -62,7 +64,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _secrets(args: argparse.Namespace) -> list[str]:
-    from .._config import ENV_API_KEY
 
     found = [getattr(args, "api_key", None), os.environ.get(ENV_API_KEY)]
     return [s.strip() for s in found if s and len(s.strip()) >= 4]
@@ -70,7 +71,6 @@ def _secrets(args: argparse.Namespace) -> list[str]:
 
 def describe_api_error(exc: BaseException) -> str:
     """One line: status, MiMo's message and detail, what to do."""
-    from .._api_errors import api_error_detail, api_error_hint
 
     status = getattr(exc, "status_code", None)
     body = getattr(exc, "body", None)
@@ -109,7 +109,6 @@ def _connection_failure(exc: BaseException) -> str | None:
 
 def _cli_hint(exc: BaseException, args: argparse.Namespace) -> str:
     """The command-line flag that fixes a library error, when this command has one."""
-    from .._exceptions import AudioTooLargeError, UnsupportedAudioFormatError
 
     command = getattr(args, "command", None)
     convertible = not getattr(exc, "found", "").startswith(("a ", "an "))  # not an image, text, ...

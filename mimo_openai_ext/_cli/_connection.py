@@ -11,24 +11,27 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import sys
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
+from .._client import mimo_async_client, mimo_client
+from .._config import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL
+from .._retry import DEFAULT_RETRY, RetryEvent, RetryPolicy
+from ..emulator import run_emulator
 from . import CliUsageError
 from ._types import model_id
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
 
-    from .._retry import RetryEvent, RetryPolicy
 
 __all__ = ["add_connection_arguments", "open_async_client", "open_client", "retry_reporter"]
 
 
 def add_connection_arguments(parser: argparse.ArgumentParser, *, model_help: str | None = None) -> None:
     """Add ``--base-url``, ``--api-key``, ``--offline`` and ``--model`` (default: None = the command's)."""
-    from .._config import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL
 
     group = parser.add_argument_group("connection")
     group.add_argument(
@@ -57,7 +60,6 @@ def _connection(
         return args.api_key, args.base_url
     if args.base_url or args.api_key:
         raise CliUsageError("--offline talks to a local emulator: drop --base-url / --api-key")
-    from ..emulator import run_emulator
 
     emulator = stack.enter_context(run_emulator())
     return emulator.api_key, emulator.base_url
@@ -66,7 +68,6 @@ def _connection(
 @contextlib.contextmanager
 def open_client(args: argparse.Namespace) -> Iterator[OpenAI]:
     """An ``OpenAI`` for the parsed connection options; closed (and the emulator stopped) on exit."""
-    from .._client import mimo_client
 
     with contextlib.ExitStack() as stack:
         api_key, base_url = _connection(args, stack)
@@ -78,7 +79,6 @@ def open_client(args: argparse.Namespace) -> Iterator[OpenAI]:
 @contextlib.asynccontextmanager
 async def open_async_client(args: argparse.Namespace) -> AsyncIterator[AsyncOpenAI]:
     """The ``AsyncOpenAI`` twin of :func:`open_client`."""
-    from .._client import mimo_async_client
 
     async with contextlib.AsyncExitStack() as stack:
         api_key, base_url = _connection(args, stack)
@@ -89,10 +89,6 @@ async def open_async_client(args: argparse.Namespace) -> AsyncIterator[AsyncOpen
 
 def retry_reporter(attempts: int | None = None) -> RetryPolicy:
     """The default retry policy, printing one stderr line before each retry."""
-    import dataclasses
-
-    from .._retry import DEFAULT_RETRY
-
     total = attempts or DEFAULT_RETRY.attempts
 
     def report(event: RetryEvent) -> None:

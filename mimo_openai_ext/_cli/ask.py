@@ -12,18 +12,26 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from typing import TYPE_CHECKING, Any
 
+from .._answer import TRUNCATED_FINISH_REASONS, Answer
+from .._ask import ask, ask_stream
+from .._audio.source import is_url
+from .._config import ASR_LANGUAGES, DEFAULT_ASR_MODEL, DEFAULT_MODEL
+from .._exceptions import TruncatedAnswerWarning
+from .._sample import sample_audio_path
+from .._transcribe import transcribe
+from .._usage import UsageReport
 from . import CliUsageError
 from ._connection import add_connection_arguments, open_client, retry_reporter
 from ._stdin import STDIN_NAME, is_stdin, stdin_bytes, stdin_file
 from ._types import positive_int
+from .fit import add_split_arguments, ask_split
 
 if TYPE_CHECKING:
     from openai import OpenAI
 
-    from .._answer import Answer
-    from .._usage import UsageReport
 
 __all__ = ["EXIT_TRUNCATED", "register"]
 
@@ -45,7 +53,6 @@ exit status:
 
 def _truncated(answer: Any, args: argparse.Namespace) -> bool:
     """Print the explicit "cut" line for a truncated answer; True if it was cut."""
-    from .._answer import TRUNCATED_FINISH_REASONS
 
     reason = getattr(answer, "finish_reason", None)
     if reason not in TRUNCATED_FINISH_REASONS:
@@ -75,8 +82,6 @@ def _usage_line(usage: UsageReport) -> str:
 def _split_positionals(args: argparse.Namespace) -> tuple[list[str], str]:
     items = list(args.items)
     if args.sample:
-        from .._sample import sample_audio_path
-
         if len(items) != 1:
             raise CliUsageError('with --sample give only the question: mimo-audio ask --sample "QUESTION"')
         return [str(sample_audio_path())], items[0]
@@ -94,7 +99,6 @@ def _split_positionals(args: argparse.Namespace) -> tuple[list[str], str]:
 
 
 def _check_split_options(args: argparse.Namespace, audio: list[str]) -> None:
-    from .._audio.source import is_url
 
     if not args.split:
         split_only = (("--max-duration", args.max_duration), ("--no-combine", args.no_combine))
@@ -116,7 +120,6 @@ def _sources(audio: list[str]) -> list[Any]:
 
 
 def _print_stream(client: OpenAI, audio: list[Any], question: str, options: dict[str, Any]) -> Answer:
-    from .._ask import ask_stream
 
     printed = reasoning_open = False
     with ask_stream(client, audio, question, **options) as stream:
@@ -138,11 +141,6 @@ def _print_stream(client: OpenAI, audio: list[Any], question: str, options: dict
 
 
 def _run_ask(args: argparse.Namespace) -> int:
-    import warnings
-
-    from .._config import DEFAULT_MODEL
-    from .._exceptions import TruncatedAnswerWarning
-
     audio, question = _split_positionals(args)
     _check_split_options(args, audio)
     options: dict[str, Any] = {
@@ -155,14 +153,10 @@ def _run_ask(args: argparse.Namespace) -> int:
     with open_client(args) as client, warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=TruncatedAnswerWarning)  # said below, with the flag
         if args.split:
-            from .fit import ask_split
-
             answer = ask_split(client, _sources(audio), question, options, args)
         elif args.stream:
             answer = _print_stream(client, _sources(audio), question, options)
         else:
-            from .._ask import ask
-
             answer = ask(client, _sources(audio), question, **options)
             if args.json:
                 print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
@@ -174,16 +168,12 @@ def _run_ask(args: argparse.Namespace) -> int:
 
 
 def _run_transcribe(args: argparse.Namespace) -> int:
-    from .._config import DEFAULT_ASR_MODEL
-    from .._transcribe import transcribe
 
     if args.sample == bool(args.file):
         raise CliUsageError("give one audio FILE to transcribe, or --sample")
     source: Any
     name = None
     if args.sample:
-        from .._sample import sample_audio_path
-
         source = str(sample_audio_path())
     elif is_stdin(args.file):
         source, name = stdin_bytes(), STDIN_NAME
@@ -231,7 +221,6 @@ def _add_ask(sub: Any) -> None:
     parser.add_argument(
         "--max-completion-tokens", type=positive_int, metavar="N", help="cap the answer's tokens"
     )
-    from .fit import add_split_arguments
 
     add_split_arguments(parser)
     shown = parser.add_mutually_exclusive_group()
@@ -246,7 +235,6 @@ def _add_ask(sub: Any) -> None:
 
 
 def _add_transcribe(sub: Any) -> None:
-    from .._config import ASR_LANGUAGES, DEFAULT_ASR_MODEL
 
     parser = sub.add_parser(
         "transcribe",

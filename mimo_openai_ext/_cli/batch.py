@@ -17,14 +17,18 @@ import asyncio
 import glob
 import os
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .._audio.source import is_url
+from .._batch.ask import ask_batch_async
+from .._batch.estimate import estimate_batch
+from .._batch.results import BatchResults, without_source
+from .._batch.results_file import read_results, record_key
+from .._config import AUDIO_FORMATS, CONVERTIBLE_EXTENSIONS, DEFAULT_LIMITS, DEFAULT_MODEL
+from .._exceptions import ResultsFileError, UnsupportedAudioFormatError
 from . import CliUsageError
 from ._connection import add_connection_arguments, open_async_client
 from ._types import positive_int
-
-if TYPE_CHECKING:
-    from .._batch.results import BatchResults
 
 __all__ = ["expand_inputs", "register"]
 
@@ -33,14 +37,12 @@ _SHOWN_FAILURES = 10
 
 
 def _audio_extensions() -> tuple[str, ...]:
-    from .._config import AUDIO_FORMATS
 
     return tuple(ext for spec in AUDIO_FORMATS.values() for ext in spec.extensions)
 
 
 def _folder_files(folder: str, *, convert: bool) -> tuple[list[str], list[str]]:
     """The folder's audio files by extension, and (without ``convert``) the refused ones left out."""
-    from .._config import CONVERTIBLE_EXTENSIONS
 
     names = sorted(n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n)))
     taken = _audio_extensions() + (CONVERTIBLE_EXTENSIONS if convert else ())
@@ -76,7 +78,6 @@ def expand_inputs(arguments: list[str], *, convert: bool = False) -> list[str]:
     folder's files in formats MiMo refuses (.aac, .webm, ...) are taken only with
     ``convert``; otherwise stderr says how many were skipped.
     """
-    from .._audio.source import is_url
 
     found: list[str] = []
     for arg in arguments:
@@ -99,7 +100,6 @@ def expand_inputs(arguments: list[str], *, convert: bool = False) -> list[str]:
 def _pending(sources: list[str], question: str, args: argparse.Namespace) -> tuple[list[str], int]:
     """The sources not yet in the results file (all of them without --resume), and how many
     of the others are failures kept from an earlier run (none with --retry-failed)."""
-    from .._batch.results_file import read_results, record_key
 
     if not ((args.resume or args.retry_failed) and os.path.exists(args.output)):
         return sources, 0
@@ -127,7 +127,6 @@ _RETRY_HINT = "--retry-failed asks the failed ones again"
 def _print_summary(
     results: BatchResults, *, skipped: int, failed_before: int, output: str, convert: bool
 ) -> None:
-    from .._batch.results import without_source
 
     fresh = [r for r in results if not r.resumed]
     failed = [r for r in fresh if not r.ok]
@@ -153,14 +152,12 @@ def _print_summary(
 
 def _convertible(exc: BaseException | None) -> bool:
     """A format MiMo refuses that ``--convert`` would re-encode (audio, not an image or text)."""
-    from .._exceptions import UnsupportedAudioFormatError
 
     return isinstance(exc, UnsupportedAudioFormatError) and not exc.found.startswith(("a ", "an "))
 
 
 def _print_interrupted(sources: list[str], question: str, output: str) -> None:
     """After Ctrl-C: how far the batch got, and how to go on."""
-    from .._batch.results_file import read_results, record_key
 
     try:
         keys = {record_key(r["source"], r["question"]) for r in read_results(output)}
@@ -176,7 +173,6 @@ def _print_interrupted(sources: list[str], question: str, output: str) -> None:
 async def _run_async(
     args: argparse.Namespace, sources: list[str], model: str, *, before: str
 ) -> BatchResults:
-    from .._batch.ask import ask_batch_async
 
     async with open_async_client(args) as client:
         print(before, file=sys.stderr)  # once the connection options proved usable
@@ -199,8 +195,6 @@ async def _run_async(
 
 
 def _run_batch(args: argparse.Namespace) -> int:
-    from .._batch.estimate import estimate_batch
-    from .._config import DEFAULT_MODEL
 
     model = args.model or DEFAULT_MODEL
     if not args.question.strip():
@@ -243,7 +237,6 @@ def _run_batch(args: argparse.Namespace) -> int:
 
 
 def _check_output(args: argparse.Namespace) -> None:
-    from .._exceptions import ResultsFileError
 
     if os.path.isdir(args.output):
         raise ResultsFileError(
@@ -294,7 +287,6 @@ def register(subparsers: Any) -> None:
 
 def _add_work_arguments(parser: argparse.ArgumentParser) -> None:
     """What is asked about which files, where the results go, and how fast."""
-    from .._config import DEFAULT_LIMITS
 
     parser.add_argument(
         "inputs", nargs="+", metavar="FILES_OR_GLOB", help="audio files, folders, globs or URLs"

@@ -10,19 +10,25 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import glob
+import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from .._across import ask_across_chunks
+from .._audio.datauri import max_bytes_for_data_uri
+from .._audio.decode import open_audio
+from .._audio.fit import FittedAudio, fit_audio
+from .._audio.split import AudioChunk, resolve_overlap, split_audio
+from .._config import DEFAULT_LIMITS
+from .._exceptions import UnsupportedFeatureError
+from .._models import get_model
 from . import CliUsageError
 from ._types import positive_float, positive_int
-
-if TYPE_CHECKING:
-    from .._audio.fit import FittedAudio
-    from .._audio.split import AudioChunk
 
 __all__ = ["register"]
 
@@ -156,8 +162,6 @@ def _output_path(source: Path, output: str | None, fitted: FittedAudio) -> tuple
 
 
 def run_fit(args: argparse.Namespace) -> int:
-    from .._audio.decode import open_audio
-    from .._audio.fit import fit_audio
 
     source = Path(args.input)
     folder, asked = _fit_target(source, args.output)
@@ -183,11 +187,6 @@ def run_fit(args: argparse.Namespace) -> int:
 
 def _data_uri_bytes(mime: str, model: str | None) -> int:
     """The largest file MiMo takes inline (as a data URI) for ``model``."""
-    import dataclasses
-
-    from .._config import DEFAULT_LIMITS, get_model
-    from .._audio.tokens import max_bytes_for_data_uri
-
     limits = DEFAULT_LIMITS
     if model is not None and get_model(model, warn=False).asr:
         limits = dataclasses.replace(limits, max_data_uri_chars=limits.asr_max_data_uri_chars)
@@ -227,8 +226,6 @@ def _old_chunks(directory: Path, source: Path, *, overwrite: bool) -> list[Path]
 
 
 def run_split(args: argparse.Namespace) -> int:
-    from .._audio.decode import open_audio
-    from .._audio.split import resolve_overlap, split_audio
 
     source = Path(args.input)
     directory = Path(args.output)
@@ -304,11 +301,6 @@ def ask_split(
     client: Any, audio: list[str], question: str, options: dict[str, Any], args: argparse.Namespace
 ) -> Any:
     """Run ``ask --split``: returns the :class:`AcrossChunksAnswer` (its ``.usage`` is summed)."""
-    import json
-
-    from .._across import ask_across_chunks
-    from .._exceptions import UnsupportedFeatureError
-
     if len(audio) != 1 or getattr(args, "stream", False) or options.get("convert"):
         raise UnsupportedFeatureError(
             "--split takes exactly one local audio file, without --stream or --convert (it converts anyway)"

@@ -12,15 +12,13 @@ import json
 import shlex
 import sys
 import warnings
-from typing import TYPE_CHECKING
 
-from .._config import DEFAULT_LIMITS, DEFAULT_MODEL, ModelSpec, get_model
+from .._audio.probe import AudioInfo, probe_audio
+from .._config import DEFAULT_LIMITS, DEFAULT_MODEL, ModelSpec
 from .._exceptions import MimoAudioError, UnknownModelWarning
+from .._models import get_model
 from ._stdin import is_stdin, stdin_file
 from ._types import model_id
-
-if TYPE_CHECKING:
-    from .._audio.probe import AudioInfo
 
 __all__ = ["register"]
 
@@ -57,7 +55,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _probe_all(files: list[str]) -> tuple[list[tuple[str, AudioInfo | MimoAudioError]], bool]:
-    from .._audio.probe import probe_audio
 
     results: list[tuple[str, AudioInfo | MimoAudioError]] = []
     ok = True

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import signal
 import sys
 import threading
 from types import FrameType
 
+from ..emulator import DEFAULT_EMULATOR_API_KEY, EmulatorOptions, start_emulator
+from ..emulator._faults import FaultSyntaxError, parse_fault
 from . import CliUsageError
 from ._types import fraction, non_negative_float, port, positive_int
 
@@ -17,7 +20,6 @@ _DEFAULT_PORT = 8765
 
 
 def _faults(value: str) -> tuple[str, ...]:
-    from ..emulator._faults import FaultSyntaxError, parse_fault
 
     names = tuple(v.strip() for v in value.split(",") if v.strip())
     try:
@@ -76,8 +78,6 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def _is_loopback(host: str) -> bool:
-    import ipaddress
-
     if host.strip().lower() in ("localhost", "localhost.localdomain", "ip6-localhost"):
         return True
     try:
@@ -88,7 +88,6 @@ def _is_loopback(host: str) -> bool:
 
 def _shown_key(args: argparse.Namespace, key: str | None) -> str:
     """The accepted key for the banner: the built-in test key in full, a chosen key masked."""
-    from ..emulator import DEFAULT_EMULATOR_API_KEY
 
     if args.any_key or key is None:
         return "any key except tp-/ttp-"
@@ -99,7 +98,6 @@ def _shown_key(args: argparse.Namespace, key: str | None) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from ..emulator import DEFAULT_EMULATOR_API_KEY, EmulatorOptions, start_emulator
 
     options = EmulatorOptions(
         api_key=None if args.any_key else (args.api_key or DEFAULT_EMULATOR_API_KEY),

@@ -12,6 +12,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 
+from .._audio.probe import probe_bytes
 from .._config import AUDIO_FORMATS, Limits, ModelSpec
 from .._exceptions import MimoAudioError, UnsupportedAudioFormatError
 from ._errors import ApiError
@@ -177,7 +178,6 @@ def _probe(
     label: str | None,
     url: str | None = None,
 ) -> HeardAudio:
-    from .._audio.probe import probe_bytes
 
     allowed = _allowed(model)
     try:

@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Any
 from .._config import DEFAULT_LIMITS, Limits, ModelSpec
 from ._faults import parse_fault
 from ._options import DEFAULT_EMULATOR_API_KEY, FAULT_NAMES, EmulatorOptions, RequestRecord
+from ._server import EmulatorServer
+from ._state import EmulatorState
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
 
-    from ._server import EmulatorServer
 
 __all__ = ["EmulatorHandle", "run_emulator", "start_emulator"]
 
@@ -137,8 +138,6 @@ def start_emulator(
     ``port=0`` picks a free port. ``options`` (an ``EmulatorOptions``) replaces the
     individual keyword options when given.
     """
-    from ._server import EmulatorServer
-    from ._state import EmulatorState
 
     if options is None:
         options = EmulatorOptions(

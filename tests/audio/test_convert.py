@@ -19,8 +19,8 @@ from mimo_openai_ext import (
     UnsupportedAudioFormatError,
 )
 from mimo_openai_ext._audio.convert import convert_audio, encode_array
-from mimo_openai_ext._parts import input_audio_part
 from mimo_openai_ext._audio.probe import probe_bytes
+from mimo_openai_ext._parts import input_audio_part
 
 
 def _decoded(data: bytes) -> tuple[np.ndarray, int]:

@@ -9,7 +9,7 @@ import math
 import pytest
 
 from mimo_openai_ext import DEFAULT_LIMITS, estimate_audio_tokens
-from mimo_openai_ext._audio.tokens import data_uri_chars, max_bytes_for_data_uri
+from mimo_openai_ext._audio.datauri import data_uri_chars, max_bytes_for_data_uri
 
 
 @pytest.mark.parametrize(

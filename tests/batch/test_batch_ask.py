@@ -18,8 +18,8 @@ from mimo_openai_ext import DEFAULT_LIMITS
 from mimo_openai_ext._batch.ask import ask_batch, ask_batch_async
 from mimo_openai_ext._batch.engine import make_limiter, run_batch
 from mimo_openai_ext._batch.estimate import estimate_batch
-from mimo_openai_ext._batch.results_file import read_results
 from mimo_openai_ext._batch.rate import RateLimiter
+from mimo_openai_ext._batch.results_file import read_results
 from mimo_openai_ext._retry import RetryPolicy, set_testing
 
 
@@ -430,8 +430,6 @@ def test_resume_without_a_results_path_says_what_it_needs(mimo_emulator, clips, 
 
 
 def test_urls_of_unknown_duration_are_called_out_not_read_as_zeros(clips) -> None:
-    from mimo_openai_ext._display import batch_estimate_html
-
     only_url = estimate_batch(["https://example.com/a.wav"], "q")
     assert (only_url.duration_s, only_url.audio_tokens) == (0.0, 0)
     assert "1 source of unknown duration (a URL): totals exclude it" in repr(only_url)
@@ -439,11 +437,11 @@ def test_urls_of_unknown_duration_are_called_out_not_read_as_zeros(clips) -> Non
     mixed = estimate_batch(["https://example.com/a.wav", clips[0], "https://example.com/b.wav"], "q")
     assert "2 sources of unknown duration (URLs): totals exclude them" in mixed.summary()
     assert "of audio (known durations only)" in mixed.summary()
-    html = batch_estimate_html(mixed)
+    html = mixed._repr_html_()
     assert "(2 URLs not counted)" in html
     assert "https://example.com/b.wav" in html
     plain = estimate_batch(clips[:2], "q")
-    assert "unknown duration" not in repr(plain) + plain.summary() + batch_estimate_html(plain)
+    assert "unknown duration" not in repr(plain) + plain.summary() + plain._repr_html_()
     assert repr(plain).startswith("BatchEstimate(2 items for mimo-v2.5: ")
 
 

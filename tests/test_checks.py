@@ -44,7 +44,8 @@ from mimo_openai_ext import (
     transcriptions,
     user_message,
 )
-from mimo_openai_ext._usage import UsageReport, check_audio_heard
+from mimo_openai_ext._heard import check_audio_heard
+from mimo_openai_ext._usage import UsageReport
 
 pytestmark = pytest.mark.usefixtures("no_sleep")
 

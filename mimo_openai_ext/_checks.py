@@ -7,38 +7,19 @@
   (a non-empty string is truthy, so ``thinking="no"`` would turn thinking *on*).
 * ``check_completion_tokens(value, spec)``: a whole number from 1 to the model's
   ``ModelSpec.max_completion_tokens``.
-* ``caller_stacklevel()``: the ``stacklevel`` that points a warning at the first frame
-  outside this package (the user's line).
+* ``document_alias(alias, doc)``: a docstring for a public ``Union``/``Literal`` alias.
 """
 
 from __future__ import annotations
 
 import inspect
 import os
-import sys
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
-from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from contextlib import suppress
 
+from ._config import ModelSpec
 from ._exceptions import InvalidClientError, InvalidOptionError
 
-if TYPE_CHECKING:
-    from ._config import ModelSpec
-
-__all__ = [
-    "caller_stacklevel",
-    "check_bool",
-    "check_client",
-    "check_completion_tokens",
-    "check_question",
-    "document_alias",
-    "model_warned",
-    "warn_unknown_model",
-]
-
-_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+__all__ = ["check_bool", "check_client", "check_completion_tokens", "check_question", "document_alias"]
 
 
 def _create_of(client: object) -> object:
@@ -46,13 +27,11 @@ def _create_of(client: object) -> object:
 
 
 def _is_async_client(client: object, create: object) -> bool:
-    try:
-        import openai
-    except ImportError:  # pragma: no cover - openai is a dependency
-        openai = None  # type: ignore[assignment]
-    if openai is not None and isinstance(client, openai.AsyncOpenAI):
+    import openai
+
+    if isinstance(client, openai.AsyncOpenAI):
         return True
-    if openai is not None and isinstance(client, openai.OpenAI):
+    if isinstance(client, openai.OpenAI):
         return False
     func = inspect.unwrap(create) if callable(create) else create
     return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(create)
@@ -126,59 +105,6 @@ def check_question(question: object) -> str:
             option="question",
         )
     return question
-
-
-def _inside_package(filename: str) -> bool:
-    """A file of this package or its subpackages (not a sibling like ``mimo_openai_ext_x``)."""
-    folder = os.path.dirname(os.path.abspath(filename))
-    return folder == _PACKAGE_DIR or folder.startswith(_PACKAGE_DIR + os.sep)
-
-
-def caller_stacklevel() -> int:
-    """The ``stacklevel`` (for a ``warnings.warn`` in the caller of this function) of the user's frame.
-
-    Frames inside this package are skipped, so the warning names the line that called the
-    library, however deep the helper that warns.
-    """
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and _inside_package(frame.f_code.co_filename):
-        frame = frame.f_back  # type: ignore[assignment]
-        level += 1
-    return level
-
-
-_WARNED_MODELS: ContextVar[frozenset[str]] = ContextVar("mimo_openai_ext_warned_models", default=frozenset())
-
-
-@contextmanager
-def model_warned(model_id: str) -> Iterator[None]:
-    """Within this block ``warn_unknown_model(model_id)`` stays silent (already warned in this call)."""
-    token = _WARNED_MODELS.set(_WARNED_MODELS.get() | {model_id})
-    try:
-        yield
-    finally:
-        _WARNED_MODELS.reset(token)
-
-
-def warn_unknown_model(model_id: str) -> None:
-    """``UnknownModelWarning`` for ``model_id``, attributed to the user's line (see ``get_model``).
-
-    Silent inside ``model_warned(model_id)``, so one public call warns once.
-    """
-    if model_id in _WARNED_MODELS.get():
-        return
-    from ._config import MODELS
-    from ._exceptions import UnknownModelWarning
-
-    known = ", ".join(sorted(MODELS))
-    warnings.warn(
-        f"unknown MiMo model {model_id!r}: passing it through, assuming audio input, a "
-        f"1,048,576-token context and no price (known: {known}); add it to "
-        "mimo_openai_ext.MODELS to silence this",
-        UnknownModelWarning,
-        stacklevel=caller_stacklevel(),
-    )
 
 
 def document_alias(alias: object, doc: str) -> None:

@@ -1,0 +1,124 @@
+"""How numbers and results read: money, clocks, short text, and the HTML cells of the rich reprs.
+
+Shared by every result type's ``__repr__`` and ``_repr_html_``; it imports nothing of
+this package, so any module may use it. Each result type builds its own HTML from these
+cells (``table``, ``grid``, ...), next to the type, so nothing imports a presenter back.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "GAP",
+    "clock",
+    "details",
+    "esc",
+    "grid",
+    "heading",
+    "money",
+    "pre",
+    "seconds_text",
+    "short",
+    "snippet",
+    "table",
+    "usd_text",
+]
+
+
+def usd_text(usd: float) -> str:
+    """Dollars with two significant digits below a cent (``$0.000021``), else four decimals."""
+    if usd <= 0 or usd >= 0.01:
+        return f"${usd:,.4f}"
+    decimals = -math.floor(math.log10(usd)) + 1
+    return f"${usd:.{decimals}f}"
+
+
+def money(usd: float | None) -> str:
+    """:func:`usd_text`, or ``"unpriced"`` for a model with no price."""
+    return "unpriced" if usd is None else usd_text(usd)
+
+
+def clock(seconds: float) -> str:
+    """``mm:ss``, or ``h:mm:ss`` from an hour on (rounded to the second)."""
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def short(text: str, limit: int = 60) -> str:
+    """``text`` on one line, cut with ``...`` past ``limit`` characters (for plain reprs)."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def snippet(text: str | None, limit: int = 120) -> str:
+    """``text`` on one line, cut with ``…`` past ``limit`` characters (for HTML cells)."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def seconds_text(duration_s: float | None) -> str:
+    """``12.34 s`` under a minute, else ``h:mm:ss.ss (n s)``; ``unknown`` for None."""
+    if duration_s is None:
+        return "unknown"
+    if duration_s < 60:
+        return f"{duration_s:.2f} s"
+    minutes, seconds = divmod(duration_s, 60)
+    hours, minutes = divmod(int(minutes), 60)
+    return f"{hours}:{minutes:02d}:{seconds:05.2f} ({duration_s:,.1f} s)"
+
+
+# -- HTML cells ----------------------------------------------------------------------
+
+_TABLE = '<table style="border-collapse:collapse;text-align:left">'
+_CELL = 'style="padding:2px 10px 2px 0;text-align:left;vertical-align:top"'
+_HEAD = 'style="padding:2px 10px 2px 0;text-align:left;white-space:nowrap;border-bottom:1px solid #999"'
+GAP = '<div style="height:10px"></div>'
+
+
+def esc(value: object) -> str:
+    """HTML-escaped ``str(value)``, quotes included."""
+    return html.escape(str(value), quote=True)
+
+
+def _caption(title: str) -> str:
+    return f'<caption style="text-align:left"><b>{esc(title)}</b></caption>' if title else ""
+
+
+def table(rows: Iterable[tuple[str, object]], *, title: str = "") -> str:
+    """A two-column table of ``(label, value)`` rows."""
+    body = "".join(f"<tr><th {_CELL}>{esc(k)}</th><td {_CELL}>{esc(v)}</td></tr>" for k, v in rows)
+    return f"{_TABLE}{_caption(title)}{body}</table>"
+
+
+def _cell(value: object) -> str:
+    """A cell; a ``(text, tooltip)`` pair shows ``text`` with the tooltip on hover."""
+    if isinstance(value, tuple) and len(value) == 2:
+        return f'<td {_CELL} title="{esc(value[1])}">{esc(value[0])}</td>'
+    return f"<td {_CELL}>{esc(value)}</td>"
+
+
+def grid(header: Sequence[str], rows: Iterable[Sequence[object]], *, title: str = "") -> str:
+    """A table with a header row; a ``(text, tooltip)`` cell shows its tooltip on hover."""
+    head = "".join(f"<th {_HEAD}>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
+    return f"{_TABLE}{_caption(title)}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def heading(text: str) -> str:
+    return f'<div style="margin:10px 0 4px 0"><b>{esc(text)}</b></div>'
+
+
+def pre(text: str) -> str:
+    """Text with its line breaks kept."""
+    return f'<div style="white-space:pre-wrap">{esc(text)}</div>'
+
+
+def details(summary: str, body_html: str) -> str:
+    """A folded ``<details>`` block."""
+    return (
+        f'<div style="margin-top:8px"><details><summary>{esc(summary)}</summary>{body_html}</details></div>'
+    )
