@@ -18,15 +18,17 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._answer import Answer
-from ._ask import ask, ask_async
-from ._ask_request import thinking
+from ._ask import ask_with, ask_with_async
+from ._ask_request import AskOptions, create_kwargs
 from ._audio.source import AudioSource
 from ._audio.split import AudioChunk, resolve_overlap, split_audio
+from ._checks import check_client
 from ._client import create_completion, create_completion_async
 from ._config import DEFAULT_MODEL, Limits
 from ._exceptions import InvalidOptionError
 from ._format import GAP, clock, grid, heading, money, pre, short, snippet
 from ._retry import RetryPolicy
+from ._twins import twin_of
 from ._usage import UsageReport, usage_html
 
 if TYPE_CHECKING:
@@ -135,45 +137,12 @@ def combine_prompt(question: str, chunks: tuple[ChunkAnswer, ...], *, overlap_s:
     )
 
 
-def _split_options(
-    max_duration_s: float | None, max_tokens: int | None, max_encoded_bytes: int | None,
-    overlap_s: float, silence_aware: bool, keep_quality: bool, limits: Limits | None,
-    name: str | None, model: str,
-) -> dict[str, Any]:  # fmt: skip
-    return {
-        "max_duration_s": max_duration_s,
-        "max_tokens": max_tokens,
-        "max_encoded_bytes": max_encoded_bytes,
-        "model": model,
-        "overlap_s": overlap_s,
-        "silence_aware": silence_aware,
-        "keep_quality": keep_quality,
-        "limits": limits,
-        "name": name,
-    }
-
-
-def _ask_options(
-    model: str, thinking: bool, max_completion_tokens: int | None, system: str | None,
-    retry: RetryPolicy | None, limits: Limits | None, check_audio: bool,
-    create_options: dict[str, Any],
-) -> dict[str, Any]:  # fmt: skip
-    """The keyword options of each piece's ``ask``; ``create_options`` also go to the combining call."""
-    return {
-        **create_options,
-        "model": model,
-        "thinking": thinking,
-        "max_completion_tokens": max_completion_tokens,
-        "system": system,
-        "retry": retry,
-        "limits": limits,
-        "check_audio": check_audio,
-    }
-
-
-_OWN_OPTIONS = frozenset(
-    {"model", "thinking", "max_completion_tokens", "system", "retry", "limits", "check_audio"}
-)
+_SPLIT_OPTIONS = (
+    "max_duration_s", "max_tokens", "max_encoded_bytes", "silence_aware", "keep_quality", "limits", "name",
+)  # fmt: skip
+"""The options of ``ask_across_chunks`` that go to :func:`split_audio` (with the model and overlap)."""
+_OWN_OPTIONS = (*_SPLIT_OPTIONS, "overlap_s", "concurrency", "combine", "on_chunk")
+"""Its options that are not :class:`AskOptions` (every other keyword is one, or a ``create`` option)."""
 
 
 def _chunk_answer(
@@ -200,22 +169,51 @@ class _Plan:
     question: str
     overlap_s: float
     split_options: dict[str, Any]
-    ask_options: dict[str, Any]
+    ask: AskOptions
+    concurrency: int
     combine: bool
+    on_chunk: Callable[[ChunkAnswer], None] | None
+
+    @classmethod
+    def from_call(cls, question: str, arguments: dict[str, Any]) -> _Plan:
+        """Check the options of one call (its ``locals()`` or its twin's keywords) and split them."""
+        own = {name: arguments[name] for name in _OWN_OPTIONS if name in arguments}
+        concurrency = own.get("concurrency", 4)
+        _check(question, concurrency)
+        overlap = resolve_overlap(own.get("overlap_s"), own.get("max_duration_s"))
+        ask_options = AskOptions.from_call(
+            {k: v for k, v in arguments.items() if k not in _OWN_OPTIONS or k == "limits"},
+            positional=_POSITIONAL,
+        )
+        split_options = {name: own[name] for name in _SPLIT_OPTIONS if name in own}
+        split_options.update(model=ask_options.model, overlap_s=overlap)
+        return cls(
+            question, overlap, split_options, ask_options, concurrency, own.get("combine", True),
+            own.get("on_chunk"),
+        )  # fmt: skip
 
     def chunks(self, source: AudioSource) -> Iterator[AudioChunk]:
         return split_audio(source, **self.split_options)
 
     def combine_request(self, answers: tuple[ChunkAnswer, ...]) -> dict[str, Any] | None:
-        if not self.combine:
+        """The text-only call that merges the answers; None for one piece (nothing to merge)."""
+        if not self.combine or len(answers) < 2:
             return None
-        return _combine_request(self.question, answers, self.overlap_s, self.ask_options)
+        messages: list[dict[str, str]] = []
+        if self.ask.system is not None:
+            messages.append({"role": "system", "content": self.ask.system})
+        prompt = combine_prompt(self.question, answers, overlap_s=self.overlap_s)
+        messages.append({"role": "user", "content": prompt})
+        return create_kwargs(self.ask, messages)
 
     def result(
         self, answers: tuple[ChunkAnswer, ...], completion: ChatCompletion | None
     ) -> AcrossChunksAnswer:
         combined = None if completion is None else Answer.from_completion(completion)
         return AcrossChunksAnswer(self.question, answers, combined, _summed(answers, combined))
+
+
+_POSITIONAL = ("client", "source", "question")
 
 
 def _check(question: str, concurrency: int) -> None:
@@ -225,26 +223,6 @@ def _check(question: str, concurrency: int) -> None:
         raise InvalidOptionError(
             f"concurrency must be an int >= 1, got {concurrency!r}", option="concurrency"
         )
-
-
-def _plan(
-    question: str, concurrency: int, max_duration_s: float | None, max_tokens: int | None,
-    overlap_s: float | None, silence_aware: bool, combine: bool, model: str, thinking: bool,
-    max_completion_tokens: int | None, system: str | None, retry: RetryPolicy | None,
-    max_encoded_bytes: int | None, keep_quality: bool, limits: Limits | None, check_audio: bool,
-    name: str | None, create_options: dict[str, Any],
-) -> _Plan:  # fmt: skip
-    """Check the options and build the split and ask options of ``ask_across_chunks``."""
-    _check(question, concurrency)
-    overlap = resolve_overlap(overlap_s, max_duration_s)
-    split_options = _split_options(
-        max_duration_s, max_tokens, max_encoded_bytes, overlap, silence_aware, keep_quality,
-        limits, name, model,
-    )  # fmt: skip
-    ask_options = _ask_options(
-        model, thinking, max_completion_tokens, system, retry, limits, check_audio, create_options
-    )
-    return _Plan(question, overlap, split_options, ask_options, combine)
 
 
 def _answer_in_threads(
@@ -304,6 +282,7 @@ async def _answer_in_tasks(
 
 def ask_across_chunks(
     client: OpenAI,
+    /,
     source: AudioSource,
     question: str,
     *,
@@ -339,74 +318,30 @@ def ask_across_chunks(
     (skipped for a single piece), with the same ``system`` prompt and create options.
     ``on_chunk`` is called as each piece is answered.
     """
-    plan = _plan(
-        question, concurrency, max_duration_s, max_tokens, overlap_s, silence_aware, combine, model,
-        thinking, max_completion_tokens, system, retry, max_encoded_bytes, keep_quality, limits,
-        check_audio, name, create_options,
-    )  # fmt: skip
-
+    check_client(client, sync=True, call="ask_across_chunks")
+    plan = _Plan.from_call(question, locals())
     answers = _answer_in_threads(
-        plan.chunks(source), lambda c: ask(client, c.data, question, **plan.ask_options), concurrency,
-        on_chunk,
+        plan.chunks(source), lambda c: ask_with(client, c.data, question, plan.ask), plan.concurrency,
+        plan.on_chunk,
     )  # fmt: skip
     kwargs = plan.combine_request(answers)
-    completion = None if kwargs is None else create_completion(client, retry=retry, **kwargs)
+    completion = None if kwargs is None else create_completion(client, retry=plan.ask.retry, **kwargs)
     return plan.result(answers, completion)
 
 
-def _combine_request(
-    question: str, answers: tuple[ChunkAnswer, ...], overlap_s: float, ask_options: dict[str, Any]
-) -> dict[str, Any] | None:
-    """The text-only call that merges the answers; None for a single piece (nothing to merge)."""
-    if len(answers) < 2:
-        return None
-    messages: list[dict[str, str]] = []
-    if ask_options["system"] is not None:
-        messages.append({"role": "system", "content": ask_options["system"]})
-    messages.append({"role": "user", "content": combine_prompt(question, answers, overlap_s=overlap_s)})
-    kwargs: dict[str, Any] = {k: v for k, v in ask_options.items() if k not in _OWN_OPTIONS}
-    kwargs.update(model=ask_options["model"], messages=messages)
-    if ask_options["max_completion_tokens"] is not None:
-        kwargs["max_completion_tokens"] = ask_options["max_completion_tokens"]
-    if not ask_options["thinking"]:
-        kwargs["extra_body"] = {**(kwargs.get("extra_body") or {}), **thinking(False)}
-    return kwargs
-
-
+@twin_of(ask_across_chunks)
 async def ask_across_chunks_async(
-    client: AsyncOpenAI,
-    source: AudioSource,
-    question: str,
-    *,
-    max_duration_s: float | None = None,
-    max_tokens: int | None = None,
-    overlap_s: float | None = None,
-    silence_aware: bool = True,
-    concurrency: int = 4,
-    combine: bool = True,
-    model: str = DEFAULT_MODEL,
-    thinking: bool = True,
-    max_completion_tokens: int | None = None,
-    system: str | None = None,
-    retry: RetryPolicy | None = None,
-    max_encoded_bytes: int | None = None,
-    keep_quality: bool = False,
-    limits: Limits | None = None,
-    check_audio: bool = True,
-    name: str | None = None,
-    on_chunk: Callable[[ChunkAnswer], None] | None = None,
-    **create_options: Any,
+    client: AsyncOpenAI, source: AudioSource, question: str, **options: Any
 ) -> AcrossChunksAnswer:
     """The async twin of :func:`ask_across_chunks` (splitting runs in a worker thread)."""
-    plan = _plan(
-        question, concurrency, max_duration_s, max_tokens, overlap_s, silence_aware, combine, model,
-        thinking, max_completion_tokens, system, retry, max_encoded_bytes, keep_quality, limits,
-        check_audio, name, create_options,
-    )  # fmt: skip
+    check_client(client, sync=False, call="ask_across_chunks_async")
+    plan = _Plan.from_call(question, options)
     answers = await _answer_in_tasks(
-        plan.chunks(source), lambda c: ask_async(client, c.data, question, **plan.ask_options), concurrency,
-        on_chunk,
+        plan.chunks(source), lambda c: ask_with_async(client, c.data, question, plan.ask), plan.concurrency,
+        plan.on_chunk,
     )  # fmt: skip
     kwargs = plan.combine_request(answers)
-    completion = None if kwargs is None else await create_completion_async(client, retry=retry, **kwargs)
+    completion = (
+        None if kwargs is None else await create_completion_async(client, retry=plan.ask.retry, **kwargs)
+    )
     return plan.result(answers, completion)

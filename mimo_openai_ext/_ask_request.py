@@ -1,7 +1,12 @@
 """Building the one request ``ask`` sends: checked options, audio parts, the question.
 
-``build_ask_request(audio, question, ...)`` validates before any request (the question,
-``thinking``, ``max_tokens=`` refused, a model that takes no audio refused), builds one
+``AskOptions`` holds the options of one ask (model, thinking, max_completion_tokens,
+system, retry, limits, convert, check_audio, and any other ``create`` option), checked
+once when built; every ``ask*`` function, each piece of ``ask_across_chunks`` and each
+item of ``ask_batch`` carries one.
+
+``build_ask_request(audio, question, options)`` validates before any request (the question,
+``max_tokens=`` refused, a model that takes no audio refused), builds one
 user message (audio parts, then the question as a text part; an optional system message
 first), estimates it (``ContextOverflowError``) and returns the ``create`` keyword
 arguments with the ``RequestEstimate``. ``thinking(enabled)`` is MiMo's ``extra_body``
@@ -11,7 +16,9 @@ switch; ``AudioInput`` is what the ``ask*`` functions take as audio. The calls a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Union
 
 from ._audio.probe import AudioInfo
@@ -24,9 +31,10 @@ from ._messages import user_message
 from ._migrate import mimo_shaped
 from ._parts import audio_part_and_info, text_part
 from ._request_estimate import RequestEstimate, estimate_request
+from ._retry import RetryPolicy
 from ._types import InputAudioPart
 
-__all__ = ["AudioInput", "build_ask_request", "thinking"]
+__all__ = ["AskOptions", "AudioInput", "build_ask_request", "thinking"]
 
 AudioInput = Union["AudioSource", "InputAudioPart", Sequence[Union["AudioSource", "InputAudioPart"]]]
 """One audio (a path, bytes, a file object, an https URL or a ready part) or a list of them."""
@@ -46,6 +54,56 @@ def thinking(enabled: bool) -> dict[str, Any]:
     """
     on = check_bool(enabled, option="thinking")
     return {"thinking": {"type": "enabled" if on else "disabled"}}
+
+
+@dataclass(frozen=True, kw_only=True)
+class AskOptions:
+    """The options of one ask, checked when built. The defaults are the ``ask*`` functions' defaults."""
+
+    model: str = DEFAULT_MODEL
+    thinking: bool = True
+    """False sends ``extra_body={"thinking": {"type": "disabled"}}``."""
+    max_completion_tokens: int | None = None
+    system: str | None = None
+    """An optional system prompt, sent before the user message."""
+    retry: RetryPolicy | None = None
+    limits: Limits | None = None
+    convert: bool = False
+    """Re-encode formats MiMo refuses (AAC, WebM, ...) before sending."""
+    check_audio: bool = True
+    """Warn ``AudioNotHeardWarning`` when the response's ``audio_tokens`` says the audio was ignored."""
+    create_options: Mapping[str, Any] = field(default_factory=dict)
+    """Every other keyword goes to ``chat.completions.create`` (``temperature=...``)."""
+
+    def __post_init__(self) -> None:
+        check_bool(self.thinking, option="thinking")
+        check_bool(self.convert, option="convert")
+        check_bool(self.check_audio, option="check_audio")
+        _refuse_max_tokens(self.create_options)
+
+    @classmethod
+    def from_call(cls, arguments: Mapping[str, Any], *, positional: tuple[str, ...] = ()) -> AskOptions:
+        """From a call's arguments: the options by name, anything else (but ``positional``) to ``create``.
+
+        ``arguments`` is either ``locals()`` of a function with the options in its signature
+        (its ``**create_options`` dict is merged in) or the ``**kwargs`` a twin received.
+        """
+        names = _OPTION_NAMES
+        values = {k: v for k, v in arguments.items() if k in names}
+        extra = dict(arguments.get("create_options") or {})
+        extra.update(
+            (k, v)
+            for k, v in arguments.items()
+            if k not in names and k not in positional and k != "create_options"
+        )
+        return cls(**values, create_options=extra)
+
+    def replace(self, **changes: Any) -> AskOptions:
+        """A copy with some options changed (checked again)."""
+        return dataclasses.replace(self, **changes)
+
+
+_OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(AskOptions)) - {"create_options"}
 
 
 def _audio_items(audio: Any) -> list[Any]:
@@ -69,46 +127,40 @@ def _audio_part(
 
 
 def build_ask_request(
-    audio: AudioInput,
-    question: str,
-    *,
-    model: str = DEFAULT_MODEL,
-    thinking: bool = True,
-    max_completion_tokens: int | None = None,
-    system: str | None = None,
-    limits: Limits | None = None,
-    convert: bool = False,
-    **create_options: Any,
+    audio: AudioInput, question: str, options: AskOptions | None = None
 ) -> tuple[dict[str, Any], RequestEstimate]:
     """The ``create`` keyword arguments and the estimate (raises ``ContextOverflowError``).
 
-    ``convert=True`` converts formats MiMo refuses (needs the ``convert`` extra).
+    ``options.convert`` converts formats MiMo refuses (AAC, WebM, ...) first.
     """
-
+    options = options or AskOptions()
     check_question(question)
-    check_bool(thinking, option="thinking")
-    _refuse_max_tokens(create_options)
-    _check_model(model)
+    _check_model(options.model)
+    convert, limits = options.convert, options.limits
     built = [_audio_part(item, convert=convert, limits=limits) for item in _audio_items(audio)]
     probed = [(part["input_audio"]["data"], info) for part, info in built if info is not None]
     messages: list[Any] = []
-    if system:
-        messages.append({"role": "system", "content": system})
+    if options.system:
+        messages.append({"role": "system", "content": options.system})
     messages.append(user_message(*(part for part, _ in built), text_part(question)))
     estimate = estimate_request(
-        messages, model=model, max_completion_tokens=max_completion_tokens, limits=limits, probed=probed
+        messages,
+        model=options.model,
+        max_completion_tokens=options.max_completion_tokens,
+        limits=limits,
+        probed=probed,
     )
-    kwargs: dict[str, Any] = {"model": model, "messages": messages, **create_options}
-    if max_completion_tokens is not None:
-        kwargs["max_completion_tokens"] = max_completion_tokens
-    if not thinking:
-        extra = dict(kwargs.get("extra_body") or {})
-        extra.update(_thinking_switch(False))
-        kwargs["extra_body"] = extra
-    return kwargs, estimate
+    return create_kwargs(options, messages), estimate
 
 
-_thinking_switch = thinking
+def create_kwargs(options: AskOptions, messages: list[Any]) -> dict[str, Any]:
+    """``create(...)``'s keyword arguments for ``messages`` under ``options``."""
+    kwargs: dict[str, Any] = {**options.create_options, "model": options.model, "messages": messages}
+    if options.max_completion_tokens is not None:
+        kwargs["max_completion_tokens"] = options.max_completion_tokens
+    if not options.thinking:
+        kwargs["extra_body"] = {**(kwargs.get("extra_body") or {}), **thinking(False)}
+    return kwargs
 
 
 def _refuse_max_tokens(create_options: Mapping[str, Any]) -> None:

@@ -57,6 +57,7 @@ class _Collector:
     """Accumulates chunks into the pieces of an ``Answer``."""
 
     estimate: RequestEstimate | None
+    check_audio: bool = True
     model: str = ""
     id: str = ""
     text: list[str] = field(default_factory=list)
@@ -102,7 +103,7 @@ class _Collector:
         text, from_reasoning = answer_text("".join(self.text), reasoning)
         if warn:
             warn_if_truncated(self.finish_reason, completion_tokens=usage.completion_tokens)
-            if self.estimate is not None:
+            if self.estimate is not None and self.check_audio:
                 check_audio_heard(usage, self.estimate)
         return Answer(
             text=text,
@@ -218,6 +219,7 @@ def stream_completion(
     *,
     retry: RetryPolicy | None = None,
     estimate: RequestEstimate | None = None,
+    check_audio: bool = True,
     **create_kwargs: Any,
 ) -> AnswerStream:
     """Start a streamed ``chat.completions.create``; retried until its first chunk arrives."""
@@ -234,7 +236,7 @@ def stream_completion(
             raise
 
     stream, first = run_with_retry(start, retry=retry)
-    return AnswerStream(stream, first, _Collector(estimate))
+    return AnswerStream(stream, first, _Collector(estimate, check_audio))
 
 
 async def stream_completion_async(
@@ -242,6 +244,7 @@ async def stream_completion_async(
     *,
     retry: RetryPolicy | None = None,
     estimate: RequestEstimate | None = None,
+    check_audio: bool = True,
     **create_kwargs: Any,
 ) -> AsyncAnswerStream:
     """The async twin of :func:`stream_completion`."""
@@ -261,7 +264,7 @@ async def stream_completion_async(
         return stream, first
 
     stream, first = await run_with_retry_async(start, retry=retry)
-    return AsyncAnswerStream(stream, first, _Collector(estimate))
+    return AsyncAnswerStream(stream, first, _Collector(estimate, check_audio))
 
 
 class AsyncStreamStarter:

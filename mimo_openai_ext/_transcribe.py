@@ -36,6 +36,7 @@ from ._exceptions import (
 )
 from ._models import get_model, warn_unknown_model
 from ._retry import RetryPolicy
+from ._twins import arguments_of, twin_of
 from ._usage import UsageReport
 
 if TYPE_CHECKING:
@@ -188,6 +189,7 @@ def _transcript(
 
 def transcribe(
     client: OpenAI,
+    /,
     audio: AudioSource,
     *,
     language: AsrLanguage = "auto",
@@ -200,7 +202,6 @@ def transcribe(
 
     ``language`` is ``"auto"``, ``"zh"`` or ``"en"`` (case-insensitive: ``"EN"`` is ``"en"``).
     """
-
     check_client(client, sync=True, call="transcribe")
     kwargs, duration_s, source_name = build_transcription_request(
         audio, language=language, model=model, name=name, limits=limits
@@ -211,21 +212,14 @@ def transcribe(
     )
 
 
-async def transcribe_async(
-    client: AsyncOpenAI,
-    audio: AudioSource,
-    *,
-    language: AsrLanguage = "auto",
-    model: str | None = None,
-    name: str | None = None,
-    retry: RetryPolicy | None = None,
-    limits: Limits | None = None,
-) -> Transcript:
+@twin_of(transcribe)
+async def transcribe_async(client: AsyncOpenAI, audio: AudioSource, **options: Any) -> Transcript:
     """The async twin of :func:`transcribe`."""
-
     check_client(client, sync=False, call="transcribe_async")
+    call = arguments_of(transcribe, client, audio, **options)
+    language, retry = call["language"], call["retry"]
     kwargs, duration_s, source_name = build_transcription_request(
-        audio, language=language, model=model, name=name, limits=limits
+        audio, language=language, model=call["model"], name=call["name"], limits=call["limits"]
     )
     completion = await create_completion_async(client, retry=retry, **kwargs)
     return _transcript(

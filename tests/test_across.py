@@ -106,9 +106,10 @@ def test_combine_prompt_names_parts_and_times() -> None:
 
 
 @pytest.mark.parametrize(("question", "concurrency"), [("  ", 2), ("q", 0)])
-def test_bad_arguments(recording: Path, question: str, concurrency: int) -> None:
+def test_bad_arguments(recording: Path, question: str, concurrency: int, mimo_emulator: Any) -> None:
     with pytest.raises(InvalidOptionError, match=r"question|concurrency"):
-        ask_across_chunks(None, recording, question, concurrency=concurrency)  # type: ignore[arg-type]
+        ask_across_chunks(mimo_emulator.client(), recording, question, concurrency=concurrency)
+    assert mimo_emulator.completions() == []
 
 
 def test_failed_requests_are_retried(recording: Path, mimo_emulator: Any) -> None:

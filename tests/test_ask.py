@@ -14,7 +14,7 @@ from _readme import python_blocks
 
 from mimo_openai_ext import AudioNotHeardWarning, TruncatedAnswerWarning
 from mimo_openai_ext._ask import ask, ask_async, ask_stream, ask_stream_async
-from mimo_openai_ext._ask_request import build_ask_request, thinking
+from mimo_openai_ext._ask_request import AskOptions, build_ask_request, thinking
 from mimo_openai_ext._retry import RetryPolicy, set_testing
 from mimo_openai_ext._sample import SAMPLE_TRANSCRIPT, sample_audio_path
 from mimo_openai_ext._streaming import StreamDelta
@@ -25,7 +25,9 @@ pytestmark = pytest.mark.usefixtures("no_sleep")
 def test_thinking_switch() -> None:
     assert thinking(False) == {"thinking": {"type": "disabled"}}
     assert thinking(True) == {"thinking": {"type": "enabled"}}
-    kwargs, _ = build_ask_request(encode_silence(1.0), "q", thinking=False, extra_body={"other": 1})
+    kwargs, _ = build_ask_request(
+        encode_silence(1.0), "q", AskOptions(thinking=False, create_options={"extra_body": {"other": 1}})
+    )
     assert kwargs["extra_body"] == {"other": 1, "thinking": {"type": "disabled"}}
     kwargs, _ = build_ask_request(encode_silence(1.0), "q")
     assert "extra_body" not in kwargs
@@ -33,7 +35,9 @@ def test_thinking_switch() -> None:
 
 def test_request_shape_audio_then_question() -> None:
     kwargs, estimate = build_ask_request(
-        [encode_silence(1.0), "https://example.com/a.mp3"], "What is it?", max_completion_tokens=50
+        [encode_silence(1.0), "https://example.com/a.mp3"],
+        "What is it?",
+        AskOptions(max_completion_tokens=50),
     )
     content = kwargs["messages"][-1]["content"]
     assert [p["type"] for p in content] == ["input_audio", "input_audio", "text"]
@@ -184,5 +188,5 @@ def test_models_that_cannot_answer_about_audio_are_refused_early(model: str, hin
     from mimo_openai_ext import UnsupportedFeatureError
 
     with pytest.raises(UnsupportedFeatureError, match=hint) as caught:
-        build_ask_request(encode_silence(1.0), "q", model=model)
+        build_ask_request(encode_silence(1.0), "q", AskOptions(model=model))
     assert "mimo-v2.5," in str(caught.value)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import time
 from collections import Counter
@@ -24,7 +25,9 @@ from .results import BatchResult, BatchResults, make_record, source_label
 from .results_file import ResultsFile, record_key
 
 __all__ = [
+    "BATCH_OPTIONS",
     "AskOne",
+    "BatchOptions",
     "check_concurrency",
     "check_resume",
     "check_sources",
@@ -39,18 +42,20 @@ def questions_for(question: str | Sequence[str], count: int) -> list[str]:
         return [question] * count
     questions = list(question)
     if len(questions) != count or not all(isinstance(q, str) for q in questions):
-        raise ValueError(
+        raise InvalidOptionError(
             f"question: got a sequence of {len(questions)} items for {count} sources; pass one "
-            "string for all of them, or exactly one string per source"
+            "string for all of them, or exactly one string per source",
+            option="question",
         )
     return questions
 
 
 def check_sources(sources: Iterable[AudioSource]) -> list[AudioSource]:
     if isinstance(sources, (str, bytes, bytearray, memoryview, os.PathLike)):
-        raise ValueError(
+        raise InvalidOptionError(
             f"sources: got a single {type(sources).__name__}; pass a list of sources "
-            "(e.g. [path]) — or use ask() for one file"
+            "(e.g. [path]) — or use ask() for one file",
+            option="sources",
         )
     return list(sources)
 
@@ -86,9 +91,10 @@ def _plan(
     keys = [record_key(label, q) for label, q in zip(labels, questions, strict=True)]
     dupes = [key[0] for key, count in Counter(keys).items() if count > 1]
     if dupes:
-        raise ValueError(
+        raise InvalidOptionError(
             f"the same source and question appear more than once ({', '.join(dupes[:3])}); a results "
-            "file keys items by source and question, so drop the duplicates"
+            "file keys items by source and question, so drop the duplicates",
+            option="sources",
         )
     file = ResultsFile(results_path, resume=resume, overwrite=overwrite, retry_failed=retry_failed)
     todo = []
@@ -194,33 +200,54 @@ AskOne = Callable[["AudioSource", str], Awaitable["Answer"]]
 """Asks one question about one source in one attempt (``retry=NO_RETRY``: the batch retries)."""
 
 
+@dataclass(frozen=True, kw_only=True)
+class BatchOptions:
+    """How a batch runs (its items' own options are an ``AskOptions``), checked when built."""
+
+    concurrency: int = 8
+    requests_per_minute: int | None = None
+    rate_limiter: RateLimiter | None = None
+    limits: Limits | None = None
+    retry: RetryPolicy | None = None
+    results_path: str | os.PathLike[str] | None = None
+    resume: bool = False
+    overwrite: bool = False
+    retry_failed: bool = False
+    progress: bool = False
+    on_result: Callable[[BatchResult], None] | None = None
+    limiter: RateLimiter = dataclasses.field(init=False, repr=False, compare=False)
+    """The one limiter of the batch: ``rate_limiter``, else one at ``requests_per_minute``."""
+
+    def __post_init__(self) -> None:
+        check_concurrency(self.concurrency)
+        check_resume(self.results_path, resume=self.resume, retry_failed=self.retry_failed)
+        object.__setattr__(
+            self, "limiter", make_limiter(self.rate_limiter, self.requests_per_minute, self.limits)
+        )
+
+
+BATCH_OPTIONS = tuple(f.name for f in dataclasses.fields(BatchOptions) if f.init)
+
+
 async def run_batch(
     ask_one: AskOne,
     sources: Iterable[AudioSource],
     question: str | Sequence[str],
     *,
     model: str,
-    concurrency: int,
-    rate_limiter: RateLimiter,
-    retry: RetryPolicy | None = None,
-    results_path: str | os.PathLike[str] | None = None,
-    resume: bool = False,
-    overwrite: bool = False,
-    retry_failed: bool = False,
-    progress: bool = False,
-    on_result: Callable[[BatchResult], None] | None = None,
+    options: BatchOptions,
     api_key: str | None = None,
 ) -> BatchResults:
     """The engine under ``ask_batch_async``, for any single-attempt ``ask_one`` coroutine.
 
-    ``retry`` drives ``run_with_retry_async`` around ``ask_one``, and every attempt,
-    retries included, first takes a ``rate_limiter`` slot. ``api_key`` (the client's) is
-    masked in the errors recorded, should a server echo it.
+    ``options.retry`` drives ``run_with_retry_async`` around ``ask_one``, and every attempt,
+    retries included, first takes a slot of the rate limiter. ``api_key`` (the client's) is
+    masked in the errors recorded, should a server echo it. ``model`` is what records name
+    when an item failed before any answer said which model answered.
     """
-    check_concurrency(concurrency)
     plan = _plan(
-        sources, question, results_path=results_path, resume=resume, overwrite=overwrite,
-        retry_failed=retry_failed,
+        sources, question, results_path=options.results_path, resume=options.resume,
+        overwrite=options.overwrite, retry_failed=options.retry_failed,
     )  # fmt: skip
     start = time.monotonic()
     try:
@@ -228,21 +255,21 @@ async def run_batch(
             plan,
             lambda i: run_with_retry_async(  # the one retry layer; each attempt takes a limiter slot
                 lambda: ask_one(plan.sources[i], plan.questions[i]),
-                retry=retry,
-                attempt_slot=rate_limiter.slot,
+                retry=options.retry,
+                attempt_slot=options.limiter.slot,
                 api_key=api_key,
             ),
             model=model,
             api_key=api_key,
-            concurrency=concurrency,
-            progress=progress,
-            on_result=on_result,
+            concurrency=options.concurrency,
+            progress=options.progress,
+            on_result=options.on_result,
         )
     finally:
         if plan.file is not None:
             plan.file.close()
     done = tuple(r for r in plan.results if r is not None)
-    path = None if results_path is None else os.fspath(results_path)
+    path = None if options.results_path is None else os.fspath(options.results_path)
     return BatchResults(done, elapsed_s=time.monotonic() - start, results_path=path)
 
 

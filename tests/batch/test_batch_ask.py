@@ -14,9 +14,9 @@ import soundfile as sf
 from _audio import write_silence
 from _emulator_support import max_in_window
 
-from mimo_openai_ext import DEFAULT_LIMITS
+from mimo_openai_ext import DEFAULT_LIMITS, InvalidClientError
 from mimo_openai_ext._batch.ask import ask_batch, ask_batch_async
-from mimo_openai_ext._batch.engine import make_limiter, run_batch
+from mimo_openai_ext._batch.engine import BatchOptions, make_limiter, run_batch
 from mimo_openai_ext._batch.estimate import estimate_batch
 from mimo_openai_ext._batch.rate import RateLimiter
 from mimo_openai_ext._batch.results_file import read_results
@@ -66,9 +66,7 @@ def test_results_come_back_in_input_order_whatever_the_completion_order(tmp_path
             sources,
             "q",
             model="mimo-v2.5",
-            concurrency=8,
-            rate_limiter=RateLimiter(1000),
-            results_path=out,
+            options=BatchOptions(concurrency=8, rate_limiter=RateLimiter(1000), results_path=out),
         )
     )
     assert finished != sources  # the workers really finished out of order
@@ -94,7 +92,13 @@ def test_concurrency_is_bounded() -> None:
         return Answer("x", "", "stop", "m", UsageReport.from_usage(None, model="mimo-v2.5"))
 
     asyncio.run(
-        run_batch(ask_one, list(range(40)), "q", model="m", concurrency=5, rate_limiter=RateLimiter(999))
+        run_batch(
+            ask_one,
+            list(range(40)),
+            "q",
+            model="m",
+            options=BatchOptions(concurrency=5, rate_limiter=RateLimiter(999)),
+        )
     )  # type: ignore[arg-type]
     assert peak == 5
 
@@ -289,7 +293,7 @@ def test_in_memory_sources_are_named_without_their_bytes(
 def test_the_sync_wrapper_points_async_clients_to_the_async_api(mimo_emulator, clips) -> None:
     async def go() -> None:
         async with mimo_emulator.async_client() as async_client:
-            with pytest.raises(TypeError, match="await ask_batch_async"):
+            with pytest.raises(InvalidClientError, match="ask_batch_async"):
                 ask_batch(async_client, clips[:1], "q")
 
     asyncio.run(go())
