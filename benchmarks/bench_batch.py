@@ -25,16 +25,10 @@ import soundfile as sf
 from _common import arg_parser, emulator_argv, max_in_window, start_server, stop_server
 from openai import AsyncOpenAI, OpenAI
 
-from mimo_openai_ext import (
-    RateLimiter,
-    ask_batch_async,
-    input_audio_part,
-    run_emulator,
-    text_part,
-    user_message,
-)
+from mimo_openai_ext import ask_batch_async, input_audio_part, text_part, user_message
 from mimo_openai_ext._retry import RetryPolicy
-from mimo_openai_ext.emulator import DEFAULT_EMULATOR_API_KEY
+from mimo_openai_ext.batch import RateLimiter
+from mimo_openai_ext.emulator import DEFAULT_EMULATOR_API_KEY, run_emulator
 
 QUESTION = "What is said in this recording?"
 

@@ -21,15 +21,9 @@ from typing import Any
 
 from _common import arg_parser, elapsed_s
 
-from mimo_openai_ext import (
-    ask,
-    create_completion,
-    input_audio_part,
-    run_emulator,
-    sample_audio_path,
-    text_part,
-    user_message,
-)
+from mimo_openai_ext import ask, input_audio_part, sample_audio_path, text_part, user_message
+from mimo_openai_ext.emulator import run_emulator
+from mimo_openai_ext.retry import create_completion
 
 QUESTION = "What is said in this recording?"
 

@@ -1,45 +1,31 @@
 """mimo-openai-ext: Xiaomi MiMo audio understanding from ordinary ``openai`` SDK code.
 
+The main verbs and types are here. Specialist pieces live in named submodules:
+``mimo_openai_ext.audio`` (sniff, probe bytes, encode, convert), ``.batch`` (rate limits,
+results files), ``.config`` (the table of models, limits, formats and prices),
+``.migrate`` (OpenAI shapes, the Whisper shim), ``.retry`` (the retry layer),
+``.streaming`` (stream types) and ``.emulator`` (a local MiMo for offline work and tests).
+
 Nothing happens at import: no environment reads, no network, no optional extras.
 """
 
+import warnings
+
+from . import audio, batch, config, emulator, migrate, retry, streaming
 from ._across import AcrossChunksAnswer, ChunkAnswer, ask_across_chunks, ask_across_chunks_async
 from ._answer import Answer, read_answer, read_reasoning
 from ._ask import ask, ask_async, ask_stream, ask_stream_async
 from ._ask_request import AudioInput, thinking
-from ._audio.convert import convert_audio, encode_array
-from ._audio.datauri import data_uri
-from ._audio.decode import SourceAudioInfo
+from ._audio.convert import convert_audio
 from ._audio.fit import FittedAudio, fit_audio
-from ._audio.probe import AudioInfo, probe_audio, probe_bytes
-from ._audio.sniff import SniffResult, sniff_audio
-from ._audio.source import AudioSource, read_source
+from ._audio.probe import AudioInfo, probe_audio
 from ._audio.split import AudioChunk, split_audio
 from ._audio.tokens import estimate_audio_tokens
 from ._batch.ask import ask_batch, ask_batch_async
 from ._batch.estimate import BatchEstimate, estimate_batch
-from ._batch.rate import RateLimiter
 from ._batch.results import BatchResult, BatchResults
-from ._batch.results_file import BatchErrorRecord, BatchRecord, read_results
-from ._client import create_completion, create_completion_async, mimo_async_client, mimo_client
-from ._config import (
-    ASR_LANGUAGES,
-    AUDIO_FORMATS,
-    CONVERTIBLE_EXTENSIONS,
-    DEFAULT_ASR_MODEL,
-    DEFAULT_BASE_URL,
-    DEFAULT_LIMITS,
-    DEFAULT_MODEL,
-    MODELS,
-    OPENAI_INPUT_AUDIO_FORMATS,
-    WHISPER_MODEL_MAP,
-    AsrLanguage,
-    AudioFormat,
-    FormatSpec,
-    Limits,
-    ModelSpec,
-    Price,
-)
+from ._client import mimo_async_client, mimo_client
+from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, MODELS, Limits, ModelSpec, Price
 from ._display import display_part
 from ._exceptions import (
     AudioAsTextWarning,
@@ -50,6 +36,7 @@ from ._exceptions import (
     InvalidAudioSourceError,
     InvalidClientError,
     InvalidOptionError,
+    InvalidTypeError,
     KeyHostMismatchWarning,
     MimoAudioError,
     MimoAudioWarning,
@@ -64,95 +51,59 @@ from ._exceptions import (
 )
 from ._heard import check_audio_heard
 from ._messages import user_message
-from ._migrate import to_mimo_messages, to_mimo_part, to_openai_messages, to_openai_part
+from ._migrate import to_mimo_messages, to_openai_messages
 from ._models import get_model
 from ._parts import input_audio_part, text_part
 from ._request_estimate import AudioEstimate, RequestEstimate, estimate_request
-from ._retry import NO_RETRY, RetryEvent, RetryPolicy, set_testing
+from ._retry import RetryPolicy
 from ._sample import SAMPLE_TRANSCRIPT, sample_audio_path
-from ._streaming import (
-    AnswerStream,
-    AsyncAnswerStream,
-    AsyncStreamStarter,
-    StreamDelta,
-    stream_completion,
-    stream_completion_async,
-)
 from ._transcribe import Transcript, transcribe, transcribe_async
 from ._types import InputAudio, InputAudioPart, TextPart
 from ._usage import UsageReport
 from ._version import __version__ as __version__
-from ._whisper import AsyncMimoTranscriptions, MimoTranscriptions, TranscriptionFile, transcriptions
-from .emulator import EmulatorHandle, EmulatorOptions, RequestRecord, run_emulator, start_emulator
+from ._whisper import transcriptions
 
 __all__ = [
-    "ASR_LANGUAGES",
-    "AUDIO_FORMATS",
-    "CONVERTIBLE_EXTENSIONS",
-    "DEFAULT_ASR_MODEL",
-    "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
     "DEFAULT_MODEL",
     "MODELS",
-    "NO_RETRY",
-    "OPENAI_INPUT_AUDIO_FORMATS",
     "SAMPLE_TRANSCRIPT",
-    "WHISPER_MODEL_MAP",
     "AcrossChunksAnswer",
     "Answer",
-    "AnswerStream",
-    "AsrLanguage",
-    "AsyncAnswerStream",
-    "AsyncMimoTranscriptions",
-    "AsyncStreamStarter",
     "AudioAsTextWarning",
     "AudioChunk",
     "AudioEstimate",
-    "AudioFormat",
     "AudioInfo",
     "AudioInput",
     "AudioNotHeardWarning",
-    "AudioSource",
     "AudioTooLargeError",
-    "BatchErrorRecord",
     "BatchEstimate",
-    "BatchRecord",
     "BatchResult",
     "BatchResults",
     "ChunkAnswer",
     "ContextOverflowError",
     "CorruptAudioError",
-    "EmulatorHandle",
-    "EmulatorOptions",
     "FittedAudio",
-    "FormatSpec",
     "InputAudio",
     "InputAudioPart",
     "InvalidAudioSourceError",
     "InvalidClientError",
     "InvalidOptionError",
+    "InvalidTypeError",
     "KeyHostMismatchWarning",
     "Limits",
     "MimoAudioError",
     "MimoAudioWarning",
-    "MimoTranscriptions",
     "MissingAPIKeyError",
     "MissingExtraError",
     "ModelSpec",
     "Price",
-    "RateLimiter",
     "RequestEstimate",
-    "RequestRecord",
     "ResultsFileError",
-    "RetryEvent",
     "RetryPolicy",
-    "SniffResult",
-    "SourceAudioInfo",
-    "StreamDelta",
     "StreamNotFinishedError",
     "TextPart",
     "Transcript",
-    "TranscriptionFile",
     "TruncatedAnswerWarning",
     "UnknownModelWarning",
     "UnsupportedAudioFormatError",
@@ -166,43 +117,58 @@ __all__ = [
     "ask_batch_async",
     "ask_stream",
     "ask_stream_async",
+    "audio",
+    "batch",
     "check_audio_heard",
+    "config",
     "convert_audio",
-    "create_completion",
-    "create_completion_async",
-    "data_uri",
     "display_part",
-    "encode_array",
+    "emulator",
     "estimate_audio_tokens",
     "estimate_batch",
     "estimate_request",
     "fit_audio",
     "get_model",
     "input_audio_part",
+    "migrate",
     "mimo_async_client",
     "mimo_client",
     "probe_audio",
-    "probe_bytes",
     "read_answer",
     "read_reasoning",
-    "read_results",
-    "read_source",
-    "run_emulator",
+    "retry",
     "sample_audio_path",
-    "set_testing",
-    "sniff_audio",
     "split_audio",
-    "start_emulator",
-    "stream_completion",
-    "stream_completion_async",
+    "streaming",
     "text_part",
     "thinking",
     "to_mimo_messages",
-    "to_mimo_part",
     "to_openai_messages",
-    "to_openai_part",
     "transcribe",
     "transcribe_async",
     "transcriptions",
     "user_message",
 ]
+
+_MOVED = {
+    module.__name__.rpartition(".")[2]: module
+    for module in (audio, batch, config, emulator, migrate, retry, streaming)
+}
+_MOVED_NAMES = {
+    name: where for where, module in _MOVED.items() for name in module.__all__ if name not in __all__
+}
+"""Names that left the top namespace in 0.2 for a named submodule; kept as deprecated aliases."""
+
+
+def __getattr__(name: str) -> object:
+    """A name that moved to a submodule still works for one release, with a ``DeprecationWarning``."""
+    where = _MOVED_NAMES.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    warnings.warn(
+        f"mimo_openai_ext.{name} moved to mimo_openai_ext.{where}.{name}; import it from there "
+        "(the old name goes away in the next release)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return getattr(_MOVED[where], name)

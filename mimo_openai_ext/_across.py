@@ -22,8 +22,7 @@ from ._ask import ask_with, ask_with_async
 from ._ask_request import AskOptions, create_kwargs
 from ._audio.source import AudioSource
 from ._audio.split import AudioChunk, resolve_overlap, split_audio
-from ._checks import check_client
-from ._client import create_completion, create_completion_async
+from ._client import check_client, create_completion, create_completion_async
 from ._config import DEFAULT_MODEL, Limits
 from ._exceptions import InvalidOptionError
 from ._format import GAP, clock, grid, heading, money, pre, short, snippet

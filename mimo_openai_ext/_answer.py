@@ -12,14 +12,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._exceptions import TruncatedAnswerWarning
+from ._checks import check_bool
+from ._exceptions import InvalidTypeError, TruncatedAnswerWarning
 from ._format import GAP, details, esc, heading, money, pre
 from ._request_estimate import RequestEstimate, estimate_html
 from ._usage import UsageReport, usage_html
 from ._warn import warn
 
 if TYPE_CHECKING:
-    from openai.types.chat import ChatCompletion
+    from openai.types.chat import ChatCompletion, ChatCompletionMessage
 
 __all__ = [
     "TRUNCATED_FINISH_REASONS",
@@ -53,14 +54,75 @@ def _message(completion: ChatCompletion | Mapping[str, Any]) -> Any:
     return None if choice is None else _field(choice, "message")
 
 
+_EXPECTED = (
+    "what chat.completions.create() returned (a ChatCompletion, or its model_dump() dict), or "
+    "one message of it (completion.choices[0].message)"
+)
+
+
+def _kind(obj: object) -> str:
+    """``"completion"``, ``"message"``, or an :class:`InvalidTypeError` saying what was expected.
+
+    Only what reads unambiguously is accepted: a completion (it has ``choices``) or a chat
+    message (an SDK ``ChatCompletionMessage``, or a dict with a ``role``). A stream, a stream
+    chunk, another library's message or anything else would read as an empty answer.
+    """
+    if isinstance(obj, Mapping):
+        if "choices" in obj and obj.get("object") != "chat.completion.chunk":
+            return "completion"
+        if "role" in obj and "delta" not in obj:
+            return "message"
+    else:
+        name = type(obj).__name__
+        if name == "ChatCompletion" or (name != "ChatCompletionChunk" and _is_sdk(obj, "choices")):
+            return "completion"
+        if name == "ChatCompletionMessage" or _is_sdk(obj, "role"):
+            return "message"
+    raise InvalidTypeError(f"expected {_EXPECTED}; got {_describe(obj)}", option="completion")
+
+
+def _is_sdk(obj: object, field: str) -> bool:
+    """An object of the openai SDK's own types holding ``field``."""
+    return type(obj).__module__.split(".")[0] == "openai" and hasattr(obj, field)
+
+
+def _describe(obj: object) -> str:
+    name = type(obj).__name__
+    if name in ("Stream", "AsyncStream") or hasattr(obj, "__next__") or hasattr(obj, "__anext__"):
+        return (
+            f"a {name} (a streamed response): iterate it to the end, or use ask_stream(), whose "
+            "answer() reads the whole answer"
+        )
+    if name == "ChatCompletionChunk" or (isinstance(obj, Mapping) and "delta" in str(obj.get("choices"))):
+        return "one chunk of a stream: read the whole stream with ask_stream() instead"
+    if hasattr(obj, "content") and not isinstance(obj, (str, bytes)):
+        return (
+            f"a {type(obj).__module__.split('.')[0]}.{name} (another library's message): read its "
+            "own content there, or pass the openai SDK's completion or message"
+        )
+    shown = repr(obj)
+    return f"a {name} ({shown[:57] + '...' if len(shown) > 60 else shown})"
+
+
+def _message_of(obj: object) -> tuple[Any, Any]:
+    """(the message, the completion or None) of a completion or a message."""
+    if _kind(obj) == "message":
+        return obj, None
+    return _message(obj), obj  # type: ignore[arg-type]
+
+
 def _text_field(message: Any, name: str) -> str:
     value = None if message is None else _field(message, name)
     return value if isinstance(value, str) else ""
 
 
-def read_reasoning(completion: ChatCompletion | Mapping[str, Any]) -> str:
-    """``message.reasoning_content`` of the first choice, or ``""`` (an SDK object or a dict)."""
-    return _text_field(_message(completion), "reasoning_content")
+def read_reasoning(completion: ChatCompletion | ChatCompletionMessage | Mapping[str, Any]) -> str:
+    """``message.reasoning_content`` of the first choice, or ``""`` (an SDK object or a dict).
+
+    Takes a completion or one message; anything else is an :class:`InvalidTypeError`.
+    """
+    message, _ = _message_of(completion)
+    return _text_field(message, "reasoning_content")
 
 
 def _finish_reason(completion: ChatCompletion | Mapping[str, Any]) -> str | None:
@@ -89,17 +151,23 @@ def answer_text(content: str, reasoning: str) -> tuple[str, bool]:
     return reasoning, True
 
 
-def read_answer(completion: ChatCompletion | Mapping[str, Any], *, warn: bool = True) -> str:
+def read_answer(
+    completion: ChatCompletion | ChatCompletionMessage | Mapping[str, Any], *, warn: bool = True
+) -> str:
     """The answer text: ``content``, or ``reasoning_content`` when ``content`` is empty.
 
-    ``completion`` is what ``chat.completions.create`` returned, or the same as a plain dict.
+    ``completion`` is what ``chat.completions.create`` returned (or the same as a plain
+    dict), or one message of it (``completion.choices[0].message``). A stream, a chunk or
+    another library's message is refused (:class:`InvalidTypeError`), never read as "".
+    With ``warn``, a completion cut short warns ``TruncatedAnswerWarning``.
     """
-    message = _message(completion)
+    check_bool(warn, option="warn")
+    message, whole = _message_of(completion)
     text, _ = answer_text(_text_field(message, "content"), _text_field(message, "reasoning_content"))
-    if warn:
-        usage = _field(completion, "usage")
+    if warn and whole is not None:
+        usage = _field(whole, "usage")
         tokens = None if usage is None else _field(usage, "completion_tokens")
-        warn_if_truncated(_finish_reason(completion), completion_tokens=tokens)
+        warn_if_truncated(_finish_reason(whole), completion_tokens=tokens)
     return text
 
 

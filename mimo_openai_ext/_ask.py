@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._answer import Answer
 from ._ask_request import AskOptions, AudioInput, build_ask_request
-from ._checks import check_client
-from ._client import create_completion, create_completion_async
+from ._client import check_client, create_completion, create_completion_async
 from ._config import DEFAULT_MODEL, Limits
 from ._heard import check_audio_heard
 from ._request_estimate import RequestEstimate

@@ -23,12 +23,20 @@ from typing import Any, Union
 
 from ._audio.probe import AudioInfo
 from ._audio.source import AudioSource
-from ._checks import check_bool, check_question
+from ._checks import (
+    check_bool,
+    check_completion_tokens,
+    check_limits,
+    check_question,
+    check_str,
+    check_type,
+)
 from ._checks import document_alias as _document_alias
 from ._config import DEFAULT_MODEL, MODELS, Limits
 from ._exceptions import InvalidAudioSourceError, InvalidOptionError, UnsupportedFeatureError
 from ._messages import user_message
 from ._migrate import mimo_shaped
+from ._models import get_model
 from ._parts import audio_part_and_info, text_part
 from ._request_estimate import RequestEstimate, estimate_request
 from ._retry import RetryPolicy
@@ -76,9 +84,16 @@ class AskOptions:
     """Every other keyword goes to ``chat.completions.create`` (``temperature=...``)."""
 
     def __post_init__(self) -> None:
+        check_str(self.model, option="model")
         check_bool(self.thinking, option="thinking")
+        if self.max_completion_tokens is not None:
+            check_completion_tokens(self.max_completion_tokens, get_model(self.model, warn=False))
+        check_str(self.system, option="system", none=True, empty=True)
+        check_type(self.retry, RetryPolicy, option="retry", expected="a RetryPolicy", none=True)
+        check_limits(self.limits)
         check_bool(self.convert, option="convert")
         check_bool(self.check_audio, option="check_audio")
+        check_type(self.create_options, Mapping, option="create_options", expected="a dict")
         _refuse_max_tokens(self.create_options)
 
     @classmethod

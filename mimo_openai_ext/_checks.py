@@ -1,70 +1,135 @@
 """Up-front checks on the arguments of the calling helpers, before anything is sent.
 
-* ``check_client(client, sync=..., call=...)``: the call needs ``openai.OpenAI`` (sync) or
-  ``openai.AsyncOpenAI`` (async); anything else (the other kind, a path passed first, ...)
-  raises :class:`InvalidClientError` (a ``TypeError``) naming the right call.
 * ``check_bool(value, option=...)``: a real ``bool``; ``"off"`` / ``"no"`` / ``0`` are refused
   (a non-empty string is truthy, so ``thinking="no"`` would turn thinking *on*).
 * ``check_completion_tokens(value, spec)``: a whole number from 1 to the model's
   ``ModelSpec.max_completion_tokens``.
+* ``check_type(value, kind, option=..., expected=...)`` and its shorthands (``check_str``,
+  ``check_callable``, ``check_path``, ``check_count``, ``check_seconds``): an argument of the
+  wrong type or out of range is an :class:`InvalidTypeError` / :class:`InvalidOptionError`
+  naming the option, what it got and what it takes, before anything is read or sent.
 * ``document_alias(alias, doc)``: a docstring for a public ``Union``/``Literal`` alias.
 """
 
 from __future__ import annotations
 
-import inspect
+import math
+import mmap
 import os
 from contextlib import suppress
+from typing import Any, TypeVar
 
-from ._config import ModelSpec
-from ._exceptions import InvalidClientError, InvalidOptionError
+from ._config import Limits, ModelSpec
+from ._exceptions import InvalidOptionError, InvalidTypeError
 
-__all__ = ["check_bool", "check_client", "check_completion_tokens", "check_question", "document_alias"]
+__all__ = [
+    "check_bool",
+    "check_buffer",
+    "check_callable",
+    "check_completion_tokens",
+    "check_count",
+    "check_limits",
+    "check_path",
+    "check_question",
+    "check_seconds",
+    "check_str",
+    "check_type",
+    "document_alias",
+]
+
+_T = TypeVar("_T")
 
 
-def _create_of(client: object) -> object:
-    return getattr(getattr(getattr(client, "chat", None), "completions", None), "create", None)
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _is_async_client(client: object, create: object) -> bool:
-    import openai
+def check_type(
+    value: object, kind: type[_T] | tuple[type, ...], *, option: str, expected: str, none: bool = False
+) -> Any:
+    """``value`` if it is a ``kind`` (or None when ``none``), else :class:`InvalidTypeError`."""
+    if (value is None and none) or isinstance(value, kind):
+        return value
+    raise InvalidTypeError(
+        f"{option}={_shown(value)}: must be {expected}{' or None' if none else ''}, "
+        f"not a {type(value).__name__}",
+        option=option,
+    )
 
-    if isinstance(client, openai.AsyncOpenAI):
-        return True
-    if isinstance(client, openai.OpenAI):
-        return False
-    func = inspect.unwrap(create) if callable(create) else create
-    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(create)
+
+def check_str(value: object, *, option: str, none: bool = False, empty: bool = False) -> Any:
+    """A ``str`` (non-blank unless ``empty``), or None when ``none``."""
+    check_type(value, str, option=option, expected="a str", none=none)
+    if isinstance(value, str) and not empty and not value.strip():
+        raise InvalidOptionError(f"{option}={value!r}: must not be empty", option=option)
+    return value
 
 
-def check_client(client: object, *, sync: bool, call: str) -> None:
-    """Raise :class:`InvalidClientError` unless ``client`` is the kind of openai client ``call`` needs."""
-    twin = call[: -len("_async")] if call.endswith("_async") else f"{call}_async"
-    want = "a sync openai.OpenAI" if sync else "an openai.AsyncOpenAI"
-    create = _create_of(client)
-    found = type(client).__name__
-    if not callable(create) or not callable(getattr(client, "with_options", None)):
-        shown = repr(client) if isinstance(client, (str, bytes, os.PathLike)) else found
-        raise InvalidClientError(
-            f"{call}() needs {want} client as its first argument, got {shown[:80]}: call "
-            f"{call}(client, ...) with a client from mimo_client()"
-            f"{'' if sync else ' / mimo_async_client()'}"
-            f"{' (the client comes first, then the audio)' if isinstance(client, (str, os.PathLike)) else ''}"
+def check_callable(value: object, *, option: str, none: bool = True) -> Any:
+    """A function (or None when ``none``)."""
+    if (value is None and none) or callable(value):
+        return value
+    raise InvalidTypeError(
+        f"{option}={_shown(value)}: must be a function{' or None' if none else ''}, "
+        f"not a {type(value).__name__}",
+        option=option,
+    )
+
+
+def check_path(value: object, *, option: str, none: bool = True) -> Any:
+    """A path (``str`` or ``os.PathLike``), or None when ``none``."""
+    if value is None and none:
+        return value
+    if isinstance(value, (str, os.PathLike)) and os.fspath(value):
+        if "\x00" in str(os.fspath(value)):
+            raise InvalidOptionError(
+                f"{option}={_shown(value)}: a path cannot hold a NUL byte", option=option
+            )
+        return value
+    raise InvalidTypeError(
+        f"{option}={_shown(value)}: must be a path (str or pathlib.Path){' or None' if none else ''}",
+        option=option,
+    )
+
+
+def check_count(value: object, *, option: str, minimum: int = 1, none: bool = False) -> Any:
+    """A whole number >= ``minimum`` (or None when ``none``)."""
+    if value is None and none:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidTypeError(
+            f"{option}={_shown(value)}: must be a whole number (int) >= {minimum}"
+            f"{' or None' if none else ''}, not a {type(value).__name__}",
+            option=option,
         )
-    is_async = _is_async_client(client, create)
-    if is_async == sync:
-        raise InvalidClientError(
-            f"{call}() needs {want} client, got {found} "
-            f"({'async' if is_async else 'sync'}): use {twin}() with this client, or "
-            f"{'mimo_client()' if sync else 'mimo_async_client()'} for {call}()"
+    if value < minimum:
+        raise InvalidOptionError(f"{option}={value!r}: must be >= {minimum}", option=option)
+    return value
+
+
+def check_seconds(value: object, *, option: str, minimum: float = 0.0, none: bool = False) -> Any:
+    """A finite number of seconds >= ``minimum`` (or None when ``none``)."""
+    if value is None and none:
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidTypeError(
+            f"{option}={_shown(value)}: must be a number of seconds{' or None' if none else ''}, "
+            f"not a {type(value).__name__}",
+            option=option,
         )
+    if not math.isfinite(value) or value < minimum:
+        raise InvalidOptionError(
+            f"{option}={value!r}: must be a finite number of seconds >= {minimum:g}", option=option
+        )
+    return value
 
 
 def check_bool(value: object, *, option: str) -> bool:
     """``value`` if it is a real ``bool``, else :class:`InvalidOptionError`."""
     if not isinstance(value, bool):
-        raise InvalidOptionError(
-            f"{option}={value!r}: must be True or False (a {type(value).__name__} is not accepted, "
+        raise InvalidTypeError(
+            f"{option}={_shown(value)}: must be True or False (a {type(value).__name__} is not accepted, "
             f"since a string like 'off' would count as true); pass {option}=False to turn it off",
             option=option,
         )
@@ -111,3 +176,20 @@ def document_alias(alias: object, doc: str) -> None:
     """Give a public ``Union``/``Literal`` alias a docstring, so ``help(alias)`` explains it."""
     with suppress(AttributeError, TypeError):  # an alias type that takes no attributes: keep the default
         object.__setattr__(alias, "__doc__", doc)
+
+
+def check_limits(value: object) -> Limits | None:
+    """A ``Limits`` (or None for the defaults)."""
+    result: Limits | None = check_type(
+        value, Limits, option="limits", expected="a Limits, e.g. dataclasses.replace(DEFAULT_LIMITS, ...)",
+        none=True,
+    )  # fmt: skip
+    return result
+
+
+def check_buffer(value: object, *, option: str = "data") -> Any:
+    """Audio bytes: ``bytes``, ``bytearray``, ``memoryview`` or ``mmap``."""
+    return check_type(
+        value, (bytes, bytearray, memoryview, mmap.mmap), option=option,
+        expected="bytes (or a bytearray/memoryview); for a path use probe_audio()/read_source()",
+    )  # fmt: skip

@@ -1,4 +1,8 @@
-"""Building a MiMo client, and the one retried ``chat.completions.create``.
+"""Building a MiMo client, checking the one a call was given, and the one retried ``create``.
+
+``check_client(client, sync=..., call=...)``: the call needs ``openai.OpenAI`` (sync) or
+``openai.AsyncOpenAI`` (async); anything else (the other kind, a path passed first, ...)
+raises :class:`InvalidClientError` (a ``TypeError``) naming the right call.
 
 ``mimo_client()`` / ``mimo_async_client()`` return plain ``openai.OpenAI`` /
 ``AsyncOpenAI`` objects: arguments first, then ``MIMO_API_KEY`` / ``MIMO_BASE_URL``,
@@ -8,13 +12,13 @@ calls go through ``client.with_options(max_retries=0)``, a copy.
 
 from __future__ import annotations
 
+import inspect
 import os
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import urlsplit
 
-from ._checks import check_client
 from ._config import (
     DEFAULT_BASE_URL,
     ENV_API_KEY,
@@ -23,7 +27,7 @@ from ._config import (
     TOKEN_PLAN_HOST_MARK,
     TOKEN_PLAN_KEY_PREFIXES,
 )
-from ._exceptions import KeyHostMismatchWarning, MissingAPIKeyError
+from ._exceptions import InvalidClientError, KeyHostMismatchWarning, MissingAPIKeyError
 from ._retry import RetryPolicy, run_with_retry, run_with_retry_async
 
 if TYPE_CHECKING:
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
+    "check_client",
     "check_key_host",
     "client_key",
     "create_completion",
@@ -41,6 +46,44 @@ __all__ = [
 ]
 
 _PAY_AS_YOU_GO_HOST = urlsplit(DEFAULT_BASE_URL).hostname or ""
+
+
+def _create_of(client: object) -> object:
+    return getattr(getattr(getattr(client, "chat", None), "completions", None), "create", None)
+
+
+def _is_async_client(client: object, create: object) -> bool:
+    import openai
+
+    if isinstance(client, openai.AsyncOpenAI):
+        return True
+    if isinstance(client, openai.OpenAI):
+        return False
+    func = inspect.unwrap(create) if callable(create) else create
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(create)
+
+
+def check_client(client: object, *, sync: bool, call: str) -> None:
+    """Raise :class:`InvalidClientError` unless ``client`` is the kind of openai client ``call`` needs."""
+    twin = call[: -len("_async")] if call.endswith("_async") else f"{call}_async"
+    want = "a sync openai.OpenAI" if sync else "an openai.AsyncOpenAI"
+    create = _create_of(client)
+    found = type(client).__name__
+    if not callable(create) or not callable(getattr(client, "with_options", None)):
+        shown = repr(client) if isinstance(client, (str, bytes, os.PathLike)) else found
+        raise InvalidClientError(
+            f"{call}() needs {want} client as its first argument, got {shown[:80]}: call "
+            f"{call}(client, ...) with a client from mimo_client()"
+            f"{'' if sync else ' / mimo_async_client()'}"
+            f"{' (the client comes first, then the audio)' if isinstance(client, (str, os.PathLike)) else ''}"
+        )
+    is_async = _is_async_client(client, create)
+    if is_async == sync:
+        raise InvalidClientError(
+            f"{call}() needs {want} client, got {found} "
+            f"({'async' if is_async else 'sync'}): use {twin}() with this client, or "
+            f"{'mimo_client()' if sync else 'mimo_async_client()'} for {call}()"
+        )
 
 
 def resolve_connection(

@@ -12,6 +12,7 @@ from typing import Any
 
 from ._audio.probe import AudioInfo, probe_bytes
 from ._audio.source import is_data_uri, is_url, parse_data_uri
+from ._checks import check_count
 from ._exceptions import InvalidOptionError, MimoAudioError
 from ._format import esc as _e
 from ._format import snippet as _snippet
@@ -129,6 +130,7 @@ def display_part(part_or_message: object, *, max_embed_chars: int = DEFAULT_MAX_
     In Jupyter this renders HTML; elsewhere it prints a one-line summary per part. Audio
     whose data URI is longer than ``max_embed_chars`` is described without a player.
     """
+    check_count(max_embed_chars, option="max_embed_chars", minimum=0)
     view = PartView(part_or_message, max_embed_chars=max_embed_chars)
     try:
         from IPython import display as ipython_display

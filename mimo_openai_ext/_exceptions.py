@@ -13,7 +13,8 @@ Exceptions::
     ├── UnsupportedFeatureError         (+ ValueError)  an OpenAI feature with no MiMo equivalent
     ├── ResultsFileError                (+ ValueError)  a batch results file we must not append to
     ├── InvalidOptionError              (+ ValueError)  an option value out of range (max_bytes, ...)
-    │   └── InvalidClientError          (+ TypeError)   not the openai client kind the call needs
+    │   └── InvalidTypeError            (+ TypeError)   an argument of the wrong type
+    │       └── InvalidClientError                      not the openai client kind the call needs
     └── StreamNotFinishedError          (+ RuntimeError) answer() asked before the stream ended
 
 Warnings::
@@ -41,6 +42,7 @@ __all__ = [
     "InvalidAudioSourceError",
     "InvalidClientError",
     "InvalidOptionError",
+    "InvalidTypeError",
     "KeyHostMismatchWarning",
     "MimoAudioError",
     "MimoAudioWarning",
@@ -163,7 +165,11 @@ class InvalidOptionError(MimoAudioError, ValueError):
         self.option = option
 
 
-class InvalidClientError(InvalidOptionError, TypeError):
+class InvalidTypeError(InvalidOptionError, TypeError):
+    """An argument of the wrong type (``text_part(42)``); also a ``TypeError``."""
+
+
+class InvalidClientError(InvalidTypeError):
     """Not the client a call needs: ``ask()`` given an ``AsyncOpenAI``, a path, ... (option "client")."""
 
     def __init__(self, message: str) -> None:

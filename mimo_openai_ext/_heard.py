@@ -7,6 +7,7 @@ the answer is then invented. ``check_audio_heard(report, estimate)`` warns
 
 from __future__ import annotations
 
+from ._checks import check_type
 from ._exceptions import AudioNotHeardWarning
 from ._request_estimate import RequestEstimate
 from ._usage import UsageReport
@@ -22,6 +23,8 @@ _HEARD_SLACK_TOKENS = 12
 
 def check_audio_heard(report: UsageReport, estimate: RequestEstimate, *, warn: bool = True) -> str | None:
     """A message (and an ``AudioNotHeardWarning``) when the audio seems ignored, else None."""
+    check_type(report, UsageReport, option="report", expected="a UsageReport (answer.usage)")
+    check_type(estimate, RequestEstimate, option="estimate", expected="a RequestEstimate (answer.estimate)")
     if not estimate.audio or not report.audio_tokens_reported:
         return None
     expected = estimate.audio_tokens

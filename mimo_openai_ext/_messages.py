@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, cast
 
 from ._audio.source import url_scheme
 from ._config import AUDIO_FORMATS
-from ._exceptions import AudioAsTextWarning, InvalidOptionError
+from ._exceptions import AudioAsTextWarning, InvalidOptionError, InvalidTypeError
 from ._migrate import mimo_shaped
 from ._parts import text_part
 from ._types import InputAudioPart, TextPart
@@ -74,9 +74,10 @@ def user_message(*parts_or_text: InputAudioPart | TextPart | str) -> ChatComplet
         elif isinstance(item, dict) and isinstance(item.get("type"), str):
             content.append(dict(item))
         else:
-            raise TypeError(
+            raise InvalidTypeError(
                 f"user_message() takes content parts and strings, not {type(item).__name__}; "
-                "wrap audio with input_audio_part(...)"
+                "wrap audio with input_audio_part(...)",
+                option="parts_or_text",
             )
     kinds = {part.get("type") for part in content}
     if "input_audio" in kinds and "text" not in kinds:

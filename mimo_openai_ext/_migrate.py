@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from ._audio.sniff import sniff_audio
 from ._audio.source import is_data_uri, is_url, parse_data_uri, url_scheme
+from ._checks import check_bool, check_limits
 from ._config import AUDIO_FORMATS, DEFAULT_ASR_MODEL, OPENAI_INPUT_AUDIO_FORMATS, Limits
 from ._exceptions import (
     InvalidAudioSourceError,
@@ -43,6 +44,12 @@ _PART_NAME = "input_audio part"
 
 def _audio_fields(part: Mapping[str, object], name: str) -> tuple[str, object]:
     """The part's ``input_audio.data`` string and its ``format`` (None when absent)."""
+    if not isinstance(part, Mapping):
+        raise InvalidAudioSourceError(
+            f"{name}: a part must be a dict like {{'type': 'input_audio', 'input_audio': {{'data': ...}}}}, "
+            f"not a {type(part).__name__}",
+            source_name=name,
+        )
     if part.get("type") != "input_audio":
         raise InvalidAudioSourceError(
             f"{name}: not an input_audio part (type={part.get('type')!r}); "
@@ -118,6 +125,8 @@ def to_mimo_part(
     :class:`CorruptAudioError`. An https URL or a MiMo data URI passes through
     (re-labelled from its bytes). Other keys of the part are kept.
     """
+    check_bool(check_format, option="check_format")
+    check_limits(limits)
 
     data, raw_format = _audio_fields(part, name)
     declared = _declared_format(raw_format, name)
@@ -180,7 +189,7 @@ def _is_audio_part(part: object) -> bool:
 
 
 def _convert_messages(messages: Iterable[object], convert_part: _PartConverter) -> list[object]:
-    if isinstance(messages, (str, bytes, Mapping)):
+    if isinstance(messages, (str, bytes, Mapping)) or not isinstance(messages, Iterable):
         raise InvalidAudioSourceError(
             f"messages must be a list of message dicts, not a {type(messages).__name__}",
             source_name="messages",
@@ -232,6 +241,8 @@ def to_mimo_messages(
     name the part (``messages[1].content[0]``). The result goes straight into
     ``client.chat.completions.create(messages=...)``.
     """
+    check_bool(check_format, option="check_format")
+    check_limits(limits)
     converter = _PartConverter(True, check_format=check_format, limits=limits)
     return cast("list[ChatCompletionMessageParam]", _convert_messages(messages, converter))
 

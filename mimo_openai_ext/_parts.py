@@ -16,10 +16,12 @@ from ._audio.convert import (
 from ._audio.datauri import data_uri, data_uri_chars, max_bytes_for_data_uri
 from ._audio.probe import AudioInfo, probe_bytes
 from ._audio.source import AudioSource, ByteData, open_source, source_name_of, url_scheme
+from ._checks import check_bool, check_limits, check_str
 from ._config import AUDIO_FORMATS, DEFAULT_LIMITS, Limits
 from ._exceptions import (
     AudioTooLargeError,
     InvalidAudioSourceError,
+    InvalidTypeError,
     UnsupportedAudioFormatError,
 )
 from ._types import InputAudioPart, TextPart
@@ -92,6 +94,9 @@ def audio_part_and_info(
     limits: Limits | None = None,
 ) -> tuple[InputAudioPart, AudioInfo | None]:
     """:func:`input_audio_part` plus what was probed (None for a URL, which is not fetched)."""
+    check_str(name, option="name", none=True)
+    check_bool(convert, option="convert")
+    check_limits(limits)
     limits = limits or DEFAULT_LIMITS
     if _is_array(source):
         return _from_array(source, name, sample_rate, limits)
@@ -161,5 +166,9 @@ def input_audio_part(
 def text_part(text: str) -> TextPart:
     """``{"type": "text", "text": text}``."""
     if not isinstance(text, str):
-        raise TypeError(f"text_part() takes a str, not {type(text).__name__}")
+        raise InvalidTypeError(
+            f"text_part() takes a str, not a {type(text).__name__} ({text!r:.40}); for audio use "
+            "input_audio_part(...)",
+            option="text",
+        )
     return {"type": "text", "text": text}

@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from ._answer import Answer, answer_text, warn_if_truncated
-from ._checks import check_client
+from ._client import check_client
 from ._exceptions import StreamNotFinishedError
 from ._heard import check_audio_heard
 from ._request_estimate import RequestEstimate

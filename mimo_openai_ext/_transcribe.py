@@ -16,8 +16,7 @@ from ._answer import read_answer
 from ._audio.datauri import data_uri, data_uri_chars
 from ._audio.probe import AudioInfo, probe_bytes
 from ._audio.source import AudioSource, is_url, read_source
-from ._checks import check_client
-from ._client import create_completion, create_completion_async
+from ._client import check_client, create_completion, create_completion_async
 from ._config import (
     ASR_LANGUAGES,
     AUDIO_FORMATS,

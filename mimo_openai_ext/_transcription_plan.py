@@ -16,7 +16,12 @@ from ._audio.probe import probe_bytes
 from ._audio.source import read_source
 from ._checks import document_alias
 from ._config import ASR_LANGUAGES, WHISPER_MODEL_MAP, AsrLanguage, Limits, ModelSpec
-from ._exceptions import InvalidAudioSourceError, UnsupportedAudioFormatError, UnsupportedFeatureError
+from ._exceptions import (
+    InvalidAudioSourceError,
+    InvalidTypeError,
+    UnsupportedAudioFormatError,
+    UnsupportedFeatureError,
+)
 from ._models import get_model, warn_unknown_model
 
 if TYPE_CHECKING:
@@ -166,7 +171,10 @@ def plan_transcription(
     limits: Limits,
 ) -> TranscriptionPlan:
     if language is not None and not isinstance(language, str):
-        raise TypeError(f"language= takes an ISO 639-1 code such as 'en', not {type(language).__name__}")
+        raise InvalidTypeError(
+            f"language={language!r}: takes an ISO 639-1 code such as 'en', not a {type(language).__name__}",
+            option="language",
+        )
     spec = _target_model(model, audio_model)
     data, name = _read_file(file)
     asr_language = _asr_language(language) if spec.asr and not prompt else None

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._config import Price
+from ._exceptions import InvalidTypeError
 from ._format import money, table
 from ._models import get_model
 
@@ -68,11 +69,7 @@ class UsageReport:
         cls, usage: CompletionUsage | Mapping[str, Any] | None, *, model: str, price: Price | None = None
     ) -> UsageReport:
         """Build from a response's ``usage`` (SDK object or dict). ``price`` defaults to the model's."""
-        raw: Mapping[str, Any] = {}
-        if isinstance(usage, Mapping):
-            raw = usage
-        elif usage is not None:
-            raw = usage.model_dump()
+        raw = _usage_mapping(usage)
         prompt_details = raw.get("prompt_tokens_details") or {}
         completion_details = raw.get("completion_tokens_details") or {}
         prompt = _int(raw.get("prompt_tokens"))
@@ -154,3 +151,32 @@ def usage_html(usage: UsageReport, *, title: str = "Usage") -> str:
     if usage.audio_seconds is not None:
         rows.insert(2, ("audio seconds", f"{usage.audio_seconds:g}"))
     return table(rows, title=title)
+
+
+def _usage_mapping(usage: object) -> Mapping[str, Any]:
+    """A response's ``usage`` as a mapping; a whole completion (or anything else) is refused."""
+    if usage is None:
+        return {}
+    if isinstance(usage, Mapping):
+        if "choices" in usage or "usage" in usage:
+            raise InvalidTypeError(
+                "UsageReport.from_usage() got a whole completion: pass its usage "
+                "(completion.usage, or completion['usage'] for a dict)",
+                option="usage",
+            )
+        return usage
+    if hasattr(usage, "choices") or hasattr(usage, "usage"):
+        raise InvalidTypeError(
+            f"UsageReport.from_usage() got a whole {type(usage).__name__}: pass its usage (completion.usage)",
+            option="usage",
+        )
+    dump = getattr(usage, "model_dump", None)
+    if callable(dump) and hasattr(usage, "prompt_tokens"):
+        dumped = dump()
+        if isinstance(dumped, Mapping):
+            return dumped
+    raise InvalidTypeError(
+        f"UsageReport.from_usage() takes a response's usage (completion.usage: a CompletionUsage or "
+        f"its dict), not a {type(usage).__name__}",
+        option="usage",
+    )

@@ -32,12 +32,9 @@ from mimo_openai_ext import (
     ask_async,
     ask_stream,
     ask_stream_async,
-    create_completion,
-    create_completion_async,
     estimate_audio_tokens,
     estimate_request,
     input_audio_part,
-    set_testing,
     thinking,
     transcribe,
     transcribe_async,
@@ -46,6 +43,7 @@ from mimo_openai_ext import (
 )
 from mimo_openai_ext._heard import check_audio_heard
 from mimo_openai_ext._usage import UsageReport
+from mimo_openai_ext.retry import create_completion, create_completion_async, set_testing
 
 pytestmark = pytest.mark.usefixtures("no_sleep")
 
@@ -332,7 +330,8 @@ def test_answer_deltas_fall_back_to_reasoning(client: openai.OpenAI, mimo_emulat
 def test_public_aliases_have_a_docstring() -> None:
     import pydoc
 
-    from mimo_openai_ext import AudioInput, TranscriptionFile
+    from mimo_openai_ext import AudioInput
+    from mimo_openai_ext.migrate import TranscriptionFile
 
     assert "AudioInput: what ask()" in pydoc.render_doc(AudioInput)
     assert "TranscriptionFile: what transcriptions(client)" in pydoc.render_doc(TranscriptionFile)

@@ -9,9 +9,10 @@ from typing import Any
 import openai
 import pytest
 
-from mimo_openai_ext import DEFAULT_BASE_URL, KeyHostMismatchWarning, MissingAPIKeyError
+from mimo_openai_ext import KeyHostMismatchWarning, MissingAPIKeyError
 from mimo_openai_ext._client import create_completion, mimo_async_client, mimo_client, resolve_connection
 from mimo_openai_ext._retry import RetryPolicy, set_testing
+from mimo_openai_ext.config import DEFAULT_BASE_URL
 
 TOKEN_PLAN_URL = "https://token-plan-sgp.xiaomimimo.com/v1"
 

@@ -12,7 +12,6 @@ import pytest
 from _audio import encode_tone
 
 from mimo_openai_ext import (
-    DEFAULT_ASR_MODEL,
     DEFAULT_LIMITS,
     DEFAULT_MODEL,
     AudioTooLargeError,
@@ -22,10 +21,10 @@ from mimo_openai_ext import (
     UnsupportedFeatureError,
     fit_audio,
     to_mimo_messages,
-    to_mimo_part,
     to_openai_messages,
-    to_openai_part,
 )
+from mimo_openai_ext.config import DEFAULT_ASR_MODEL
+from mimo_openai_ext.migrate import to_mimo_part, to_openai_part
 
 WAV, MP3, FLAC = (encode_tone(0.5, format=fmt) for fmt in ("WAV", "MP3", "FLAC"))
 

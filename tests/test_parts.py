@@ -17,16 +17,15 @@ from _readme import python_blocks
 from mimo_openai_ext import (
     DEFAULT_LIMITS,
     AudioTooLargeError,
-    EmulatorHandle,
     InvalidAudioSourceError,
     UnsupportedAudioFormatError,
-    data_uri,
     input_audio_part,
-    probe_bytes,
     text_part,
     user_message,
 )
 from mimo_openai_ext._parts import audio_part_and_info
+from mimo_openai_ext.audio import data_uri, probe_bytes
+from mimo_openai_ext.emulator import EmulatorHandle
 
 
 def _payload(part: object) -> tuple[str, bytes]:

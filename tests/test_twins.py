@@ -27,10 +27,10 @@ PAIRS: list[tuple[Callable[..., Any], Callable[..., Any]]] = [
     (m.ask_across_chunks, m.ask_across_chunks_async),
     (m.ask_batch, m.ask_batch_async),
     (m.transcribe, m.transcribe_async),
-    (m.create_completion, m.create_completion_async),
-    (m.stream_completion, m.stream_completion_async),
+    (m.retry.create_completion, m.retry.create_completion_async),
+    (m.streaming.stream_completion, m.streaming.stream_completion_async),
     (m.mimo_client, m.mimo_async_client),
-    (m.MimoTranscriptions.create, m.AsyncMimoTranscriptions.create),
+    (m.migrate.MimoTranscriptions.create, m.migrate.AsyncMimoTranscriptions.create),
 ]
 
 

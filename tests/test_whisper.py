@@ -17,15 +17,13 @@ from mimo_openai_ext import (
     DEFAULT_LIMITS,
     DEFAULT_MODEL,
     MODELS,
-    WHISPER_MODEL_MAP,
-    AsyncMimoTranscriptions,
     CorruptAudioError,
     InvalidAudioSourceError,
-    MimoTranscriptions,
     UnknownModelWarning,
     UnsupportedFeatureError,
     transcriptions,
 )
+from mimo_openai_ext.migrate import WHISPER_MODEL_MAP, AsyncMimoTranscriptions, MimoTranscriptions
 
 ASR_MODEL = WHISPER_MODEL_MAP["whisper-1"]
 

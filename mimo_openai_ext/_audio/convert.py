@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from .._checks import check_buffer, check_str
 from .._config import AUDIO_FORMATS, AudioFormat
 from .._exceptions import InvalidAudioSourceError, UnsupportedAudioFormatError
 from .._interrupt import deferred_interrupts
@@ -233,6 +234,8 @@ def convert_audio(data: bytes, *, source_name: str) -> tuple[bytes, AudioInfo]:
     AIFF, CAF, AU and the other formats libsndfile reads need nothing more; the rest
     need PyAV: :class:`MissingExtraError` says ``pip install 'mimo-openai-ext[convert]'``.
     """
+    check_buffer(data)
+    check_str(source_name, option="source_name")
 
     accepted = _check_readable_by_mimo(data, source_name)
     if accepted is not None:
@@ -258,6 +261,7 @@ def encode_array(array: Any, *, sample_rate: int, source_name: str = "<array>") 
     their full range. Bad shapes, dtypes, values or rates raise
     :class:`InvalidAudioSourceError` (a ``ValueError``) saying what to change.
     """
+    check_str(source_name, option="source_name")
     import soundfile
 
     rate = _check_rate(sample_rate, source_name)

@@ -15,6 +15,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import TypeAlias
 
+from .._checks import check_buffer, check_str
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import InvalidAudioSourceError, InvalidOptionError
 
@@ -100,6 +101,8 @@ def parse_data_uri(text: str, *, name: str = _DATA_URI_NAME) -> DataURI:
 
 def data_uri(data: ByteData, mime: str) -> str:
     """``data:<mime>;base64,<payload>`` built with one output buffer (no concatenation copies)."""
+    check_buffer(data)
+    check_str(mime, option="mime")
     if not _MIME.fullmatch(mime):
         raise InvalidOptionError(
             f"data_uri(): not a MIME type: {mime!r} (expected e.g. 'audio/wav')", option="mime"

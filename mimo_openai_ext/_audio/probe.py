@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .._checks import check_str
 from .._config import DEFAULT_LIMITS, AudioFormat
 from .._exceptions import CorruptAudioError
 from .._format import seconds_text, table
@@ -187,5 +188,6 @@ def probe_audio(source: AudioSource, *, name: str | None = None) -> AudioInfo:
     ``source`` is a path, bytes, a binary file object (read from its current position)
     or a data URI. A path is opened once and memory-mapped, so only its headers are read.
     """
+    check_str(name, option="name", none=True)
     with open_source(source, name=name) as opened:
         return probe_bytes(opened.data, source_name=opened.name)

@@ -11,6 +11,7 @@ import shlex
 import struct
 from dataclasses import dataclass
 
+from .._checks import check_buffer, check_str
 from .._config import AUDIO_FORMATS, AudioFormat
 from .._exceptions import CorruptAudioError, UnsupportedAudioFormatError
 from . import mp4, mpeg
@@ -285,6 +286,8 @@ def sniff_audio(data: ByteData, *, source_name: str) -> SniffResult:
     (saying what it is) and :class:`CorruptAudioError` for empty, truncated or
     unrecognisable bytes.
     """
+    check_buffer(data)
+    check_str(source_name, option="source_name")
     try:
         return _sniff(data, source_name)
     except (struct.error, IndexError) as exc:  # a header cut short in a way we did not foresee

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 
+from .._checks import check_limits
 from .._config import DEFAULT_LIMITS, Limits
-from .._exceptions import InvalidOptionError
+from .._exceptions import InvalidOptionError, InvalidTypeError
 
 __all__ = ["estimate_audio_tokens"]
 
@@ -20,8 +21,12 @@ def estimate_audio_tokens(duration_s: float, *, limits: Limits | None = None) ->
 
     The rate is :attr:`Limits.audio_tokens_per_second`; pass ``limits`` to override it.
     """
+    check_limits(limits)
     if isinstance(duration_s, bool) or not isinstance(duration_s, (int, float)):
-        raise TypeError(f"duration_s must be a number of seconds, not {type(duration_s).__name__}")
+        raise InvalidTypeError(
+            f"duration_s={duration_s!r}: must be a number of seconds, not a {type(duration_s).__name__}",
+            option="duration_s",
+        )
     if not math.isfinite(duration_s) or duration_s < 0:
         raise InvalidOptionError(
             f"duration_s={duration_s!r}: must be a finite number of seconds >= 0 (a clip's length, "

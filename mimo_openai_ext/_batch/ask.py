@@ -25,8 +25,7 @@ from .._answer import Answer
 from .._ask import ask_with, ask_with_async
 from .._ask_request import AskOptions
 from .._audio.source import AudioSource
-from .._checks import check_client
-from .._client import client_key
+from .._client import check_client, client_key
 from .._config import DEFAULT_MODEL, Limits
 from .._retry import NO_RETRY, RetryPolicy
 from .._twins import twin_of

@@ -17,6 +17,8 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
+from .._exceptions import InvalidOptionError
+
 __all__ = ["RateLimiter"]
 
 _IN_FLIGHT = math.inf
@@ -42,12 +44,20 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if isinstance(max_requests, bool) or not isinstance(max_requests, int) or max_requests < 1:
-            raise ValueError(
-                f"max_requests must be a whole number >= 1, got {max_requests!r}; "
-                "pass None where a ceiling is optional to run without one"
+            raise InvalidOptionError(
+                f"RateLimiter(max_requests={max_requests!r}): must be a whole number >= 1 "
+                "(requests per window); pass None where a ceiling is optional to run without one",
+                option="max_requests",
             )
-        if not window_s > 0:
-            raise ValueError(f"window_s must be > 0 seconds, got {window_s!r}")
+        if (
+            isinstance(window_s, bool)
+            or not isinstance(window_s, (int, float))
+            or not 0 < window_s < math.inf
+        ):
+            raise InvalidOptionError(
+                f"RateLimiter(window_s={window_s!r}): must be a number of seconds > 0 (60 for per minute)",
+                option="window_s",
+            )
         self.max_requests = max_requests
         self.window_s = float(window_s)
         self._clock = clock

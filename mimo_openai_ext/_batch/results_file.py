@@ -24,6 +24,7 @@ from typing import Any, cast
 
 from typing_extensions import TypedDict
 
+from .._checks import check_path
 from .._exceptions import ResultsFileError
 
 try:
@@ -114,6 +115,7 @@ def read_results(path: str | os.PathLike[str]) -> list[BatchRecord]:
     A torn last line (a batch killed mid-write) is ignored; the file is not modified.
     Sort by ``record["index"]`` for input order.
     """
+    check_path(path, option="path", none=False)
     p = Path(path)
     try:
         data = p.read_bytes()
@@ -247,7 +249,7 @@ class ResultsFile:
 
     def _fd_or_raise(self) -> int:
         if self._fd is None:
-            raise ValueError(f"{self.path}: the results file is closed")
+            raise ResultsFileError(f"{self.path}: the results file is closed", path=str(self.path))
         return self._fd
 
     def append(self, record: BatchRecord) -> None:

@@ -18,8 +18,8 @@ from mimo_openai_ext import (
     MimoAudioError,
     UnsupportedAudioFormatError,
     probe_audio,
-    probe_bytes,
 )
+from mimo_openai_ext.audio import probe_bytes
 
 
 def close_to_ffprobe(ours: float, ffprobe: float) -> bool:

@@ -8,14 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from mimo_openai_ext import (
-    AUDIO_FORMATS,
-    CorruptAudioError,
-    MimoAudioError,
-    UnsupportedAudioFormatError,
-    sniff_audio,
-)
+from mimo_openai_ext import CorruptAudioError, MimoAudioError, UnsupportedAudioFormatError
 from mimo_openai_ext._audio.sniff import canonical_mime
+from mimo_openai_ext.audio import sniff_audio
+from mimo_openai_ext.config import AUDIO_FORMATS
 
 # (soundfile format, subtype, sample rate) -> (our format, codec)
 GENERATED_ACCEPTED = [

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from mimo_openai_ext import InvalidAudioSourceError, read_source
+from mimo_openai_ext import InvalidAudioSourceError
 from mimo_openai_ext._audio.source import is_data_uri, is_url, open_source, parse_data_uri, url_scheme
+from mimo_openai_ext.audio import read_source
 
 
 def test_bytes_like_sources() -> None:

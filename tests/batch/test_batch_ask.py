@@ -279,7 +279,7 @@ def test_estimate_adds_up_durations_tokens_and_worst_case_cost(clips, tmp_path: 
 def test_in_memory_sources_are_named_without_their_bytes(
     mimo_emulator, clips, client, tmp_path: Path
 ) -> None:
-    from mimo_openai_ext import data_uri
+    from mimo_openai_ext.audio import data_uri
 
     raw = clips[0].read_bytes()
     uri = data_uri(raw, "audio/wav")

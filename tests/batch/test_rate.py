@@ -9,7 +9,8 @@ import time
 import pytest
 from _emulator_support import max_in_window
 
-from mimo_openai_ext import RateLimiter
+from mimo_openai_ext import InvalidOptionError
+from mimo_openai_ext.batch import RateLimiter
 
 
 def test_async_starts_never_exceed_the_ceiling() -> None:
@@ -70,7 +71,7 @@ def test_threads_share_one_ceiling() -> None:
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "100"])
 def test_a_bad_ceiling_is_refused(bad: object) -> None:
-    with pytest.raises(ValueError, match="max_requests must be a whole number >= 1"):
+    with pytest.raises(InvalidOptionError, match=r"max_requests=.*must be a whole number >= 1"):
         RateLimiter(bad)  # type: ignore[arg-type]
 
 
@@ -78,5 +79,6 @@ def test_per_minute_and_repr() -> None:
     limiter = RateLimiter.per_minute(100)
     assert (limiter.max_requests, limiter.window_s) == (100, 60.0)
     assert repr(limiter) == "RateLimiter(max_requests=100, window_s=60)"
-    with pytest.raises(ValueError, match="window_s must be > 0"):
-        RateLimiter(5, window_s=0)
+    for bad in (0, -1, float("nan"), float("inf"), "60"):
+        with pytest.raises(InvalidOptionError, match=r"window_s=.*must be a number of seconds > 0"):
+            RateLimiter(5, window_s=bad)  # type: ignore[arg-type]

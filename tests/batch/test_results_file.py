@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mimo_openai_ext import ResultsFileError, read_results
+from mimo_openai_ext import ResultsFileError
 from mimo_openai_ext._batch.results_file import BatchRecord, ResultsFile
+from mimo_openai_ext.batch import read_results
 
 
 def _record(i: int, *, source: str | None = None) -> BatchRecord:

@@ -13,7 +13,9 @@ import pytest
 from _audio import encode_tone
 from _emulator_support import ask, audio_part, uri
 
-from mimo_openai_ext import DEFAULT_LIMITS, MODELS, EmulatorHandle, probe_bytes, run_emulator
+from mimo_openai_ext import DEFAULT_LIMITS, MODELS
+from mimo_openai_ext.audio import probe_bytes
+from mimo_openai_ext.emulator import EmulatorHandle, run_emulator
 
 pytestmark = pytest.mark.sdk_retries(0)  # the SDK sends each request once: the log shows them all
 

@@ -13,7 +13,8 @@ import pytest
 from _audio import encode_tone
 from _emulator_support import ask, audio_part, raw_post, uri
 
-from mimo_openai_ext import DEFAULT_LIMITS, EmulatorHandle, EmulatorOptions, run_emulator
+from mimo_openai_ext import DEFAULT_LIMITS
+from mimo_openai_ext.emulator import EmulatorHandle, EmulatorOptions, run_emulator
 
 FORMAT_ERROR = "invalid audio format, only mp3/flac/m4a/wav/ogg are supported"
 

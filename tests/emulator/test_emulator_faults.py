@@ -12,7 +12,7 @@ import pytest
 from _audio import encode_tone
 from _emulator_support import ask, audio_part, uri
 
-from mimo_openai_ext import EmulatorHandle, run_emulator
+from mimo_openai_ext.emulator import EmulatorHandle, run_emulator
 
 QUESTION = ask("q")
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from mimo_openai_ext import EmulatorHandle, run_emulator
+from mimo_openai_ext.emulator import EmulatorHandle, run_emulator
 
 
 @pytest.fixture

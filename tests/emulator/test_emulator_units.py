@@ -10,8 +10,8 @@ import time
 import openai
 import pytest
 
-from mimo_openai_ext import DEFAULT_LIMITS, EmulatorOptions, run_emulator, start_emulator
-from mimo_openai_ext.emulator import _audio
+from mimo_openai_ext import DEFAULT_LIMITS
+from mimo_openai_ext.emulator import EmulatorOptions, _audio, run_emulator, start_emulator
 from mimo_openai_ext.emulator._faults import FaultBook, FaultSyntaxError, RateWindow, parse_fault
 from mimo_openai_ext.emulator._state import ByteBudget
 from mimo_openai_ext.emulator._usage import PrefixCache, Segment, audio_tokens, text_tokens

@@ -23,12 +23,11 @@ from mimo_openai_ext import (
     input_audio_part,
     text_part,
     to_mimo_messages,
-    to_mimo_part,
     to_openai_messages,
-    to_openai_part,
     transcriptions,
     user_message,
 )
+from mimo_openai_ext.migrate import to_mimo_part, to_openai_part
 
 
 def chat_with_parts(client: OpenAI, audio: bytes) -> ChatCompletion:

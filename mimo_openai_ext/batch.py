@@ -1,0 +1,28 @@
+"""Batches: many recordings, paced under the RPM ceiling, durable and resumable.
+
+``ask_batch`` / ``ask_batch_async`` and ``estimate_batch`` are also at the top; this module
+adds the pieces for pacing several batches together and reading a results file back::
+
+    from mimo_openai_ext.batch import RateLimiter, read_results
+"""
+
+from __future__ import annotations
+
+from ._batch.ask import ask_batch, ask_batch_async
+from ._batch.estimate import BatchEstimate, estimate_batch
+from ._batch.rate import RateLimiter
+from ._batch.results import BatchResult, BatchResults
+from ._batch.results_file import BatchErrorRecord, BatchRecord, read_results
+
+__all__ = [
+    "BatchErrorRecord",
+    "BatchEstimate",
+    "BatchRecord",
+    "BatchResult",
+    "BatchResults",
+    "RateLimiter",
+    "ask_batch",
+    "ask_batch_async",
+    "estimate_batch",
+    "read_results",
+]
