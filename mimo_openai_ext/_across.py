@@ -22,6 +22,7 @@ from ._ask import ask_with, ask_with_async
 from ._ask_request import AskOptions, create_kwargs
 from ._audio.source import AudioSource
 from ._audio.split import AudioChunk, resolve_overlap, split_audio
+from ._checks import check_bool, check_callable, check_str
 from ._client import check_client, create_completion, create_completion_async
 from ._config import DEFAULT_MODEL, Limits
 from ._exceptions import InvalidOptionError
@@ -179,6 +180,11 @@ class _Plan:
         own = {name: arguments[name] for name in _OWN_OPTIONS if name in arguments}
         concurrency = own.get("concurrency", 4)
         _check(question, concurrency)
+        for flag in ("silence_aware", "keep_quality", "combine"):
+            if flag in own:
+                check_bool(own[flag], option=flag)
+        check_str(own.get("name"), option="name", none=True)
+        check_callable(own.get("on_chunk"), option="on_chunk")
         overlap = resolve_overlap(own.get("overlap_s"), own.get("max_duration_s"))
         ask_options = AskOptions.from_call(
             {k: v for k, v in arguments.items() if k not in _OWN_OPTIONS or k == "limits"},

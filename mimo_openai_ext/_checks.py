@@ -29,6 +29,8 @@ __all__ = [
     "check_completion_tokens",
     "check_count",
     "check_limits",
+    "check_number",
+    "check_options",
     "check_path",
     "check_question",
     "check_seconds",
@@ -193,3 +195,36 @@ def check_buffer(value: object, *, option: str = "data") -> Any:
         value, (bytes, bytearray, memoryview, mmap.mmap), option=option,
         expected="bytes (or a bytearray/memoryview); for a path use probe_audio()/read_source()",
     )  # fmt: skip
+
+
+def check_options(
+    *,
+    model: object = None,
+    name: object = None,
+    limits: object = None,
+    on_progress: object = None,
+    **flags: object,
+) -> None:
+    """The options the audio verbs share: ``model``/``name`` (str or None), ``limits``, a progress
+    callback, and on/off ``flags`` (``keep_quality=...``)."""
+    check_str(model, option="model", none=True)
+    check_str(name, option="name", none=True)
+    check_limits(limits)
+    check_callable(on_progress, option="on_progress")
+    for flag, value in flags.items():
+        check_bool(value, option=flag)
+
+
+def check_number(value: object, *, option: str, low: float, high: float, none: bool = False) -> Any:
+    """A number from ``low`` to ``high`` (or None when ``none``)."""
+    if value is None and none:
+        return value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidTypeError(
+            f"{option}={_shown(value)}: must be a number from {low:g} to {high:g}, "
+            f"not a {type(value).__name__}",
+            option=option,
+        )
+    if not low <= value <= high:
+        raise InvalidOptionError(f"{option}={value!r}: must be from {low:g} to {high:g}", option=option)
+    return value

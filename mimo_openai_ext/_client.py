@@ -63,9 +63,10 @@ def _is_async_client(client: object, create: object) -> bool:
     return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(create)
 
 
-def check_client(client: object, *, sync: bool, call: str) -> None:
+def check_client(client: object, *, sync: bool, call: str, twin: str | None = None) -> None:
     """Raise :class:`InvalidClientError` unless ``client`` is the kind of openai client ``call`` needs."""
-    twin = call[: -len("_async")] if call.endswith("_async") else f"{call}_async"
+    if twin is None:
+        twin = call[: -len("_async")] if call.endswith("_async") else f"{call}_async"
     want = "a sync openai.OpenAI" if sync else "an openai.AsyncOpenAI"
     create = _create_of(client)
     found = type(client).__name__

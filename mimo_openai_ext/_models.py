@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from ._checks import check_str
+from ._checks import check_bool, check_str
 from ._config import MODELS, ModelSpec
 from ._exceptions import UnknownModelWarning
 from ._warn import warn
@@ -50,6 +50,7 @@ def warn_unknown_model(model_id: str) -> None:
 def get_model(model_id: str, *, warn: bool = True) -> ModelSpec:
     """Look up a model; an unknown id passes through as an audio model with a warning."""
     check_str(model_id, option="model")
+    check_bool(warn, option="warn")
     spec = MODELS.get(model_id)
     if spec is not None:
         return spec

@@ -17,9 +17,9 @@ from typing import Any
 from ._audio.probe import AudioInfo, probe_bytes
 from ._audio.source import is_url, parse_data_uri
 from ._audio.tokens import estimate_audio_tokens
-from ._checks import check_completion_tokens
+from ._checks import check_bool, check_completion_tokens, check_limits, check_str
 from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits
-from ._exceptions import AudioNotHeardWarning, ContextOverflowError, InvalidOptionError
+from ._exceptions import AudioNotHeardWarning, ContextOverflowError, InvalidOptionError, InvalidTypeError
 from ._format import GAP, esc, grid, money, seconds_text, table
 from ._models import get_model, warn_unknown_model
 from ._usage import round_usd, tokens_usd
@@ -160,6 +160,9 @@ def estimate_request(
     Data URIs are decoded and probed for their duration, unless ``probed`` already pairs
     that very data string with its ``AudioInfo`` (what ``audio_part_and_info`` returns).
     """
+    check_str(model, option="model")
+    check_limits(limits)
+    check_bool(check, option="check")
     spec = get_model(model, warn=False)
     if spec.status == "unknown":
         warn_unknown_model(model)
@@ -168,7 +171,13 @@ def estimate_request(
     messages = _message_list(messages)
     limits = limits or DEFAULT_LIMITS
     notes: list[str] = []
-    known = {id(data): info for data, info in probed}
+    try:
+        known = {id(data): info for data, info in probed}
+    except (TypeError, ValueError):
+        raise InvalidTypeError(
+            f"probed={probed!r:.60}: must be (data URI, AudioInfo) pairs, as audio_part_and_info() gives",
+            option="probed",
+        ) from None
     audio, text_tokens = _walk(messages, limits=limits, notes=notes, known=known)
     audio_tokens = sum(a.audio_tokens or 0 for a in audio)
     completion = (

@@ -16,6 +16,7 @@ from ._answer import read_answer
 from ._audio.datauri import data_uri, data_uri_chars
 from ._audio.probe import AudioInfo, probe_bytes
 from ._audio.source import AudioSource, is_url, read_source
+from ._checks import check_limits, check_str, check_type
 from ._client import check_client, create_completion, create_completion_async
 from ._config import (
     ASR_LANGUAGES,
@@ -115,6 +116,9 @@ def build_transcription_request(
     ``UnsupportedAudioFormatError`` for a format other than WAV/MP3,
     ``AudioTooLargeError`` past the ASR size limit.
     """
+    check_str(model, option="model", none=True)
+    check_str(name, option="name", none=True)
+    check_limits(limits)
 
     lang = _check_language(language)
     limits = limits or DEFAULT_LIMITS
@@ -202,6 +206,7 @@ def transcribe(
     ``language`` is ``"auto"``, ``"zh"`` or ``"en"`` (case-insensitive: ``"EN"`` is ``"en"``).
     """
     check_client(client, sync=True, call="transcribe")
+    check_type(retry, RetryPolicy, option="retry", expected="a RetryPolicy", none=True)
     kwargs, duration_s, source_name = build_transcription_request(
         audio, language=language, model=model, name=name, limits=limits
     )
@@ -217,6 +222,7 @@ async def transcribe_async(client: AsyncOpenAI, audio: AudioSource, **options: A
     check_client(client, sync=False, call="transcribe_async")
     call = arguments_of(transcribe, client, audio, **options)
     language, retry = call["language"], call["retry"]
+    check_type(retry, RetryPolicy, option="retry", expected="a RetryPolicy", none=True)
     kwargs, duration_s, source_name = build_transcription_request(
         audio, language=language, model=call["model"], name=call["name"], limits=call["limits"]
     )

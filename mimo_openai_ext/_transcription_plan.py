@@ -14,7 +14,7 @@ from typing import IO, TYPE_CHECKING, Union
 
 from ._audio.probe import probe_bytes
 from ._audio.source import read_source
-from ._checks import document_alias
+from ._checks import check_str, document_alias
 from ._config import ASR_LANGUAGES, WHISPER_MODEL_MAP, AsrLanguage, Limits, ModelSpec
 from ._exceptions import (
     InvalidAudioSourceError,
@@ -175,6 +175,8 @@ def plan_transcription(
             f"language={language!r}: takes an ISO 639-1 code such as 'en', not a {type(language).__name__}",
             option="language",
         )
+    check_str(prompt, option="prompt", none=True, empty=True)
+    check_str(model, option="model")
     spec = _target_model(model, audio_model)
     data, name = _read_file(file)
     asr_language = _asr_language(language) if spec.asr and not prompt else None

@@ -19,7 +19,7 @@ from typing import Any, Concatenate, TypeVar, cast
 
 from typing_extensions import ParamSpec
 
-__all__ = ["arguments_of", "twin_of"]
+__all__ = ["arguments_of", "same_signature", "twin_of"]
 
 _P = ParamSpec("_P")
 _C = TypeVar("_C")
@@ -53,3 +53,15 @@ def arguments_of(original: Callable[..., object], *args: Any, **kwargs: Any) -> 
     bound = inspect.signature(original).bind(*args, **kwargs)
     bound.apply_defaults()
     return dict(bound.arguments)
+
+
+def same_signature(original: Callable[_P, object]) -> Callable[[Callable[..., _R]], Callable[_P, _R]]:
+    """Declare a function that takes exactly ``original``'s parameters (its return type is its own)."""
+    shared = inspect.signature(original)
+
+    def declare(twin: Callable[..., _R]) -> Callable[_P, _R]:
+        own = inspect.signature(twin)
+        cast(Any, twin).__signature__ = shared.replace(return_annotation=own.return_annotation)
+        return twin
+
+    return declare

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
 from ._ask import ask, ask_async
 from ._audio.fit import fit_audio
+from ._checks import check_limits, check_number, check_str, check_type
+from ._client import check_client
 from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits
 from ._models import model_warned
 from ._retry import RetryPolicy
@@ -71,6 +73,16 @@ class _Transcriptions(Generic[_ClientT]):
         retry: RetryPolicy | None = None,
         limits: Limits | None = None,
     ) -> None:
+        sync = not isinstance(self, AsyncMimoTranscriptions)
+        check_client(
+            client,
+            sync=sync,
+            call=type(self).__name__,
+            twin="AsyncMimoTranscriptions" if sync else "MimoTranscriptions",
+        )
+        check_str(audio_model, option="audio_model")
+        check_type(retry, RetryPolicy, option="retry", expected="a RetryPolicy", none=True)
+        check_limits(limits)
         self._client = client
         self._audio_model = audio_model
         self._retry = retry
@@ -84,8 +96,12 @@ class _Transcriptions(Generic[_ClientT]):
         prompt: str | None,
         response_format: str,
         unsupported: Mapping[str, object],
+        temperature: float | None = None,
     ) -> tuple[TranscriptionPlan, str]:
         """The plan and the response format, after the checks (nothing is sent yet)."""
+        if not is_unset(temperature):
+            low, high = self._limits.temperature_range
+            check_number(temperature, option="temperature", low=low, high=high, none=True)
         fmt = "json" if is_unset(response_format) else response_format
         check_options(fmt, {key: value for key, value in unsupported.items() if not is_unset(value)})
         plan = plan_transcription(
@@ -115,7 +131,10 @@ class _Transcriptions(Generic[_ClientT]):
             "limits": self._limits,
         }
         if not is_unset(temperature):
-            options["temperature"] = temperature
+            low, high = self._limits.temperature_range
+            options["temperature"] = check_number(
+                temperature, option="temperature", low=low, high=high, none=True
+            )
         return options
 
 
@@ -163,7 +182,7 @@ class MimoTranscriptions(_Transcriptions["OpenAI"]):
     ) -> Transcription | str:
         """Transcribe ``file``; see the module docstring for what goes where."""
 
-        plan, fmt = self._prepare(file, model, language, prompt, response_format, unsupported)
+        plan, fmt = self._prepare(file, model, language, prompt, response_format, unsupported, temperature)
         if plan.asr_language is not None:
             transcript = transcribe(self._client, plan.data, **self._asr_options(plan))
             return _result(transcript.text, fmt)
@@ -213,7 +232,7 @@ class AsyncMimoTranscriptions(_Transcriptions["AsyncOpenAI"]):
     ) -> Transcription | str:
         """Transcribe ``file``; see :meth:`MimoTranscriptions.create`."""
 
-        plan, fmt = self._prepare(file, model, language, prompt, response_format, unsupported)
+        plan, fmt = self._prepare(file, model, language, prompt, response_format, unsupported, temperature)
         if plan.asr_language is not None:
             transcript = await transcribe_async(self._client, plan.data, **self._asr_options(plan))
             return _result(transcript.text, fmt)

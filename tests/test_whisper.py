@@ -19,6 +19,7 @@ from mimo_openai_ext import (
     MODELS,
     CorruptAudioError,
     InvalidAudioSourceError,
+    InvalidOptionError,
     UnknownModelWarning,
     UnsupportedFeatureError,
     transcriptions,
@@ -115,8 +116,10 @@ def test_audio_too_long_for_the_asr_context_goes_to_the_audio_model(
 
 
 def test_temperature_reaches_the_audio_model(client: openai.OpenAI, mimo_emulator: Any) -> None:
-    with pytest.raises(openai.BadRequestError, match="temperature"):
+    with pytest.raises(InvalidOptionError, match=r"temperature=9\.0: must be from 0 to 1\.5"):
         transcriptions(client).create(file=FLAC, model="whisper-1", temperature=9.0)
+    assert _models(mimo_emulator) == []  # refused before any request: MiMo's range is 0 to 1.5
+    transcriptions(client).create(file=FLAC, model="whisper-1", temperature=0.2)
     assert _models(mimo_emulator) == [DEFAULT_MODEL]
 
 

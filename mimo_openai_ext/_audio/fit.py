@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .._checks import check_options
 from .._config import AUDIO_FORMATS, DEFAULT_LIMITS, AudioFormat, Limits
 from .._exceptions import AudioTooLargeError, InvalidOptionError, UnsupportedAudioFormatError
 from .._models import get_model
@@ -115,6 +116,7 @@ def fit_audio(
     is kept. Audio too long to fit even as MP3 raises :class:`AudioTooLargeError`
     pointing at :func:`split_audio`. ``on_progress(done_s, total_s)`` reports progress.
     """
+    check_options(model=model, keep_quality=keep_quality, limits=limits, name=name, on_progress=on_progress)
     budget = _budget(max_bytes, model, limits or DEFAULT_LIMITS)
     if hasattr(source, "read") and not isinstance(source, (str, os.PathLike)):
         source, name = read_source(source, name=name)  # a file object can be read only once

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from .._checks import check_options
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import AudioTooLargeError, InvalidOptionError
 from .._interrupt import deferred_interrupts
@@ -98,6 +99,9 @@ def split_audio(
     ``overlap_s`` before the previous one ended (default 1 s, or a quarter of
     ``max_duration_s`` when that is shorter than 4 s). Streams: only one chunk is held.
     """
+    check_options(
+        model=model, keep_quality=keep_quality, limits=limits, name=name, silence_aware=silence_aware
+    )
     limits = limits or DEFAULT_LIMITS
     overlap_s = resolve_overlap(overlap_s, max_duration_s)
     _check_limits(max_duration_s, max_tokens, max_encoded_bytes, overlap_s)

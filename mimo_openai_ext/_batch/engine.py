@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from .._answer import Answer
 from .._audio.source import AudioSource
+from .._checks import check_bool, check_callable, check_limits, check_path, check_type
 from .._config import DEFAULT_LIMITS, Limits
-from .._exceptions import InvalidOptionError
+from .._exceptions import InvalidOptionError, InvalidTypeError
 from .._retry import RetryPolicy, run_with_retry_async
 from .rate import RateLimiter
 from .results import BatchResult, BatchResults, make_record, source_label
@@ -57,7 +58,13 @@ def check_sources(sources: Iterable[AudioSource]) -> list[AudioSource]:
             "(e.g. [path]) — or use ask() for one file",
             option="sources",
         )
-    return list(sources)
+    try:
+        return list(sources)
+    except TypeError:
+        raise InvalidTypeError(
+            f"sources: got a {type(sources).__name__}; pass a list of sources (paths, bytes, URLs)",
+            option="sources",
+        ) from None
 
 
 @dataclass
@@ -220,6 +227,13 @@ class BatchOptions:
 
     def __post_init__(self) -> None:
         check_concurrency(self.concurrency)
+        check_type(self.rate_limiter, RateLimiter, option="rate_limiter", expected="a RateLimiter", none=True)
+        check_limits(self.limits)
+        check_type(self.retry, RetryPolicy, option="retry", expected="a RetryPolicy", none=True)
+        check_path(self.results_path, option="results_path")
+        for flag in ("resume", "overwrite", "retry_failed", "progress"):
+            check_bool(getattr(self, flag), option=flag)
+        check_callable(self.on_result, option="on_result")
         check_resume(self.results_path, resume=self.resume, retry_failed=self.retry_failed)
         object.__setattr__(
             self, "limiter", make_limiter(self.rate_limiter, self.requests_per_minute, self.limits)

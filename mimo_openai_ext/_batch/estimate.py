@@ -14,6 +14,7 @@ from .._audio.decode import open_audio
 from .._audio.probe import probe_audio
 from .._audio.source import AudioSource, is_url
 from .._audio.tokens import estimate_audio_tokens
+from .._checks import check_bool, check_completion_tokens, check_limits, check_str
 from .._config import DEFAULT_MODEL, Limits
 from .._exceptions import MimoAudioError, UnsupportedAudioFormatError
 from .._format import esc, money, seconds_text, table
@@ -142,6 +143,11 @@ def estimate_batch(
     With ``convert=True`` (as the batch will be asked), a format MiMo refuses counts with
     its own duration instead of as "would fail".
     """
+    check_str(model, option="model")
+    if max_completion_tokens is not None:
+        check_completion_tokens(max_completion_tokens, get_model(model, warn=False))
+    check_limits(limits)
+    check_bool(convert, option="convert")
     items = check_sources(sources)
     spec = get_model(model)
     questions = questions_for(question, len(items))

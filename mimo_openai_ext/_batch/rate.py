@@ -17,6 +17,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 
+from .._checks import check_callable
 from .._exceptions import InvalidOptionError
 
 __all__ = ["RateLimiter"]
@@ -58,6 +59,7 @@ class RateLimiter:
                 f"RateLimiter(window_s={window_s!r}): must be a number of seconds > 0 (60 for per minute)",
                 option="window_s",
             )
+        check_callable(clock, option="clock", none=False)
         self.max_requests = max_requests
         self.window_s = float(window_s)
         self._clock = clock

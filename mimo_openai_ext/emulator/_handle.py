@@ -11,7 +11,9 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from .._checks import check_bool, check_count, check_str, check_type
 from .._config import DEFAULT_LIMITS, Limits, ModelSpec
+from .._twins import same_signature
 from ._faults import parse_fault
 from ._options import DEFAULT_EMULATOR_API_KEY, FAULT_NAMES, EmulatorOptions, RequestRecord
 from ._server import EmulatorServer
@@ -138,8 +140,12 @@ def start_emulator(
     ``port=0`` picks a free port. ``options`` (an ``EmulatorOptions``) replaces the
     individual keyword options when given.
     """
-
+    check_str(host, option="host")
+    check_count(port, option="port", minimum=0)
+    check_bool(verbose, option="verbose")
+    check_type(options, EmulatorOptions, option="options", expected="an EmulatorOptions", none=True)
     if options is None:
+        check_type(faults, (tuple, list), option="faults", expected="a tuple of fault names")
         options = EmulatorOptions(
             api_key=api_key,
             latency_ms=latency_ms,
@@ -159,43 +165,17 @@ def start_emulator(
     return EmulatorHandle(server, thread)
 
 
+@same_signature(start_emulator)
 @contextmanager
-def run_emulator(
-    *,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    api_key: str | None = DEFAULT_EMULATOR_API_KEY,
-    latency_ms: float = 0.0,
-    fault_rate: float = 0.0,
-    faults: Sequence[str] = FAULT_NAMES,
-    seed: int | None = None,
-    rpm: int | None = None,
-    reasoning_only: bool = False,
-    limits: Limits = DEFAULT_LIMITS,
-    models: Mapping[str, ModelSpec] | None = None,
-    verbose: bool = False,
-    options: EmulatorOptions | None = None,
-) -> Iterator[EmulatorHandle]:
+def run_emulator(**options: Any) -> Iterator[EmulatorHandle]:
     """Run a MiMo emulator on loopback for the ``with`` block; yields its handle.
+
+    Takes :func:`start_emulator`'s options.
 
     >>> with run_emulator() as emu:                                   # doctest: +SKIP
     ...     client = openai.OpenAI(base_url=emu.base_url, api_key=emu.api_key)
     """
-    handle = start_emulator(
-        host=host,
-        port=port,
-        api_key=api_key,
-        latency_ms=latency_ms,
-        fault_rate=fault_rate,
-        faults=faults,
-        seed=seed,
-        rpm=rpm,
-        reasoning_only=reasoning_only,
-        limits=limits,
-        models=models,
-        verbose=verbose,
-        options=options,
-    )
+    handle = start_emulator(**options)
     try:
         yield handle
     finally:

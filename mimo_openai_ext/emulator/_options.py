@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .._checks import check_bool, check_count, check_seconds, check_str, check_type
 from .._config import DEFAULT_LIMITS, Limits, ModelSpec
 from .._exceptions import InvalidOptionError
 from ._faults import parse_fault
@@ -54,21 +55,31 @@ class EmulatorOptions:
     """Appended to every answer (to tell emulators apart in a test)."""
 
     def __post_init__(self) -> None:
+        check_str(self.api_key, option="api_key", none=True)
+        check_seconds(self.latency_ms, option="latency_ms")
+        check_seconds(self.fault_rate, option="fault_rate")
         if not 0.0 <= self.fault_rate <= 1.0:
             raise InvalidOptionError(
                 f"fault_rate must be between 0 and 1 (a share of requests), got {self.fault_rate!r}",
                 option="fault_rate",
             )
+        check_type(self.faults, (tuple, list), option="faults", expected="a tuple of fault names")
         for name in self.faults:
             parse_fault(name)  # raises FaultSyntaxError (a ValueError) naming the bad entry
-        if self.rpm is not None and self.rpm < 1:
-            raise InvalidOptionError(
-                f"rpm must be at least 1 (or None for no limit), got {self.rpm!r}", option="rpm"
-            )
-        if self.latency_ms < 0:
-            raise InvalidOptionError(
-                f"latency_ms must be 0 or more milliseconds, got {self.latency_ms!r}", option="latency_ms"
-            )
+        check_count(self.seed, option="seed", minimum=0, none=True)
+        check_count(self.rpm, option="rpm", none=True)
+        check_seconds(self.retry_after_s, option="retry_after_s", none=True)
+        check_bool(self.reasoning_only, option="reasoning_only")
+        check_type(self.limits, Limits, option="limits", expected="a Limits")
+        check_type(
+            self.models, Mapping, option="models", expected="a dict of model id to ModelSpec", none=True
+        )
+        check_seconds(self.cache_ttl_s, option="cache_ttl_s")
+        check_count(self.max_body_bytes, option="max_body_bytes")
+        check_count(self.max_bytes_in_flight, option="max_bytes_in_flight")
+        check_seconds(self.url_fetch_timeout_s, option="url_fetch_timeout_s", minimum=0.001)
+        check_count(self.max_log_records, option="max_log_records")
+        check_str(self.extra_answer, option="extra_answer", empty=True)
 
 
 @dataclass(frozen=True)
