@@ -12,12 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from ._audio.probe import AudioInfo, probe_bytes
 from ._audio.source import is_url, parse_data_uri
 from ._audio.tokens import estimate_audio_tokens
-from ._checks import check_bool, check_completion_tokens, check_limits, check_str
+from ._checks import check_bool, check_completion_tokens, check_limits, check_str, check_type
 from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits
 from ._exceptions import AudioNotHeardWarning, ContextOverflowError, InvalidOptionError, InvalidTypeError
 from ._format import GAP, esc, grid, money, seconds_text, table
@@ -25,7 +25,15 @@ from ._models import get_model, warn_unknown_model
 from ._usage import round_usd, tokens_usd
 from ._warn import warn
 
-__all__ = ["AudioEstimate", "RequestEstimate", "estimate_html", "estimate_request", "estimate_text_tokens"]
+__all__ = [
+    "AudioEstimate",
+    "AudioLimitCheck",
+    "RequestEstimate",
+    "check_audio_limits",
+    "estimate_html",
+    "estimate_request",
+    "estimate_text_tokens",
+]
 
 _MESSAGE_OVERHEAD_TOKENS = 4
 """Chat-template tokens per message (role markers); an approximation."""
@@ -285,3 +293,71 @@ def estimate_html(estimate: RequestEstimate) -> str:
     )
     notes = "".join(f"<li>{esc(n)}</li>" for n in estimate.notes)
     return totals + (GAP + parts if estimate.audio else "") + (f"<ul>{notes}</ul>" if notes else "")
+
+
+Remedy = Literal["fit_for_asr", "audio_model", "split", "fit_split_or_url"]
+"""What to do about audio over a limit: fit it for the ASR model, pick a model that takes
+audio, ask about it in pieces, or shrink / split / send it by URL."""
+
+
+@dataclass(frozen=True)
+class AudioLimitCheck:
+    """One probed file against one model's limits: data URI size, context, accepted formats."""
+
+    model: str
+    data_uri_chars: int
+    data_uri_limit: int
+    """``Limits.max_data_uri_chars`` (the ASR model's own limit for an ASR model)."""
+    audio_tokens: int
+    context_tokens: int
+    format_accepted: bool | None
+    """False when the model refuses the format (the ASR model takes WAV/MP3; a text-only
+    model takes no audio); None when the model takes any accepted format."""
+
+    @property
+    def data_uri_fits(self) -> bool:
+        return self.data_uri_chars <= self.data_uri_limit
+
+    @property
+    def fits_context(self) -> bool:
+        return self.audio_tokens <= self.context_tokens
+
+    @property
+    def fits(self) -> bool:
+        return self.data_uri_fits and self.fits_context and self.format_accepted is not False
+
+    @property
+    def remedy(self) -> Remedy | None:
+        """What to do when it does not fit (None when it does)."""
+        spec = get_model(self.model, warn=False)
+        if spec.asr and (self.format_accepted is False or not self.data_uri_fits):
+            return "fit_for_asr"
+        if self.format_accepted is False:
+            return "audio_model"
+        if not self.fits_context:
+            return "split"
+        if not self.data_uri_fits:
+            return "fit_split_or_url"
+        return None
+
+
+def check_audio_limits(
+    info: AudioInfo, *, model: str = DEFAULT_MODEL, limits: Limits | None = None
+) -> AudioLimitCheck:
+    """How one probed file stands against ``model``'s limits (nothing is read or sent)."""
+    check_type(info, AudioInfo, option="info", expected="an AudioInfo (probe_audio(path))")
+    spec = get_model(check_str(model, option="model"), warn=False)
+    limits = check_limits(limits) or DEFAULT_LIMITS
+    accepted: bool | None = None
+    if spec.asr:
+        accepted = info.format in spec.asr_formats
+    elif not spec.audio_input:
+        accepted = False
+    return AudioLimitCheck(
+        model=spec.id,
+        data_uri_chars=info.data_uri_chars,
+        data_uri_limit=limits.asr_max_data_uri_chars if spec.asr else limits.max_data_uri_chars,
+        audio_tokens=estimate_audio_tokens(info.duration_s, limits=limits),
+        context_tokens=spec.context_tokens,
+        format_accepted=accepted,
+    )

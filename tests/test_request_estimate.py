@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import base64
 import math
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
-from _audio import encode_tone
+from _audio import encode_tone, write_silence
 from _emulator_support import ask, audio_part
 
 from mimo_openai_ext import MODELS, AudioNotHeardWarning, ContextOverflowError, ModelSpec
@@ -85,3 +87,19 @@ def test_estimate_to_dict_is_plain_data() -> None:
 
     data = estimate_request([audio_message(1.0)]).to_dict()
     assert json.loads(json.dumps(data))["audio"][0]["format"] == "wav"
+
+
+def test_check_audio_limits_says_what_fits_and_what_to_do(tmp_path: Path) -> None:
+    from mimo_openai_ext import DEFAULT_LIMITS, probe_audio
+    from mimo_openai_ext._request_estimate import check_audio_limits
+
+    info = probe_audio(write_silence(tmp_path / "a.flac", 2.0, format="FLAC"))
+    ok = check_audio_limits(info)
+    assert (ok.fits, ok.remedy, ok.format_accepted) == (True, None, None)
+    assert ok.data_uri_limit == DEFAULT_LIMITS.max_data_uri_chars
+    asr = check_audio_limits(info, model="mimo-v2.5-asr")
+    assert (asr.format_accepted, asr.fits, asr.remedy) == (False, False, "fit_for_asr")
+    assert asr.data_uri_limit == DEFAULT_LIMITS.asr_max_data_uri_chars
+    assert check_audio_limits(info, model="mimo-v2.5-pro").remedy == "audio_model"
+    small = replace(DEFAULT_LIMITS, max_data_uri_chars=100)
+    assert check_audio_limits(info, limits=small).remedy == "fit_split_or_url"

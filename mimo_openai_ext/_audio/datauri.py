@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import math
 import mmap
 import re
@@ -18,12 +19,14 @@ from typing import TypeAlias
 from .._checks import check_buffer, check_str
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import InvalidAudioSourceError, InvalidOptionError
+from .._models import get_model
 
 __all__ = [
     "ByteData",
     "DataURI",
     "data_uri",
     "data_uri_chars",
+    "inline_limit_bytes",
     "is_data_uri",
     "is_url",
     "max_bytes_for_data_uri",
@@ -132,3 +135,11 @@ def max_bytes_for_data_uri(mime: str, *, limits: Limits | None = None) -> int:
     """The largest file whose data URI fits :attr:`Limits.max_data_uri_chars`."""
     room = (limits or DEFAULT_LIMITS).max_data_uri_chars - _PREFIX - len(mime)
     return max(room, 0) // 4 * 3
+
+
+def inline_limit_bytes(mime: str, *, model: str | None = None, limits: Limits | None = None) -> int:
+    """The largest file ``model`` takes inline, as a data URI (the ASR model has its own, smaller limit)."""
+    limits = limits or DEFAULT_LIMITS
+    if model is not None and get_model(model, warn=False).asr:
+        limits = dataclasses.replace(limits, max_data_uri_chars=limits.asr_max_data_uri_chars)
+    return max_bytes_for_data_uri(mime, limits=limits)

@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
@@ -37,8 +38,10 @@ __all__ = [
     "BatchErrorRecord",
     "BatchRecord",
     "ResultsFile",
+    "ResumeState",
     "read_results",
     "record_key",
+    "resume_state",
     "rounded_costs",
 ]
 
@@ -136,6 +139,43 @@ def read_results(path: str | os.PathLike[str]) -> list[BatchRecord]:
         ) from exc
     lines, _tail = _split_complete(data)
     return list(_records(lines, path=p))
+
+
+@dataclass(frozen=True)
+class ResumeState:
+    """Where a batch stands in its results file, read without changing it."""
+
+    pending: tuple[int, ...]
+    """Indexes of the items a resumed run would ask (not in the file, or failed with ``retry_failed``)."""
+    done: int
+    """Items the file holds an answer or a kept failure for."""
+    failed_before: int
+    """Of ``done``, the items whose record is a failure (0 with ``retry_failed``: they run again)."""
+    other_questions: int
+    """Records in the file for another question (kept; items are matched by source and question)."""
+
+
+def resume_state(
+    path: str | os.PathLike[str], sources: Sequence[str], question: str, *, retry_failed: bool = False
+) -> ResumeState:
+    """What ``resume=True`` (or ``retry_failed=True``) would skip and ask, for ``sources`` named as
+    the batch names them. A missing file means everything is pending."""
+    check_path(path, option="path", none=False)
+    if not Path(path).exists():
+        return ResumeState(tuple(range(len(sources))), 0, 0, 0)
+    records = read_results(path)
+    kept = {  # the last record of an item wins, as when the batch reads the file
+        record_key(r["source"], r["question"]): r
+        for r in records
+        if not (retry_failed and r.get("error") is not None)
+    }
+    earlier = [kept.get(record_key(s, question)) for s in sources]
+    return ResumeState(
+        pending=tuple(i for i, r in enumerate(earlier) if r is None),
+        done=sum(r is not None for r in earlier),
+        failed_before=sum(r is not None and r.get("error") is not None for r in earlier),
+        other_questions=sum(r["question"] != question for r in records),
+    )
 
 
 class ResultsFile:

@@ -15,19 +15,19 @@ import sys
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from .._across import ask_across_chunks
 from .._answer import TRUNCATED_FINISH_REASONS, Answer
 from .._ask import ask, ask_stream
 from .._audio.source import is_url
 from .._config import ASR_LANGUAGES, DEFAULT_ASR_MODEL, DEFAULT_MODEL
-from .._exceptions import TruncatedAnswerWarning
+from .._exceptions import TruncatedAnswerWarning, UnsupportedFeatureError
 from .._sample import sample_audio_path
 from .._transcribe import transcribe
 from .._usage import UsageReport
 from . import CliUsageError
 from ._connection import add_connection_arguments, open_client, retry_reporter
 from ._stdin import STDIN_NAME, is_stdin, stdin_bytes, stdin_file
-from ._types import positive_int
-from .fit import add_split_arguments, ask_split
+from ._types import positive_float, positive_int
 
 if TYPE_CHECKING:
     from openai import OpenAI
@@ -263,3 +263,50 @@ def register(subparsers: Any) -> None:
     """Add ``ask`` and ``transcribe`` to the ``mimo-audio`` parser."""
     _add_ask(subparsers)
     _add_transcribe(subparsers)
+
+
+# --- ``mimo-audio ask --split``: one long file, asked in pieces (ask_across_chunks) ---------
+
+
+def add_split_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("long audio")
+    group.add_argument(
+        "--split",
+        action="store_true",
+        help="split one long file into chunks, ask each (4 at a time), then combine the answers",
+    )
+    group.add_argument(
+        "--max-duration", type=positive_float, metavar="S", help="with --split: seconds per chunk"
+    )
+    group.add_argument(
+        "--no-combine", action="store_true", help="with --split: print each chunk's answer only"
+    )
+
+
+def ask_split(
+    client: Any, audio: list[str], question: str, options: dict[str, Any], args: argparse.Namespace
+) -> Any:
+    """Run ``ask --split``: returns the :class:`AcrossChunksAnswer` (its ``.usage`` is summed)."""
+    if len(audio) != 1 or getattr(args, "stream", False) or options.get("convert"):
+        raise UnsupportedFeatureError(
+            "--split takes exactly one local audio file, without --stream or --convert (it converts anyway)"
+        )
+    result = ask_across_chunks(
+        client,
+        audio[0],
+        question,
+        max_duration_s=args.max_duration,
+        combine=not args.no_combine,
+        model=options["model"],
+        thinking=options["thinking"],
+        max_completion_tokens=options["max_completion_tokens"],
+        retry=options.get("retry"),
+        on_chunk=lambda c: print(
+            f"  chunk {c.index + 1} ({c.start_s:.0f}-{c.end_s:.0f} s) answered", file=sys.stderr
+        ),
+    )
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(result.text)
+    return result

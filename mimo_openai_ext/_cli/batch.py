@@ -14,111 +14,53 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import glob
 import os
 import sys
 from typing import Any
 
-from .._audio.source import is_url
 from .._batch.ask import ask_batch_async
 from .._batch.estimate import estimate_batch
+from .._batch.inputs import collect_sources
 from .._batch.results import BatchResults, without_source
-from .._batch.results_file import read_results, record_key
-from .._config import AUDIO_FORMATS, CONVERTIBLE_EXTENSIONS, DEFAULT_LIMITS, DEFAULT_MODEL
-from .._exceptions import ResultsFileError, UnsupportedAudioFormatError
+from .._batch.results_file import resume_state
+from .._config import DEFAULT_LIMITS, DEFAULT_MODEL
+from .._exceptions import MimoAudioError, ResultsFileError, UnsupportedAudioFormatError
 from . import CliUsageError
 from ._connection import add_connection_arguments, open_async_client
 from ._types import positive_int
 
-__all__ = ["expand_inputs", "register"]
+__all__ = ["register"]
 
 EXIT_SOME_FAILED = 1
 _SHOWN_FAILURES = 10
 
 
-def _audio_extensions() -> tuple[str, ...]:
-
-    return tuple(ext for spec in AUDIO_FORMATS.values() for ext in spec.extensions)
-
-
-def _folder_files(folder: str, *, convert: bool) -> tuple[list[str], list[str]]:
-    """The folder's audio files by extension, and (without ``convert``) the refused ones left out."""
-
-    names = sorted(n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n)))
-    taken = _audio_extensions() + (CONVERTIBLE_EXTENSIONS if convert else ())
-    left_out = [] if convert else [n for n in names if n.lower().endswith(CONVERTIBLE_EXTENSIONS)]
-    return [os.path.join(folder, n) for n in names if n.lower().endswith(taken)], left_out
-
-
-def _folder_inputs(folder: str, *, convert: bool) -> list[str]:
-    """A folder's audio files; says on stderr which ones need ``--convert`` and were skipped."""
-    files, left_out = _folder_files(folder, convert=convert)
-    kinds = ", ".join(sorted({os.path.splitext(n)[1].lower() for n in left_out}))
-    if not files:
-        if left_out:
-            raise CliUsageError(
-                f"{folder}: the folder holds no audio in a format MiMo accepts, only {len(left_out)} "
-                f"{kinds} file(s); add --convert to convert them before sending"
-            )
-        extensions = " ".join(_audio_extensions())
-        raise CliUsageError(f"{folder}: the folder holds no audio files ({extensions}); name files or a glob")
-    if left_out:
+def _collect(arguments: list[str], *, convert: bool) -> list[str]:
+    """The batch's sources; says on stderr which files of a folder were left out, and why."""
+    collected = collect_sources(arguments, convert=convert)
+    for folder, names in collected.left_out:
+        kinds = ", ".join(sorted({os.path.splitext(n)[1].lower() for n in names}))
         print(
-            f"mimo-audio: note: {folder}: skipped {len(left_out)} file(s) in formats MiMo does not "
+            f"mimo-audio: note: {folder}: skipped {len(names)} file(s) in formats MiMo does not "
             f"accept ({kinds}); add --convert to convert and include them",
             file=sys.stderr,
         )
-    return files
-
-
-def expand_inputs(arguments: list[str], *, convert: bool = False) -> list[str]:
-    """Files, folders (their audio files by extension) and globs -> paths, in order, once each.
-
-    http(s) URLs pass through unchanged. An argument that names nothing is an error. A
-    folder's files in formats MiMo refuses (.aac, .webm, ...) are taken only with
-    ``convert``; otherwise stderr says how many were skipped.
-    """
-
-    found: list[str] = []
-    for arg in arguments:
-        if is_url(arg):
-            found.append(arg)
-        elif os.path.isdir(arg):
-            found += _folder_inputs(arg, convert=convert)
-        elif os.path.exists(arg):
-            found.append(arg)
-        elif any(c in arg for c in "*?["):
-            files = sorted(p for p in glob.glob(arg, recursive=True) if os.path.isfile(p))
-            if not files:
-                raise CliUsageError(f"{arg}: no files match this pattern")
-            found += files
-        else:
-            raise CliUsageError(f"{arg}: no such file or folder ({os.path.abspath(arg)})")
-    return list(dict.fromkeys(p if is_url(p) else os.path.normpath(p) for p in found))
+    return list(collected.sources)
 
 
 def _pending(sources: list[str], question: str, args: argparse.Namespace) -> tuple[list[str], int]:
     """The sources not yet in the results file (all of them without --resume), and how many
     of the others are failures kept from an earlier run (none with --retry-failed)."""
-
-    if not ((args.resume or args.retry_failed) and os.path.exists(args.output)):
+    if not (args.resume or args.retry_failed):
         return sources, 0
-    records = read_results(args.output)
-    kept = {  # the last record of an item wins, as when the batch reads the file
-        record_key(r["source"], r["question"]): r
-        for r in records
-        if not (args.retry_failed and r.get("error") is not None)
-    }
-    other = sum(1 for r in records if r["question"] != question)
-    if other:
+    state = resume_state(args.output, sources, question, retry_failed=args.retry_failed)
+    if state.other_questions:
         print(
-            f"mimo-audio: note: {args.output} holds {other} result(s) for another question; they are "
-            "kept, and items are matched by file and question",
+            f"mimo-audio: note: {args.output} holds {state.other_questions} result(s) for another question; "
+            "they are kept, and items are matched by file and question",
             file=sys.stderr,
         )
-    earlier = [kept.get(record_key(s, question)) for s in sources]
-    failed = sum(1 for r in earlier if r is not None and r.get("error") is not None)
-    return [s for s, r in zip(sources, earlier, strict=True) if r is None], failed
+    return [sources[i] for i in state.pending], state.failed_before
 
 
 _RETRY_HINT = "--retry-failed asks the failed ones again"
@@ -158,12 +100,10 @@ def _convertible(exc: BaseException | None) -> bool:
 
 def _print_interrupted(sources: list[str], question: str, output: str) -> None:
     """After Ctrl-C: how far the batch got, and how to go on."""
-
     try:
-        keys = {record_key(r["source"], r["question"]) for r in read_results(output)}
-    except (OSError, ValueError):  # no file yet, or one we cannot read: say what we can
-        keys = set()
-    done = sum(record_key(s, question) in keys for s in sources)
+        done = resume_state(output, sources, question).done
+    except (OSError, MimoAudioError):  # a file we cannot read: say what we can
+        done = 0
     print(
         f"mimo-audio: interrupted: {done} of {len(sources)} done ({output}); rerun with --resume to continue",
         file=sys.stderr,
@@ -199,7 +139,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     model = args.model or DEFAULT_MODEL
     if not args.question.strip():
         raise CliUsageError('-q/--question is empty: ask something, e.g. -q "What is said?"')
-    sources = expand_inputs(args.inputs, convert=args.convert)
+    sources = _collect(args.inputs, convert=args.convert)
     if args.output is None and not args.estimate_only:
         raise CliUsageError("-o/--output RESULTS.jsonl is required (or --estimate-only)")
     if args.output is not None and not args.estimate_only:

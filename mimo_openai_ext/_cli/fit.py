@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import dataclasses
 import glob
-import json
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-from .._across import ask_across_chunks
-from .._audio.datauri import max_bytes_for_data_uri
+from .._audio.datauri import inline_limit_bytes
 from .._audio.decode import open_audio
 from .._audio.fit import FittedAudio, fit_audio
 from .._audio.split import AudioChunk, resolve_overlap, split_audio
-from .._config import DEFAULT_LIMITS
-from .._exceptions import UnsupportedFeatureError
-from .._models import get_model
 from . import CliUsageError
 from ._types import positive_float, positive_int
 
@@ -185,14 +178,6 @@ def run_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-def _data_uri_bytes(mime: str, model: str | None) -> int:
-    """The largest file MiMo takes inline (as a data URI) for ``model``."""
-    limits = DEFAULT_LIMITS
-    if model is not None and get_model(model, warn=False).asr:
-        limits = dataclasses.replace(limits, max_data_uri_chars=limits.asr_max_data_uri_chars)
-    return max_bytes_for_data_uri(mime, limits=limits)
-
-
 def _print_fit_summary(out: Path, note: str, fitted: FittedAudio, model: str | None) -> None:
     before, after = fitted.original, fitted.info
     print(f"{out}{note}")
@@ -202,7 +187,7 @@ def _print_fit_summary(out: Path, note: str, fitted: FittedAudio, model: str | N
     print(f"  {sizes} ({', '.join(fitted.steps)})")
     kept = after.duration_s / before.duration_s * 100 if before.duration_s else 100.0
     print(f"  duration {before.duration_s:,.2f} s -> {after.duration_s:,.2f} s ({kept:.2f}% kept)")
-    inline = _data_uri_bytes(after.mime, model)
+    inline = inline_limit_bytes(after.mime, model=model)
     if after.size_bytes > inline:
         print(
             f"  note: over the {_mb(inline)} a data URI can hold: send it to MiMo by URL "
@@ -277,50 +262,3 @@ def _remove(paths: list[Path], folder: Path | None) -> None:
     if folder is not None:
         with contextlib.suppress(OSError):
             folder.rmdir()
-
-
-# --- ``mimo-audio ask --split`` (wired into ``ask`` by two lines in ask.py) ---------
-
-
-def add_split_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("long audio")
-    group.add_argument(
-        "--split",
-        action="store_true",
-        help="split one long file into chunks, ask each (4 at a time), then combine the answers",
-    )
-    group.add_argument(
-        "--max-duration", type=positive_float, metavar="S", help="with --split: seconds per chunk"
-    )
-    group.add_argument(
-        "--no-combine", action="store_true", help="with --split: print each chunk's answer only"
-    )
-
-
-def ask_split(
-    client: Any, audio: list[str], question: str, options: dict[str, Any], args: argparse.Namespace
-) -> Any:
-    """Run ``ask --split``: returns the :class:`AcrossChunksAnswer` (its ``.usage`` is summed)."""
-    if len(audio) != 1 or getattr(args, "stream", False) or options.get("convert"):
-        raise UnsupportedFeatureError(
-            "--split takes exactly one local audio file, without --stream or --convert (it converts anyway)"
-        )
-    result = ask_across_chunks(
-        client,
-        audio[0],
-        question,
-        max_duration_s=args.max_duration,
-        combine=not args.no_combine,
-        model=options["model"],
-        thinking=options["thinking"],
-        max_completion_tokens=options["max_completion_tokens"],
-        retry=options.get("retry"),
-        on_chunk=lambda c: print(
-            f"  chunk {c.index + 1} ({c.start_s:.0f}-{c.end_s:.0f} s) answered", file=sys.stderr
-        ),
-    )
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print(result.text)
-    return result

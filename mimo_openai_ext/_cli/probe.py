@@ -14,9 +14,10 @@ import sys
 import warnings
 
 from .._audio.probe import AudioInfo, probe_audio
-from .._config import DEFAULT_LIMITS, DEFAULT_MODEL, ModelSpec
+from .._config import DEFAULT_MODEL, ModelSpec
 from .._exceptions import MimoAudioError, UnknownModelWarning
 from .._models import get_model
+from .._request_estimate import check_audio_limits
 from ._stdin import is_stdin, stdin_file
 from ._types import model_id
 
@@ -109,30 +110,22 @@ def run_probe(args: argparse.Namespace) -> int:
     return 0 if ok else _FAILED
 
 
-def _row_fits(row: dict[str, object]) -> bool:
-    return (
-        bool(row["data_uri_fits"]) and bool(row["fits_context"]) and row.get("format_accepted") is not False
-    )
-
-
 def _row(path: str, result: AudioInfo | MimoAudioError, model: ModelSpec) -> dict[str, object]:
-    return _error_dict(path, result) if isinstance(result, MimoAudioError) else _fit_row(path, result, model)
-
-
-def _fit_row(path: str, info: AudioInfo, model: ModelSpec) -> dict[str, object]:
-    limit = DEFAULT_LIMITS.asr_max_data_uri_chars if model.asr else DEFAULT_LIMITS.max_data_uri_chars
-    row = _info_dict(path, info)
+    if isinstance(result, MimoAudioError):
+        return _error_dict(path, result)
+    check = check_audio_limits(result, model=model.id)
+    row = _info_dict(path, result)
     row.update(
-        data_uri_chars=info.data_uri_chars,
-        data_uri_limit=limit,
-        data_uri_fits=info.data_uri_chars <= limit,
-        context_tokens=model.context_tokens,
-        fits_context=info.audio_tokens <= model.context_tokens,
+        data_uri_chars=check.data_uri_chars,
+        data_uri_limit=check.data_uri_limit,
+        data_uri_fits=check.data_uri_fits,
+        context_tokens=check.context_tokens,
+        fits_context=check.fits_context,
+        fits=check.fits,
     )
-    if model.asr:
-        row["format_accepted"] = info.format in model.asr_formats
-    elif not model.audio_input:
-        row["format_accepted"] = False
+    if check.format_accepted is not None:
+        row["format_accepted"] = check.format_accepted
+    row["remedy"] = check.remedy
     return row
 
 
@@ -152,23 +145,17 @@ def _fit_text(row: dict[str, object], model: ModelSpec) -> str:
 
 
 def _advice(row: dict[str, object], model: ModelSpec) -> str:
-    """What to do about a file over a limit, as the command to run."""
+    """The library's remedy for a file over a limit, as the command to run."""
     name = "FILE" if str(row["file"]) == "-" else shlex.quote(str(row["file"]))
-    if model.asr and (row.get("format_accepted") is False or not row["data_uri_fits"]):
-        return (
-            f"convert/shrink it for {model.id}: `mimo-audio fit {name} --model {model.id}` "
-            f"(or cut it: `mimo-audio split {name} -o DIR --model {model.id}`)"
-        )
-    if not model.audio_input:
-        return "pick a model that takes audio, e.g. --model " + DEFAULT_MODEL
-    if not row["fits_context"]:
-        return f'ask about it in chunks: `mimo-audio ask {name} "QUESTION" --split`'
-    if not row["data_uri_fits"]:
-        return (
-            f"shrink it: `mimo-audio fit {name}`, ask about it in chunks: "
-            f'`mimo-audio ask {name} "QUESTION" --split`, or send it as an https URL'
-        )
-    return ""
+    commands = {
+        "fit_for_asr": f"convert/shrink it for {model.id}: `mimo-audio fit {name} --model {model.id}` "
+        f"(or cut it: `mimo-audio split {name} -o DIR --model {model.id}`)",
+        "audio_model": "pick a model that takes audio, e.g. --model " + DEFAULT_MODEL,
+        "split": f'ask about it in chunks: `mimo-audio ask {name} "QUESTION" --split`',
+        "fit_split_or_url": f"shrink it: `mimo-audio fit {name}`, ask about it in chunks: "
+        f'`mimo-audio ask {name} "QUESTION" --split`, or send it as an https URL',
+    }
+    return commands.get(str(row["remedy"]), "")
 
 
 def _model(model_id: str) -> ModelSpec:
@@ -187,7 +174,7 @@ def run_estimate(args: argparse.Namespace) -> int:
     rows = [_row(p, r, model) for p, r in results]
     good = [r for r in rows if "error" not in r]
     total = sum(int(str(r["audio_tokens"])) for r in good)
-    fits = total <= model.context_tokens and all(_row_fits(r) for r in good)
+    fits = total <= model.context_tokens and all(r["fits"] for r in good)
     if args.json:
         summary = {"model": model.id, "files": rows, "total_audio_tokens": total, "all_fit": fits}
         print(json.dumps(summary, indent=2))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mimo_openai_ext import ResultsFileError
-from mimo_openai_ext._batch.results_file import BatchRecord, ResultsFile
+from mimo_openai_ext._batch.results_file import BatchRecord, ResultsFile, resume_state
 from mimo_openai_ext.batch import read_results
 
 
@@ -183,3 +183,21 @@ def test_read_results_of_a_missing_file_or_a_folder_is_a_results_file_error(tmp_
     assert str(tmp_path) in str(info.value)  # where it looked
     with pytest.raises(ResultsFileError, match="is a folder, not a results file"):
         read_results(tmp_path)
+
+
+def test_resume_state_says_what_a_resumed_run_would_skip_and_ask(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    failed = {**_record(1), "answer": None, "error": {"type": "APIError", "message": "boom", "status": 500}}
+    other = {**_record(5), "question": "another question"}
+    with ResultsFile(path) as results:
+        for record in (_record(0), failed, _record(2), other):
+            results.append(record)  # type: ignore[arg-type]
+    sources = [f"clip{i}.wav" for i in range(5)]
+    state = resume_state(path, sources, "q")
+    assert state.pending == (3, 4)
+    assert (state.done, state.failed_before, state.other_questions) == (3, 1, 1)
+    retry = resume_state(path, sources, "q", retry_failed=True)
+    assert retry.pending == (1, 3, 4)
+    assert (retry.done, retry.failed_before) == (2, 0)
+    assert path.read_bytes().count(b"\n") == 4  # read only: nothing was rewritten
+    assert resume_state(tmp_path / "none.jsonl", sources, "q").pending == (0, 1, 2, 3, 4)

@@ -1,0 +1,85 @@
+"""What a batch is asked about: files, folders and globs turned into sources, once each.
+
+``collect_sources(["calls/", "extra/*.wav", "https://..."])`` keeps the order given:
+a folder contributes its audio files (by extension, sorted), a glob its matching files,
+an http(s) URL passes through. A folder's files in formats MiMo refuses (``.aac``,
+``.webm``, ...) are taken only with ``convert=True``; otherwise they are reported as left out.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from dataclasses import dataclass
+
+from .._audio.datauri import is_url
+from .._config import AUDIO_FORMATS, CONVERTIBLE_EXTENSIONS
+from .._exceptions import InvalidAudioSourceError
+
+__all__ = ["CollectedSources", "collect_sources"]
+
+
+@dataclass(frozen=True)
+class CollectedSources:
+    """The sources found, in order, and what each folder left out."""
+
+    sources: tuple[str, ...]
+    left_out: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``(folder, file names)`` in formats MiMo refuses, left out without ``convert``."""
+
+
+def _audio_extensions() -> tuple[str, ...]:
+    return tuple(ext for spec in AUDIO_FORMATS.values() for ext in spec.extensions)
+
+
+def _folder(folder: str, *, convert: bool) -> tuple[list[str], list[str]]:
+    """The folder's audio files by extension, and (without ``convert``) the refused ones left out."""
+    names = sorted(n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n)))
+    taken = _audio_extensions() + (CONVERTIBLE_EXTENSIONS if convert else ())
+    left_out = [] if convert else [n for n in names if n.lower().endswith(CONVERTIBLE_EXTENSIONS)]
+    files = [os.path.join(folder, n) for n in names if n.lower().endswith(taken)]
+    if not files:
+        if left_out:
+            kinds = ", ".join(sorted({os.path.splitext(n)[1].lower() for n in left_out}))
+            raise InvalidAudioSourceError(
+                f"{folder}: the folder holds no audio in a format MiMo accepts, only {len(left_out)} "
+                f"{kinds} file(s); add --convert (convert=True) to convert them before sending",
+                source_name=folder,
+            )
+        raise InvalidAudioSourceError(
+            f"{folder}: the folder holds no audio files ({' '.join(_audio_extensions())}); "
+            "name files or a glob",
+            source_name=folder,
+        )
+    return files, left_out
+
+
+def collect_sources(arguments: list[str], *, convert: bool = False) -> CollectedSources:
+    """Files, folders (their audio files by extension) and globs -> paths, in order, once each.
+
+    http(s) URLs pass through unchanged. An argument that names nothing is an
+    :class:`InvalidAudioSourceError`.
+    """
+    found: list[str] = []
+    left_out: list[tuple[str, tuple[str, ...]]] = []
+    for arg in arguments:
+        if is_url(arg):
+            found.append(arg)
+        elif os.path.isdir(arg):
+            files, skipped = _folder(arg, convert=convert)
+            found += files
+            if skipped:
+                left_out.append((arg, tuple(skipped)))
+        elif os.path.exists(arg):
+            found.append(arg)
+        elif any(c in arg for c in "*?["):
+            files = sorted(p for p in glob.glob(arg, recursive=True) if os.path.isfile(p))
+            if not files:
+                raise InvalidAudioSourceError(f"{arg}: no files match this pattern", source_name=arg)
+            found += files
+        else:
+            raise InvalidAudioSourceError(
+                f"{arg}: no such file or folder ({os.path.abspath(arg)})", source_name=arg
+            )
+    unique = dict.fromkeys(p if is_url(p) else os.path.normpath(p) for p in found)
+    return CollectedSources(tuple(unique), tuple(left_out))
