@@ -9,7 +9,7 @@ The everyday verbs are also at the top (``probe_audio``, ``fit_audio``, ``split_
 from __future__ import annotations
 
 from ._audio.convert import convert_audio, encode_array
-from ._audio.datauri import data_uri
+from ._audio.datauri import data_uri, inline_limit_bytes
 from ._audio.decode import SourceAudioInfo
 from ._audio.fit import FittedAudio, fit_audio
 from ._audio.probe import AudioInfo, probe_audio, probe_bytes
@@ -18,20 +18,24 @@ from ._audio.source import AudioSource, read_source
 from ._audio.split import AudioChunk, split_audio
 from ._audio.tokens import estimate_audio_tokens
 from ._config import CONVERTIBLE_EXTENSIONS
+from ._request_estimate import AudioLimitCheck, check_audio_limits
 
 __all__ = [
     "CONVERTIBLE_EXTENSIONS",
     "AudioChunk",
     "AudioInfo",
+    "AudioLimitCheck",
     "AudioSource",
     "FittedAudio",
     "SniffResult",
     "SourceAudioInfo",
+    "check_audio_limits",
     "convert_audio",
     "data_uri",
     "encode_array",
     "estimate_audio_tokens",
     "fit_audio",
+    "inline_limit_bytes",
     "probe_audio",
     "probe_bytes",
     "read_source",

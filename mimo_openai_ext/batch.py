@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from ._batch.ask import ask_batch, ask_batch_async
 from ._batch.estimate import BatchEstimate, estimate_batch
+from ._batch.inputs import CollectedSources, collect_sources
 from ._batch.rate import RateLimiter
 from ._batch.results import BatchResult, BatchResults
-from ._batch.results_file import BatchErrorRecord, BatchRecord, read_results
+from ._batch.results_file import BatchErrorRecord, BatchRecord, ResumeState, read_results, resume_state
 
 __all__ = [
     "BatchErrorRecord",
@@ -20,9 +21,13 @@ __all__ = [
     "BatchRecord",
     "BatchResult",
     "BatchResults",
+    "CollectedSources",
     "RateLimiter",
+    "ResumeState",
     "ask_batch",
     "ask_batch_async",
+    "collect_sources",
     "estimate_batch",
     "read_results",
+    "resume_state",
 ]

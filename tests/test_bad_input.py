@@ -42,7 +42,8 @@ NOT_ENTRY_POINTS = {
     "AcrossChunksAnswer", "Answer", "AudioChunk", "AudioEstimate", "AudioInfo", "BatchEstimate",
     "BatchResult", "BatchResults", "ChunkAnswer", "FittedAudio", "RequestEstimate", "Transcript",
     "UsageReport", "SniffResult", "SourceAudioInfo", "RetryEvent", "StreamDelta", "RequestRecord",
-    "AnswerStream", "AsyncAnswerStream", "AsyncStreamStarter", "EmulatorHandle",
+    "AnswerStream", "AsyncAnswerStream", "AsyncStreamStarter", "EmulatorHandle", "AudioLimitCheck",
+    "CollectedSources", "ResumeState",
     # plain tables of the config a user fills in
     "FormatSpec", "Limits", "ModelSpec", "Price",
 }  # fmt: skip

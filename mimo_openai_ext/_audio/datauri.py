@@ -16,7 +16,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from .._checks import check_buffer, check_str
+from .._checks import check_buffer, check_limits, check_str
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import InvalidAudioSourceError, InvalidOptionError
 from .._models import get_model
@@ -139,6 +139,9 @@ def max_bytes_for_data_uri(mime: str, *, limits: Limits | None = None) -> int:
 
 def inline_limit_bytes(mime: str, *, model: str | None = None, limits: Limits | None = None) -> int:
     """The largest file ``model`` takes inline, as a data URI (the ASR model has its own, smaller limit)."""
+    check_str(mime, option="mime")
+    check_str(model, option="model", none=True)
+    check_limits(limits)
     limits = limits or DEFAULT_LIMITS
     if model is not None and get_model(model, warn=False).asr:
         limits = dataclasses.replace(limits, max_data_uri_chars=limits.asr_max_data_uri_chars)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import glob
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .._audio.datauri import is_url
+from .._checks import check_bool, check_str
 from .._config import AUDIO_FORMATS, CONVERTIBLE_EXTENSIONS
-from .._exceptions import InvalidAudioSourceError
+from .._exceptions import InvalidAudioSourceError, InvalidTypeError
 
 __all__ = ["CollectedSources", "collect_sources"]
 
@@ -54,12 +56,21 @@ def _folder(folder: str, *, convert: bool) -> tuple[list[str], list[str]]:
     return files, left_out
 
 
-def collect_sources(arguments: list[str], *, convert: bool = False) -> CollectedSources:
+def collect_sources(arguments: Sequence[str], *, convert: bool = False) -> CollectedSources:
     """Files, folders (their audio files by extension) and globs -> paths, in order, once each.
 
     http(s) URLs pass through unchanged. An argument that names nothing is an
     :class:`InvalidAudioSourceError`.
     """
+    if isinstance(arguments, (str, bytes)) or not isinstance(arguments, (list, tuple)):
+        raise InvalidTypeError(
+            "collect_sources() takes a list of files, folders, globs or URLs, "
+            f"not a {type(arguments).__name__}",
+            option="arguments",
+        )
+    for arg in arguments:
+        check_str(arg, option="arguments[...]")
+    check_bool(convert, option="convert")
     found: list[str] = []
     left_out: list[tuple[str, tuple[str, ...]]] = []
     for arg in arguments:
