@@ -28,6 +28,35 @@ _HINTS = {
     429: "rate limited: slow down or retry later (limits are per model per account)",
 }
 
+_AUDIO_HINTS = (
+    (
+        "invalid audio format",
+        "convert the audio to a format MiMo accepts (mp3, wav, flac, m4a, ogg): fit_audio() or "
+        "input_audio_part(..., convert=True) in Python, `mimo-audio fit FILE` on the command line",
+    ),
+    (
+        "too large",
+        "shrink or split the audio: fit_audio() / split_audio() (`mimo-audio fit` / `mimo-audio split`), "
+        "or send a file of up to 100 MB by https URL",
+    ),
+    (
+        "`text` is not present",
+        'add a text part beside the audio: user_message(input_audio_part(...), "your question")',
+    ),
+    (
+        "failed to download audio",
+        "MiMo could not fetch the audio URL: make it publicly reachable over https, or send the file "
+        "itself as a data URI (input_audio_part(path))",
+    ),
+    (
+        "invalid audio data",
+        "the audio is damaged, truncated or mislabelled: check it with probe_audio() / "
+        "`mimo-audio probe FILE`, and build the part with input_audio_part()",
+    ),
+)
+"""MiMo's own words for an audio problem, and what this library offers for it. MiMo sends no
+advice; the hints are ours, added on the client side."""
+
 
 def status_of(exc: BaseException) -> int | None:
     """The HTTP status of an ``openai.APIStatusError`` (None for other errors)."""
@@ -60,7 +89,21 @@ def api_error_hint(exc: BaseException) -> str:
     status = status_of(exc)
     if status is not None and status >= 500:
         return "MiMo had a server error: retry later"
+    if status == 400:
+        said = " ".join(_said(exc)).lower()
+        for needle, hint in _AUDIO_HINTS:
+            if needle.lower() in said:
+                return hint
     return _HINTS.get(status or 0, "see MiMo's error detail")
+
+
+def _said(exc: BaseException) -> list[str]:
+    """MiMo's ``error.message`` and ``error.param`` (what the server said, in its words)."""
+    body = getattr(exc, "body", None)
+    found = [getattr(exc, "param", None)]
+    if isinstance(body, Mapping):
+        found += [body.get("message"), body.get("param")]
+    return [text for text in found if isinstance(text, str)]
 
 
 def surface_detail(exc: BaseException, secrets: Sequence[str | None] = ()) -> None:

@@ -79,7 +79,7 @@ def _fetch(url: str, where: str, *, limits: Limits, timeout_s: float) -> bytes:
         raise ApiError(
             400,
             f"{where}: audio URL {url[:200]} is not publicly reachable (this emulator fetches URLs "
-            "only from loopback hosts such as 127.0.0.1; send a data URI instead)",
+            "only from loopback hosts such as 127.0.0.1)",
             message="failed to download audio",
         )
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -158,15 +158,11 @@ def _decode_data_uri(uri: str, where: str, model: ModelSpec, limits: Limits) -> 
 
 
 def _refused_detail(exc: UnsupportedAudioFormatError, url: str | None, allowed: tuple[str, ...]) -> str:
-    """What the bytes are and what to do, for a data URI or a URL (no file name to suggest)."""
+    """What the bytes are, as MiMo would say it: no advice (the client library adds its own)."""
     what = f"the audio at {url[:200]}" if url else "the audio"
     if exc.found.startswith(("a ", "an ")):  # an image, text, ...: not audio at all
-        return f"{what} is {exc.found}, not audio; send audio in {', '.join(allowed)}"
-    fix = "serve a converted copy" if url else "convert it before sending"
-    return (
-        f"{what} is {exc.found}, which is not accepted ({', '.join(allowed)} only); {fix} "
-        "(fit_audio() in Python, or `mimo-audio fit FILE` on the original file)"
-    )
+        return f"{what} is {exc.found}, not audio"
+    return f"{what} is {exc.found}, which is not accepted ({', '.join(allowed)} only)"
 
 
 def _probe(

@@ -212,7 +212,7 @@ class _Reader:
                     400, f"{at}: unsupported part type {kind!r} (the emulator knows text and input_audio)"
                 )
         if audios and not texts and not self.model.asr:
-            raise ApiError(400, f"{where}: `text` is not present (send a text part beside the audio)")
+            raise ApiError(400, f"{where}: `text` is not present")
         return texts
 
 

@@ -7,6 +7,7 @@ import http.client
 import json
 import urllib.parse
 from collections.abc import Iterator
+from pathlib import Path
 
 import openai
 import pytest
@@ -14,7 +15,9 @@ from _audio import encode_tone
 from _emulator_support import ask, audio_part, raw_post, uri
 
 from mimo_openai_ext import DEFAULT_LIMITS
+from mimo_openai_ext._api_errors import api_error_hint
 from mimo_openai_ext.emulator import EmulatorHandle, EmulatorOptions, run_emulator
+from mimo_openai_ext.retry import NO_RETRY, create_completion
 
 FORMAT_ERROR = "invalid audio format, only mp3/flac/m4a/wav/ogg are supported"
 
@@ -80,6 +83,16 @@ def test_bad_requests_are_400(client: openai.OpenAI, case: str) -> None:
     with pytest.raises(openai.BadRequestError) as exc:
         client.chat.completions.create(**request, extra_body=extra_body)  # type: ignore[call-overload]
     assert detail in str(error_of(exc)["param"])
+    assert_no_library_advice(error_of(exc))
+
+
+LIBRARY_WORDS = ("fit_audio", "split_audio", "input_audio_part", "user_message", "mimo-audio", "convert")
+
+
+def assert_no_library_advice(body: dict[str, object]) -> None:
+    """MiMo says what is wrong, never what this library offers: the client adds its own hints."""
+    said = f"{body['message']} {body['param']}"
+    assert [w for w in LIBRARY_WORDS if w in said] == [], said
 
 
 def test_boundaries_are_accepted(client: openai.OpenAI) -> None:
@@ -104,6 +117,7 @@ def test_unsupported_or_mislabelled_audio(client: openai.OpenAI, data: bytes, mi
     body = error_of(exc)
     assert body["message"] == FORMAT_ERROR
     assert detail in str(body["param"])
+    assert_no_library_advice(body)
     assert str(body["param"]).startswith("messages[0].content[0]")
 
 
@@ -245,8 +259,6 @@ def test_request_log_keeps_the_newest_records() -> None:
 def test_refused_audio_details_suit_a_request(
     client: openai.OpenAI, mimo_emulator: EmulatorHandle, by_url: bool
 ) -> None:
-    from pathlib import Path
-
     aac = (Path(__file__).parent.parent / "fixtures" / "adts.aac").read_bytes()
     data = mimo_emulator.add_file(aac, "clip.aac") if by_url else uri(aac, "audio/mpeg")
     with pytest.raises(openai.BadRequestError) as exc:
@@ -254,9 +266,26 @@ def test_refused_audio_details_suit_a_request(
     param = str(error_of(exc)["param"])
     assert param.startswith("messages[0].content[0]: the audio")
     assert "AAC in ADTS" in param
-    assert "mimo-audio fit FILE" in param
-    assert "fit 'messages" not in param  # no file name to suggest for a request's audio
+    assert_no_library_advice(error_of(exc))
     assert ("the audio at http://127.0.0.1" in param) == by_url
+
+
+def test_the_library_adds_its_hints_on_the_client_side(
+    client: openai.OpenAI, mimo_emulator: EmulatorHandle
+) -> None:
+    aac = (Path(__file__).parent.parent / "fixtures" / "adts.aac").read_bytes()
+    cases = [
+        (ask(audio_part(uri(aac, "audio/mpeg")), "q"), "fit_audio()"),  # a refused format
+        (ask(audio_part(WAV)), "user_message("),  # audio without a question
+    ]
+    for messages, hint in cases:
+        with pytest.raises(openai.BadRequestError) as exc:
+            create_completion(client, retry=NO_RETRY, model="mimo-v2.5", messages=messages)
+        assert_no_library_advice(error_of(exc))  # the server's words stay MiMo's
+        notes = " ".join(getattr(exc.value, "__notes__", []))
+        assert hint in api_error_hint(exc.value)  # the hint is ours, read from MiMo's words
+        if notes:  # Python 3.11+: the hint is on the exception the user sees
+            assert hint in notes
 
 
 def test_empty_audio_by_url_names_the_url(client: openai.OpenAI, mimo_emulator: EmulatorHandle) -> None:
