@@ -4,6 +4,8 @@
 a folder contributes its audio files (by extension, sorted), a glob its matching files,
 an http(s) URL passes through. A folder's files in formats MiMo refuses (``.aac``,
 ``.webm``, ...) are taken only with ``convert=True``; otherwise they are reported as left out.
+Subfolders are searched only with ``recursive=True``; otherwise they are reported as not
+searched, so a caller can say so.
 """
 
 from __future__ import annotations
@@ -28,15 +30,32 @@ class CollectedSources:
     sources: tuple[str, ...]
     left_out: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """``(folder, file names)`` in formats MiMo refuses, left out without ``convert``."""
+    not_searched: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``(folder, subfolder names)`` left unsearched without ``recursive``."""
 
 
 def _audio_extensions() -> tuple[str, ...]:
     return tuple(ext for spec in AUDIO_FORMATS.values() for ext in spec.extensions)
 
 
-def _folder(folder: str, *, convert: bool) -> tuple[list[str], list[str]]:
-    """The folder's audio files by extension, and (without ``convert``) the refused ones left out."""
-    names = sorted(n for n in os.listdir(folder) if os.path.isfile(os.path.join(folder, n)))
+def _listing(folder: str, *, recursive: bool) -> tuple[list[str], list[str]]:
+    """The folder's files (relative paths, sorted; with ``recursive``, its subfolders' too) and
+    (without ``recursive``) its subfolders' names. Hidden subfolders (``.git``) are left alone."""
+    if not recursive:
+        names = sorted(os.listdir(folder))
+        files = [n for n in names if os.path.isfile(os.path.join(folder, n))]
+        return files, [n for n in names if os.path.isdir(os.path.join(folder, n)) and not n.startswith(".")]
+    files = []
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))  # .git, .ipynb_checkpoints
+        files += [os.path.relpath(os.path.join(root, n), folder) for n in sorted(names)]
+    return files, []
+
+
+def _folder(folder: str, *, convert: bool, recursive: bool) -> tuple[list[str], list[str], list[str]]:
+    """The folder's audio files by extension, (without ``convert``) the refused ones left out,
+    and (without ``recursive``) the subfolders not searched."""
+    names, subfolders = _listing(folder, recursive=recursive)
     taken = _audio_extensions() + (CONVERTIBLE_EXTENSIONS if convert else ())
     left_out = [] if convert else [n for n in names if n.lower().endswith(CONVERTIBLE_EXTENSIONS)]
     files = [os.path.join(folder, n) for n in names if n.lower().endswith(taken)]
@@ -48,19 +67,26 @@ def _folder(folder: str, *, convert: bool) -> tuple[list[str], list[str]]:
                 f"{kinds} file(s); add --convert (convert=True) to convert them before sending",
                 source_name=folder,
             )
+        deeper = (
+            f"; its {len(subfolders)} subfolder(s) were not searched: add --recursive (recursive=True)"
+            if subfolders
+            else "; name files or a glob"
+        )
         raise InvalidAudioSourceError(
-            f"{folder}: the folder holds no audio files ({' '.join(_audio_extensions())}); "
-            "name files or a glob",
+            f"{folder}: the folder holds no audio files ({' '.join(_audio_extensions())}){deeper}",
             source_name=folder,
         )
-    return files, left_out
+    return files, left_out, subfolders
 
 
-def collect_sources(arguments: Sequence[str], *, convert: bool = False) -> CollectedSources:
+def collect_sources(
+    arguments: Sequence[str], *, convert: bool = False, recursive: bool = False
+) -> CollectedSources:
     """Files, folders (their audio files by extension) and globs -> paths, in order, once each.
 
-    http(s) URLs pass through unchanged. An argument that names nothing is an
-    :class:`InvalidAudioSourceError`.
+    http(s) URLs pass through unchanged. A folder's subfolders are searched only with
+    ``recursive=True`` (``CollectedSources.not_searched`` lists them otherwise). An argument
+    that names nothing is an :class:`InvalidAudioSourceError`.
     """
     if isinstance(arguments, (str, bytes)) or not isinstance(arguments, (list, tuple)):
         raise InvalidTypeError(
@@ -71,16 +97,20 @@ def collect_sources(arguments: Sequence[str], *, convert: bool = False) -> Colle
     for arg in arguments:
         check_str(arg, option="arguments[...]")
     check_bool(convert, option="convert")
+    check_bool(recursive, option="recursive")
     found: list[str] = []
     left_out: list[tuple[str, tuple[str, ...]]] = []
+    not_searched: list[tuple[str, tuple[str, ...]]] = []
     for arg in arguments:
         if is_url(arg):
             found.append(arg)
         elif os.path.isdir(arg):
-            files, skipped = _folder(arg, convert=convert)
+            files, skipped, subfolders = _folder(arg, convert=convert, recursive=recursive)
             found += files
             if skipped:
                 left_out.append((arg, tuple(skipped)))
+            if subfolders:
+                not_searched.append((arg, tuple(subfolders)))
         elif os.path.exists(arg):
             found.append(arg)
         elif any(c in arg for c in "*?["):
@@ -93,4 +123,4 @@ def collect_sources(arguments: Sequence[str], *, convert: bool = False) -> Colle
                 f"{arg}: no such file or folder ({os.path.abspath(arg)})", source_name=arg
             )
     unique = dict.fromkeys(p if is_url(p) else os.path.normpath(p) for p in found)
-    return CollectedSources(tuple(unique), tuple(left_out))
+    return CollectedSources(tuple(unique), tuple(left_out), tuple(not_searched))

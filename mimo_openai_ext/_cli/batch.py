@@ -5,9 +5,10 @@
     mimo-audio batch calls/ --question "..." -o results.jsonl --retry-failed
     mimo-audio batch calls/ --question "..." --estimate-only             # no request sent
 
-Exit codes: 0 every item answered (or the estimate printed), 1 some items failed, in
-this run or (with --resume) an earlier one: each failure is in the JSONL with its error,
-and --retry-failed asks them again; 2 a usage error; 130 interrupted (rerun with --resume).
+Exit codes: 0 every item answered (or, with --estimate-only, every file would be sent),
+1 some items failed, in this run or (with --resume) an earlier one: each failure is in the
+JSONL with its error, and --retry-failed asks them again (with --estimate-only: some files
+would fail); 2 a usage error; 130 interrupted (rerun with --resume).
 """
 
 from __future__ import annotations
@@ -35,9 +36,16 @@ EXIT_SOME_FAILED = 1
 _SHOWN_FAILURES = 10
 
 
-def _collect(arguments: list[str], *, convert: bool) -> list[str]:
-    """The batch's sources; says on stderr which files of a folder were left out, and why."""
-    collected = collect_sources(arguments, convert=convert)
+def _collect(arguments: list[str], *, convert: bool, recursive: bool) -> list[str]:
+    """The batch's sources; says on stderr which files and subfolders of a folder were left out."""
+    collected = collect_sources(arguments, convert=convert, recursive=recursive)
+    for folder, subfolders in collected.not_searched:
+        shown = ", ".join(subfolders[:3]) + (", ..." if len(subfolders) > 3 else "")
+        print(
+            f"mimo-audio: note: {folder}: {len(subfolders)} subfolder(s) not searched ({shown}); "
+            "--recursive is off: add it to include their audio",
+            file=sys.stderr,
+        )
     for folder, names in collected.left_out:
         kinds = ", ".join(sorted({os.path.splitext(n)[1].lower() for n in names}))
         print(
@@ -139,7 +147,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     model = args.model or DEFAULT_MODEL
     if not args.question.strip():
         raise CliUsageError('-q/--question is empty: ask something, e.g. -q "What is said?"')
-    sources = _collect(args.inputs, convert=args.convert)
+    sources = _collect(args.inputs, convert=args.convert, recursive=args.recursive)
     if args.output is None and not args.estimate_only:
         raise CliUsageError("-o/--output RESULTS.jsonl is required (or --estimate-only)")
     if args.output is not None and not args.estimate_only:
@@ -160,7 +168,7 @@ def _run_batch(args: argparse.Namespace) -> int:
     )
     if args.estimate_only:
         print(estimate.summary())
-        return 0
+        return EXIT_SOME_FAILED if estimate.unreadable else 0
     try:
         results = asyncio.run(_run_async(args, sources, model, before=estimate.summary()))
     except KeyboardInterrupt:
@@ -231,6 +239,9 @@ def _add_work_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "inputs", nargs="+", metavar="FILES_OR_GLOB", help="audio files, folders, globs or URLs"
     )
+    parser.add_argument(
+        "-r", "--recursive", action="store_true", help="search folders' subfolders too (default: off)"
+    )
     parser.add_argument("-q", "--question", required=True, help="the question asked about every file")
     parser.add_argument("-o", "--output", metavar="RESULTS.jsonl", help="the JSONL results file")
     parser.add_argument(
@@ -256,5 +267,6 @@ def _add_results_file_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--estimate-only",
         action="store_true",
-        help="print total duration, tokens and worst-case cost; send nothing",
+        help="print total duration, tokens and worst-case cost; send nothing (exit 1 if some "
+        "files would fail)",
     )

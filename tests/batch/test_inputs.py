@@ -35,3 +35,27 @@ def test_what_names_nothing_is_our_error(tmp_path: Path) -> None:
     write_silence(tmp_path / "only" / "x.aac", 0.1)
     with pytest.raises(InvalidAudioSourceError, match=r"only 1 \.aac file\(s\); add --convert"):
         collect_sources([str(tmp_path / "only")])
+
+
+def test_subfolders_are_searched_only_when_recursive(tmp_path: Path) -> None:
+    folder = tmp_path / "calls"
+    (folder / "monday").mkdir(parents=True)
+    (folder / ".git").mkdir()
+    top = write_silence(folder / "a.wav", 0.1)
+    deep = write_silence(folder / "monday" / "b.wav", 0.1)
+    write_silence(folder / ".git" / "c.wav", 0.1)
+    flat = collect_sources([str(folder)])
+    assert flat.sources == (str(top),)
+    assert flat.not_searched == ((str(folder), ("monday",)),)  # said, so a caller can tell the user
+    deep_too = collect_sources([str(folder)], recursive=True)
+    assert deep_too.sources == (str(top), str(deep))
+    assert deep_too.not_searched == ()
+
+
+def test_a_folder_with_audio_only_in_subfolders_points_at_recursive(tmp_path: Path) -> None:
+    folder = tmp_path / "calls"
+    (folder / "monday").mkdir(parents=True)
+    deep = write_silence(folder / "monday" / "b.wav", 0.1)
+    with pytest.raises(InvalidAudioSourceError, match=r"1 subfolder\(s\) were not searched: add --recursive"):
+        collect_sources([str(folder)])
+    assert collect_sources([str(folder)], recursive=True).sources == (str(deep),)

@@ -274,6 +274,30 @@ def test_refused_files_without_convert_point_at_it(mimo_emulator, folder: Path, 
     assert failed_line.count("t.aiff") == 1 + failed_line.count("mimo-audio fit")  # named once, not twice
 
 
+def test_estimate_only_exits_1_when_files_would_fail(mimo_emulator, folder: Path, capsys) -> None:
+    (folder / "broken.wav").write_bytes(b"RIFF\0\0\0\0WAVE")  # truncated: it would fail
+    assert main(["batch", str(folder), "-q", "q", "--estimate-only"]) == 1
+    out = capsys.readouterr().out
+    assert "would fail: " in out
+    assert "broken.wav" in out
+    assert mimo_emulator.completions() == []
+
+
+def test_subfolders_are_named_when_not_searched_and_taken_with_recursive(
+    mimo_emulator, folder: Path, capsys
+) -> None:
+    (folder / "monday").mkdir()
+    write_silence(folder / "monday" / "deep.wav", 0.5, sample_rate=8000)
+    assert main(["batch", str(folder), "-q", "q", "--estimate-only"]) == 0
+    flat = capsys.readouterr()
+    assert "6 items for" in flat.out
+    assert f"{folder}: 1 subfolder(s) not searched (monday); --recursive is off" in flat.err
+    assert main(["batch", str(folder), "-q", "q", "--estimate-only", "--recursive"]) == 0
+    deep = capsys.readouterr()
+    assert "7 items for" in deep.out
+    assert "not searched" not in deep.err
+
+
 def test_a_folder_of_only_refused_formats_asks_for_convert(tmp_path, capsys) -> None:
     only = tmp_path / "only"
     only.mkdir()
