@@ -19,7 +19,11 @@ from pathlib import Path
 from .._audio.datauri import inline_limit_bytes
 from .._audio.decode import open_audio
 from .._audio.fit import FittedAudio, fit_audio
+from .._audio.probe import probe_audio
 from .._audio.split import AudioChunk, resolve_overlap, split_audio
+from .._config import AUDIO_FORMATS
+from .._exceptions import MimoAudioError
+from .._models import get_model
 from . import CliUsageError
 from ._types import positive_float, positive_int
 
@@ -39,7 +43,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     fit.add_argument("input", metavar="IN", help="an audio (or video) file")
     fit.add_argument("-o", "--output", metavar="OUT", help="where to write: a file, or a folder to write "
-                     "IN's name + .EXT into (default: next to IN, as IN's name + .fit.EXT)")  # fmt: skip
+                     "IN's name + .EXT into (default: next to IN, e.g. a.wav.fit.flac)")  # fmt: skip
     fit.add_argument("--max-bytes", type=positive_int, metavar="N", help="byte budget (default: what fits "
                      "MiMo's 50,000,000-character data URI, about 37.5 MB; at most 100,000,000, but a "
                      "result over the data URI limit must be sent to MiMo by URL)")  # fmt: skip
@@ -139,28 +143,63 @@ def _fit_target(source: Path, output: str | None) -> tuple[Path, Path | None]:
     return path.parent, path
 
 
-def _output_path(source: Path, output: str | None, fitted: FittedAudio) -> tuple[Path, str]:
-    extension = _EXTENSIONS[fitted.info.format]
+def _name_for(source: Path, output: str | None, fmt: str) -> tuple[Path, str]:
+    """Where a result in ``fmt`` goes, and a note when the name differs from the one asked for.
+
+    Next to the input (no ``-o``) the whole input name is kept (``para.wav.fit.flac``), so
+    ``para.wav`` and ``para.flac`` never write the same file; ``-o DIR`` writes ``DIR/para.flac``.
+    """
+    extension = _EXTENSIONS[fmt]
     folder, path = _fit_target(source, output)
     if path is None:
-        infix = ".fit" if output is None else ""
-        return folder / f"{source.stem}{infix}{extension}", ""
+        name = f"{source.name}.fit" if output is None else source.stem
+        return folder / f"{name}{extension}", ""
     if path.suffix.lower() in (extension, ".opus" if extension == ".ogg" else extension):
         return path, ""
     fixed = path.with_suffix(extension)
-    return (
-        fixed,
-        f" (named {fixed.name}: the result is {fitted.info.format.upper()}, not {path.suffix or 'untyped'})",
-    )
+    return fixed, f" (named {fixed.name}: the result is {fmt.upper()}, not {path.suffix or 'untyped'})"
+
+
+def _possible_formats(source: Path, args: argparse.Namespace) -> list[str]:
+    """Every format ``fit`` could write for ``source``, read from its headers (nothing decoded):
+    its own when it might be kept as it is, the lossless one, and MP3."""
+    spec = get_model(args.model) if args.model is not None else None
+    asr = spec is not None and spec.asr and spec.asr_formats
+    accepted = list(spec.asr_formats) if spec is not None and asr else list(AUDIO_FORMATS)
+    kept: list[str] = []
+    try:
+        info = probe_audio(source)
+    except MimoAudioError:
+        info = None  # a format MiMo refuses (or damage, reported when decoding)
+    if info is not None and info.format in accepted:
+        budget = args.max_bytes or inline_limit_bytes(info.mime, model=args.model)
+        kept = [info.format] if info.size_bytes <= budget else []
+    produced = ["flac" if "flac" in accepted else "wav"] + (["mp3"] if "mp3" in accepted else [])
+    return list(dict.fromkeys(kept + produced))
+
+
+def _check_outputs(source: Path, args: argparse.Namespace) -> None:
+    """Before any decoding: no name the run could write may exist (or be the input itself)."""
+    formats = _possible_formats(source, args)
+    paths = [_name_for(source, args.output, fmt)[0] for fmt in formats]
+    for path in paths:
+        if path.exists() and source.exists() and path.resolve() == source.resolve():
+            raise CliUsageError(f"{path}: is the input itself; choose another -o")
+        if path.exists() and not args.overwrite:
+            others = [p.name for p in paths if p != path]
+            could = f" (the result may also be {' or '.join(others)}: its extension follows its format)"
+            raise CliUsageError(
+                f"{path}: already exists{could if others else ''}; pass --overwrite to replace it, "
+                "or choose another -o"
+            )
 
 
 def run_fit(args: argparse.Namespace) -> int:
 
     source = Path(args.input)
-    folder, asked = _fit_target(source, args.output)
+    folder, _ = _fit_target(source, args.output)
     _check_folder(folder, "create it first or choose another -o")
-    if asked is not None and asked.suffix.lower() in _EXTENSIONS.values():
-        _check_new(asked, source, overwrite=args.overwrite)
+    _check_outputs(source, args)
     with open_audio(source) as stream:
         total_s = stream.info.duration_s
     with progress_bar(total_s, source.name) as update:
@@ -171,8 +210,8 @@ def run_fit(args: argparse.Namespace) -> int:
             keep_quality=args.keep_quality,
             on_progress=update,
         )
-    out, note = _output_path(source, args.output, fitted)
-    _check_new(out, source, overwrite=args.overwrite)
+    out, note = _name_for(source, args.output, fitted.info.format)
+    _check_new(out, source, overwrite=args.overwrite)  # again: something may have appeared meanwhile
     _write_new(out, fitted.data)
     _print_fit_summary(out, note, fitted, args.model)
     return 0

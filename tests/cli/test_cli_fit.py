@@ -54,7 +54,7 @@ def test_fit_default_output_keeps_small_files(
 ) -> None:
     path = write_audio("note.wav", 1.0)
     assert main(["fit", str(path)]) == 0
-    assert path.with_name("note.fit.wav").read_bytes() == path.read_bytes()
+    assert path.with_name("note.wav.fit.wav").read_bytes() == path.read_bytes()
     assert "kept as is" in capsys.readouterr().out
 
 
@@ -235,11 +235,44 @@ def test_fit_refuses_an_existing_output_unless_overwrite(
     source, out = write_audio("voice.aiff", 1.0, format="AIFF"), tmp_path / "x.flac"
     out.write_bytes(b"old")
     assert main(["fit", str(source), "-o", str(out)]) == 2
-    assert "x.flac: already exists; pass --overwrite to replace it" in _one_error_line(capsys)
+    assert "x.flac: already exists (the result may also be x.mp3" in _one_error_line(capsys)
     assert out.read_bytes() == b"old"
     assert main(["fit", str(source), "-o", str(out), "--overwrite"]) == 0
     assert sf.info(out).format == "FLAC"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["voice.aiff", "x.flac"]  # no temp file left
+
+
+def test_fit_checks_every_name_it_could_write_before_decoding(
+    stereo_minute: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import mimo_openai_ext._cli.fit as fit_command
+
+    def no_decoding(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("decoding started before the outputs were checked")
+
+    asked, taken = stereo_minute.with_name("out.flac"), stereo_minute.with_name("out.mp3")
+    taken.write_bytes(b"an earlier result")  # 400 kB would need MP3: out.flac would become out.mp3
+    monkeypatch.setattr(fit_command, "open_audio", no_decoding)
+    monkeypatch.setattr(fit_command, "fit_audio", no_decoding)
+    assert main(["fit", str(stereo_minute), "-o", str(asked), "--max-bytes", "400000"]) == 2
+    err = _one_error_line(capsys)
+    assert "out.mp3: already exists" in err
+    assert "its extension follows its format" in err
+    assert taken.read_bytes() == b"an earlier result"
+
+
+def test_fit_default_names_keep_the_input_name_so_they_never_collide(
+    write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    wav = write_audio("para.wav", 1.0)
+    flac = write_audio("para.flac", 1.0, format="FLAC")
+    assert main(["fit", str(wav), "--model", "mimo-v2.5-asr"]) == 0
+    assert main(["fit", str(flac), "--model", "mimo-v2.5-asr"]) == 0  # FLAC becomes WAV for ASR
+    capsys.readouterr()
+    assert wav.with_name("para.wav.fit.wav").read_bytes() == wav.read_bytes()
+    assert sf.info(flac.with_name("para.flac.fit.wav")).format == "WAV"
+    assert main(["fit", str(flac), "--model", "mimo-v2.5-asr"]) == 2  # the second run is refused at once
+    assert "para.flac.fit.wav: already exists" in _one_error_line(capsys)
 
 
 def test_split_refuses_old_chunks_unless_overwrite(
