@@ -105,6 +105,8 @@ def ask_batch(
     With ``results_path`` every result is appended to that JSONL file as it completes;
     ``resume=True`` skips the items (same source and question) already in it;
     ``retry_failed=True`` resumes too, but asks again the items whose line is an error.
+    ``progress=True`` shows done, failed, tokens, cost and any rate-limit wait: a bar on
+    stderr, or in Jupyter one display updated in place (a saved notebook keeps the final state).
 
     Requests run on ``concurrency`` threads. It also works inside a running event loop
     (Jupyter), where ``await ask_batch_async(async_client, ...)`` is the more natural choice.

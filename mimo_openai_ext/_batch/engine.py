@@ -7,11 +7,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import os
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from .._checks import check_bool, check_callable, check_limits, check_path, chec
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import InvalidOptionError, InvalidTypeError
 from .._retry import RetryPolicy, run_with_retry_async
+from .progress import BatchProgress
 from .rate import RateLimiter
 from .results import BatchResult, BatchResults, make_record, source_label
 from .results_file import ResultsFile, record_key
@@ -171,38 +173,6 @@ def check_resume(results_path: str | os.PathLike[str] | None, *, resume: bool, r
             )
 
 
-class _Progress:
-    """A ``tqdm.auto`` bar (a widget in Jupyter) with done/failed/tokens/cost."""
-
-    def __init__(self, *, total: int, initial: list[BatchResult], enabled: bool) -> None:
-        self.done = sum(r.ok for r in initial)
-        self.failed = len(initial) - self.done
-        self.tokens = sum(r.tokens() for r in initial)
-        self.cost_usd = sum(r.cost_usd or 0.0 for r in initial)
-        self._bar = None
-        if enabled:
-            from tqdm.auto import tqdm
-
-            self._bar = tqdm(total=total, initial=len(initial), unit="file", dynamic_ncols=True)
-            self._bar.set_postfix_str(self.postfix(), refresh=False)
-
-    def postfix(self) -> str:
-        return f"done={self.done} failed={self.failed} tokens={self.tokens:,} cost=${self.cost_usd:.4f}"
-
-    def update(self, result: BatchResult) -> None:
-        self.done += result.ok
-        self.failed += not result.ok
-        self.tokens += result.tokens()
-        self.cost_usd += result.cost_usd or 0.0
-        if self._bar is not None:
-            self._bar.set_postfix_str(self.postfix(), refresh=False)
-            self._bar.update(1)
-
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-
-
 AskOne = Callable[["AudioSource", str], Awaitable["Answer"]]
 """Asks one question about one source in one attempt (``retry=NO_RETRY``: the batch retries)."""
 
@@ -264,27 +234,52 @@ async def run_batch(
         overwrite=options.overwrite, retry_failed=options.retry_failed,
     )  # fmt: skip
     start = time.monotonic()
+    bar = BatchProgress(
+        total=len(plan.results),
+        initial=[r for r in plan.results if r is not None],
+        enabled=options.progress,
+    )
     try:
         await _execute(
             plan,
             lambda i: run_with_retry_async(  # the one retry layer; each attempt takes a limiter slot
                 lambda: ask_one(plan.sources[i], plan.questions[i]),
                 retry=options.retry,
-                attempt_slot=options.limiter.slot,
+                attempt_slot=lambda: _watched_slot(options.limiter, bar, i),
                 api_key=api_key,
             ),
             model=model,
             api_key=api_key,
             concurrency=options.concurrency,
-            progress=options.progress,
+            bar=bar,
             on_result=options.on_result,
         )
     finally:
+        bar.close()
         if plan.file is not None:
             plan.file.close()
     done = tuple(r for r in plan.results if r is not None)
     path = None if options.results_path is None else os.fspath(options.results_path)
     return BatchResults(done, elapsed_s=time.monotonic() - start, results_path=path)
+
+
+@contextlib.asynccontextmanager
+async def _watched_slot(limiter: RateLimiter, bar: BatchProgress, key: int) -> AsyncIterator[None]:
+    """A rate-limiter slot whose waits the progress display shows."""
+    on_wait = (lambda wait_s: bar.waiting(key, wait_s)) if bar.shown else None
+    try:
+        async with limiter.slot(on_wait=on_wait):
+            bar.waited(key)
+            yield
+    finally:
+        bar.waited(key)
+
+
+async def _tick(bar: BatchProgress, every_s: float = 0.5) -> None:
+    """Redraw the progress every ``every_s`` (the rate-limit wait counts down) until cancelled."""
+    while True:
+        await asyncio.sleep(every_s)
+        bar.tick()
 
 
 async def _execute(
@@ -293,14 +288,11 @@ async def _execute(
     *,
     model: str,
     concurrency: int,
-    progress: bool,
+    bar: BatchProgress,
     on_result: Callable[[BatchResult], None] | None,
     api_key: str | None = None,
 ) -> None:
     """Run the plan's pending items; record, write and report each as it completes."""
-    bar = _Progress(
-        total=len(plan.results), initial=[r for r in plan.results if r is not None], enabled=progress
-    )
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mimo-batch-writer")
     loop = asyncio.get_running_loop()
 
@@ -324,8 +316,11 @@ async def _execute(
         if on_result is not None:
             on_result(result)
 
+    ticker = asyncio.ensure_future(_tick(bar))
     try:
         await _run_pool(plan.todo, work, concurrency=concurrency)
     finally:
-        bar.close()
+        ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await ticker
         writer.shutdown(wait=True)

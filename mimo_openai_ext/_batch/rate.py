@@ -20,9 +20,13 @@ from contextlib import asynccontextmanager, contextmanager
 from .._checks import check_callable
 from .._exceptions import InvalidOptionError
 
-__all__ = ["RateLimiter"]
+__all__ = ["RateLimiter", "WaitCallback"]
 
 _IN_FLIGHT = math.inf
+
+WaitCallback = Callable[[float], None]
+"""Told how many seconds a request will wait for its slot (``math.inf``: until a request in
+flight ends), each time the limiter makes it wait; a progress display shows it."""
 
 
 class RateLimiter:
@@ -75,19 +79,21 @@ class RateLimiter:
     def __repr__(self) -> str:
         return f"RateLimiter(max_requests={self.max_requests}, window_s={self.window_s:g})"
 
-    def _try_take(self) -> float:
-        """Take a slot (returns 0.0) or say how many seconds to wait before trying again."""
+    def _try_take(self) -> tuple[float, float]:
+        """Take a slot (``(0.0, 0.0)``) or say how long to sleep before trying again, and how
+        long the wait is expected to last (``math.inf`` while every slot is in flight)."""
         with self._lock:
             now = self._clock()
             self._stamps = [s for s in self._stamps if s > now - self.window_s]
             if len(self._stamps) < self.max_requests:
                 self._stamps.append(_IN_FLIGHT)
-                return 0.0
+                return 0.0, 0.0
             finished = [s for s in self._stamps if s != _IN_FLIGHT]
             if finished:
-                return max(min(finished) + self.window_s - now, 0.001)
+                wait_s = max(min(finished) + self.window_s - now, 0.001)
+                return wait_s, wait_s
             # Every slot is in flight: poll until one finishes.
-            return min(0.05, self.window_s / 20)
+            return min(0.05, self.window_s / 20), math.inf
 
     def _release(self) -> None:
         with self._lock:
@@ -95,33 +101,48 @@ class RateLimiter:
             i = self._stamps.index(_IN_FLIGHT)
             self._stamps[i] = self._clock()
 
-    async def acquire(self) -> None:
-        """Wait for a slot (asyncio). Pair with :meth:`release` when the request ends."""
-        while (wait_s := self._try_take()) > 0:
-            await asyncio.sleep(wait_s)
+    async def acquire(self, *, on_wait: WaitCallback | None = None) -> None:
+        """Wait for a slot (asyncio). Pair with :meth:`release` when the request ends.
 
-    def acquire_sync(self) -> None:
+        ``on_wait(seconds)`` is told each time the slot is not free (see :data:`WaitCallback`).
+        """
+        check_callable(on_wait, option="on_wait")
+        while True:
+            sleep_s, wait_s = self._try_take()
+            if sleep_s <= 0:
+                return
+            if on_wait is not None:
+                on_wait(wait_s)
+            await asyncio.sleep(sleep_s)
+
+    def acquire_sync(self, *, on_wait: WaitCallback | None = None) -> None:
         """Wait for a slot (blocking). Pair with :meth:`release` when the request ends."""
-        while (wait_s := self._try_take()) > 0:
-            time.sleep(wait_s)
+        check_callable(on_wait, option="on_wait")
+        while True:
+            sleep_s, wait_s = self._try_take()
+            if sleep_s <= 0:
+                return
+            if on_wait is not None:
+                on_wait(wait_s)
+            time.sleep(sleep_s)
 
     def release(self) -> None:
         """Mark one request finished: it leaves the count ``window_s`` from now."""
         self._release()
 
     @asynccontextmanager
-    async def slot(self) -> AsyncIterator[None]:
-        """``async with limiter.slot(): ...`` around one request."""
-        await self.acquire()
+    async def slot(self, *, on_wait: WaitCallback | None = None) -> AsyncIterator[None]:
+        """``async with limiter.slot(): ...`` around one request (``on_wait`` as for :meth:`acquire`)."""
+        await (self.acquire() if on_wait is None else self.acquire(on_wait=on_wait))
         try:
             yield
         finally:
             self.release()
 
     @contextmanager
-    def slot_sync(self) -> Iterator[None]:
+    def slot_sync(self, *, on_wait: WaitCallback | None = None) -> Iterator[None]:
         """``with limiter.slot_sync(): ...`` around one request, from any thread."""
-        self.acquire_sync()
+        self.acquire_sync() if on_wait is None else self.acquire_sync(on_wait=on_wait)
         try:
             yield
         finally:
