@@ -13,7 +13,7 @@ import warnings
 
 from . import audio, batch, config, emulator, migrate, retry, streaming
 from ._across import AcrossChunksAnswer, ChunkAnswer, ask_across_chunks, ask_across_chunks_async
-from ._answer import Answer, read_answer, read_reasoning
+from ._answer import Answer, AnswersTable, compare_answers, read_answer, read_reasoning
 from ._ask import ask, ask_async, ask_stream, ask_stream_async
 from ._ask_request import AudioInput, thinking
 from ._audio.convert import convert_audio
@@ -70,6 +70,7 @@ __all__ = [
     "SAMPLE_TRANSCRIPT",
     "AcrossChunksAnswer",
     "Answer",
+    "AnswersTable",
     "AudioAsTextWarning",
     "AudioChunk",
     "AudioEstimate",
@@ -120,6 +121,7 @@ __all__ = [
     "audio",
     "batch",
     "check_audio_heard",
+    "compare_answers",
     "config",
     "convert_audio",
     "display_part",

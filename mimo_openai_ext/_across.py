@@ -105,7 +105,7 @@ class AcrossChunksAnswer:
             + heading(f"Answer ({combined} of {len(self.chunks)} pieces)")
             + pre(self.text)
             + GAP
-            + grid(["piece", "time", "audio tokens", "cost", "answer"], rows, title="Pieces")
+            + grid(["piece", "time", "audio tokens", "cost", "answer"], rows, title="Pieces", align="rnrr")
             + GAP
             + usage_html(self.usage, title="Usage (every call, summed)")
         )

@@ -8,13 +8,13 @@ back to ``reasoning_content``. A cut answer (``finish_reason`` ``length`` or MiM
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ._checks import check_bool
-from ._exceptions import InvalidTypeError, TruncatedAnswerWarning
-from ._format import GAP, details, esc, heading, money, pre
+from ._checks import check_bool, check_str, check_type
+from ._exceptions import InvalidOptionError, InvalidTypeError, TruncatedAnswerWarning
+from ._format import GAP, Number, details, esc, grid, heading, money, pre, short
 from ._request_estimate import RequestEstimate, estimate_html
 from ._usage import UsageReport, usage_html
 from ._warn import warn
@@ -25,7 +25,9 @@ if TYPE_CHECKING:
 __all__ = [
     "TRUNCATED_FINISH_REASONS",
     "Answer",
+    "AnswersTable",
     "answer_html",
+    "compare_answers",
     "read_answer",
     "read_reasoning",
     "warn_if_truncated",
@@ -250,3 +252,77 @@ def answer_html(answer: Answer) -> str:
         )
         parts.append(details(summary, estimate_html(estimate)))
     return "".join(parts)
+
+
+@dataclass(frozen=True)
+class AnswersTable:
+    """Several answers side by side: one column each, their text, tokens and cost in rows."""
+
+    answers: tuple[Answer, ...]
+    labels: tuple[str, ...]
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """``(what, one cell per answer)`` rows, as the HTML table shows them."""
+        usages = [a.usage for a in self.answers]
+
+        def count(name: str) -> list[str]:
+            return [f"{getattr(u, name):,}" for u in usages]
+
+        return [
+            ("answer", *(a.text for a in self.answers)),
+            ("model", *(a.model for a in self.answers)),
+            ("finish reason", *(a.finish_reason or "" for a in self.answers)),
+            ("prompt tokens", *count("prompt_tokens")),
+            ("· audio", *count("audio_tokens")),
+            ("· cached", *count("cached_tokens")),
+            ("completion tokens", *count("completion_tokens")),
+            ("· reasoning", *count("reasoning_tokens")),
+            ("cost", *(money(u.cost_usd) for u in usages)),
+            ("saved by the cache", *(money(u.cache_saving_usd) for u in usages)),
+        ]
+
+    def __repr__(self) -> str:
+        pairs = zip(self.labels, self.answers, strict=True)
+        shown = ", ".join(f"{label}: {short(a.text, 30)!r}" for label, a in pairs)
+        return f"AnswersTable({len(self.answers)} answers: {shown})"
+
+    def _repr_html_(self) -> str:
+        body = [
+            (
+                what,
+                *(cell if what in ("answer", "model", "finish reason") else Number(cell) for cell in cells),
+            )
+            for what, *cells in self.rows()
+        ]
+        return grid(["", *self.labels], body, align="n")
+
+
+def compare_answers(answers: Iterable[Answer], *, labels: Sequence[str] | None = None) -> AnswersTable:
+    """Show several :class:`Answer` s side by side as one table (in Jupyter; ``repr`` elsewhere).
+
+    Each answer gets a column, headed by its label (``labels``, one per answer; by default
+    ``#1``, ``#2``, ...): its text, model, finish reason, token counts and cost.
+    """
+    if isinstance(answers, Answer):
+        raise InvalidTypeError("compare_answers() takes a list of answers, not one Answer", option="answers")
+    check_type(answers, Iterable, option="answers", expected="a list of Answer objects")
+    items = tuple(answers)
+    for answer in items:
+        check_type(answer, Answer, option="answers[...]", expected="an Answer (what ask() returns)")
+    if not items:
+        raise InvalidOptionError("compare_answers() got no answers: pass a list of them", option="answers")
+    if labels is None:
+        names = tuple(f"#{i}" for i in range(1, len(items) + 1))
+    else:
+        if isinstance(labels, str):
+            raise InvalidTypeError(
+                f"labels={labels!r}: pass a list of strings, one per answer", option="labels"
+            )
+        check_type(labels, Sequence, option="labels", expected="a list of strings, one per answer")
+        names = tuple(check_str(label, option="labels[...]", empty=True) for label in labels)
+        if len(names) != len(items):
+            raise InvalidOptionError(
+                f"labels: got {len(names)} for {len(items)} answers; pass one label per answer",
+                option="labels",
+            )
+    return AnswersTable(items, names)

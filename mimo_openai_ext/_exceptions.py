@@ -124,6 +124,15 @@ class MissingExtraError(MimoAudioError, ImportError):
         super().__init__(message)
         self.extra = extra
 
+    @classmethod
+    def for_module(cls, module: str, *, extra: str, needed_by: str) -> MissingExtraError:
+        """``needed_by`` (``"BatchResults.to_pandas()"``) needs ``module``, which ``extra`` installs."""
+        return cls(
+            f"{needed_by} needs {module}, which is not installed: pip install 'mimo-openai-ext[{extra}]' "
+            f"(or pip install {module})",
+            extra=extra,
+        )
+
 
 class UnsupportedFeatureError(MimoAudioError, ValueError):
     """An OpenAI feature that has no MiMo equivalent (timestamps, srt, ...)."""

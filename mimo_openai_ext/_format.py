@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 __all__ = [
     "GAP",
+    "Number",
     "clock",
     "details",
     "esc",
@@ -74,8 +75,15 @@ def seconds_text(duration_s: float | None) -> str:
 # -- HTML cells ----------------------------------------------------------------------
 
 _TABLE = '<table style="border-collapse:collapse;text-align:left">'
-_CELL = 'style="padding:2px 10px 2px 0;text-align:left;vertical-align:top"'
-_HEAD = 'style="padding:2px 10px 2px 0;text-align:left;white-space:nowrap;border-bottom:1px solid #999"'
+_PAD = "padding:2px 10px 2px 0;vertical-align:top"
+_CELL = f'style="{_PAD};text-align:left"'
+_ALIGN = {
+    "l": "text-align:left",
+    "r": "text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums",
+    "n": "text-align:left;white-space:nowrap",
+}
+"""A grid column's style by letter: ``l`` text, ``r`` a number (right-aligned, never wrapped),
+``n`` a name such as a file name (never wrapped)."""
 GAP = '<div style="height:10px"></div>'
 
 
@@ -94,17 +102,36 @@ def table(rows: Iterable[tuple[str, object]], *, title: str = "") -> str:
     return f"{_TABLE}{_caption(title)}{body}</table>"
 
 
-def _cell(value: object) -> str:
+class Number(str):
+    """A grid cell holding a number in a column of text: right-aligned, never wrapped."""
+
+
+def _cell(value: object, style: str) -> str:
     """A cell; a ``(text, tooltip)`` pair shows ``text`` with the tooltip on hover."""
+    if isinstance(value, Number):
+        style = f"{_PAD};{_ALIGN['r']}"
     if isinstance(value, tuple) and len(value) == 2:
-        return f'<td {_CELL} title="{esc(value[1])}">{esc(value[0])}</td>'
-    return f"<td {_CELL}>{esc(value)}</td>"
+        return f'<td style="{style}" title="{esc(value[1])}">{esc(value[0])}</td>'
+    return f'<td style="{style}">{esc(value)}</td>'
 
 
-def grid(header: Sequence[str], rows: Iterable[Sequence[object]], *, title: str = "") -> str:
-    """A table with a header row; a ``(text, tooltip)`` cell shows its tooltip on hover."""
-    head = "".join(f"<th {_HEAD}>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
+def grid(header: Sequence[str], rows: Iterable[Sequence[object]], *, title: str = "", align: str = "") -> str:
+    """A table with a header row; a ``(text, tooltip)`` cell shows its tooltip on hover.
+
+    ``align`` has one letter per column (see ``_ALIGN``: ``l`` text, ``r`` number, ``n`` name);
+    columns it does not cover are text. A :class:`Number` cell is right-aligned in any column.
+    """
+    if set(align) - set(_ALIGN):
+        raise ValueError(f"grid(align={align!r}): use only the letters l, r and n")
+    styles = [f"{_PAD};{_ALIGN[a]}" for a in align.ljust(len(header), "l")]
+    head = "".join(
+        f'<th style="{_PAD};{_ALIGN[a]};border-bottom:1px solid #999;white-space:nowrap">{esc(h)}</th>'
+        for h, a in zip(header, align.ljust(len(header), "l"), strict=True)
+    )
+    body = "".join(
+        "<tr>" + "".join(_cell(c, style) for c, style in zip(row, styles, strict=False)) + "</tr>"
+        for row in rows
+    )
     return f"{_TABLE}{_caption(title)}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

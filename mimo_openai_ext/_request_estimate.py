@@ -276,6 +276,7 @@ def estimate_html(estimate: RequestEstimate) -> str:
             for a in estimate.audio
         ),
         title=f"Audio parts ({len(estimate.audio)})",
+        align="nlrrr",
     )
     fits = "fits" if estimate.fits else "does NOT fit"
     totals = table(

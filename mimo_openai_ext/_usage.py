@@ -3,6 +3,8 @@
 * ``UsageReport.from_usage(...)``: prompt/audio/cached/text/reasoning/completion tokens
   and ``cost_usd`` from the model's ``Price``. Cached tokens are billed at the cache-hit
   price *instead of* the input price (never twice), and no count goes negative.
+  ``cache_saving_usd`` is what the cache saved, from the ``cached_tokens`` the response
+  reports (never assumed).
 * ``round_usd`` / ``tokens_usd``: the cost arithmetic both sides share.
 """
 
@@ -63,6 +65,9 @@ class UsageReport:
     audio_tokens_reported: bool = True
     audio_seconds: float | None = None
     """``usage.seconds`` (the ASR model reports it)."""
+    cache_saving_usd: float | None = None
+    """What the cache saved: ``cached_tokens`` at the input price minus at the cache-hit price,
+    from the ``cached_tokens`` the response reported; None when unpriced."""
 
     @classmethod
     def from_usage(
@@ -80,8 +85,12 @@ class UsageReport:
         seconds = raw.get("seconds")
         if price is None:
             price = get_model(model, warn=False).price
-        cost = None
+        cost = saving = None
         if price is not None:
+            saving = round_usd(
+                tokens_usd(cached, price.input_usd_per_mtok)
+                - tokens_usd(cached, price.cache_hit_usd_per_mtok)
+            )
             cost = (
                 tokens_usd(prompt - cached, price.input_usd_per_mtok)
                 + tokens_usd(cached, price.cache_hit_usd_per_mtok)
@@ -102,15 +111,18 @@ class UsageReport:
             cost_usd=cost,
             audio_tokens_reported=isinstance(audio_raw, int),
             audio_seconds=float(seconds) if isinstance(seconds, (int, float)) else None,
+            cache_saving_usd=saving,
         )
 
     def __add__(self, other: UsageReport) -> UsageReport:
         """Sum two reports (a batch total). Cost stays None if either is unpriced."""
         if not isinstance(other, UsageReport):
             return NotImplemented
-        cost = None
+        cost = saving = None
         if self.cost_usd is not None and other.cost_usd is not None:
             cost = round_usd(self.cost_usd + other.cost_usd)
+        if self.cache_saving_usd is not None and other.cache_saving_usd is not None:
+            saving = round_usd(self.cache_saving_usd + other.cache_saving_usd)
         seconds = None
         if self.audio_seconds is not None or other.audio_seconds is not None:
             seconds = (self.audio_seconds or 0.0) + (other.audio_seconds or 0.0)
@@ -126,6 +138,7 @@ class UsageReport:
             cost_usd=cost,
             audio_tokens_reported=self.audio_tokens_reported and other.audio_tokens_reported,
             audio_seconds=seconds,
+            cache_saving_usd=saving,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -148,6 +161,8 @@ def usage_html(usage: UsageReport, *, title: str = "Usage") -> str:
         ("total tokens", f"{usage.total_tokens:,}"),
         ("cost", money(usage.cost_usd)),
     ]
+    if usage.cached_tokens and usage.cache_saving_usd is not None:
+        rows.append(("· saved by the cache", money(usage.cache_saving_usd)))
     if usage.audio_seconds is not None:
         rows.insert(2, ("audio seconds", f"{usage.audio_seconds:g}"))
     return table(rows, title=title)

@@ -43,7 +43,7 @@ NOT_ENTRY_POINTS = {
     "BatchResult", "BatchResults", "ChunkAnswer", "FittedAudio", "RequestEstimate", "Transcript",
     "UsageReport", "SniffResult", "SourceAudioInfo", "RetryEvent", "StreamDelta", "RequestRecord",
     "AnswerStream", "AsyncAnswerStream", "AsyncStreamStarter", "EmulatorHandle", "AudioLimitCheck",
-    "CollectedSources", "ResumeState",
+    "CollectedSources", "ResumeState", "AnswersTable",
     # plain tables of the config a user fills in
     "FormatSpec", "Limits", "ModelSpec", "Price",
 }  # fmt: skip

@@ -9,14 +9,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import overload
+from typing import TYPE_CHECKING, Any, overload
 
 from .._answer import Answer, answer_html
 from .._audio.source import AudioSource
+from .._exceptions import MissingExtraError
 from .._format import esc, grid, money, snippet, usd_text
 from .._redact import mask, secrets_for
 from .._usage import UsageReport
 from .results_file import BatchErrorRecord, BatchRecord
+
+if TYPE_CHECKING:
+    import pandas
 
 __all__ = [
     "BatchResult",
@@ -142,6 +146,31 @@ class BatchResults(Sequence[BatchResult]):
         """The plain records, in input order (ready for ``json`` or a DataFrame)."""
         return [r.record for r in self.results]
 
+    def rows(self) -> list[dict[str, Any]]:
+        """One flat dict per item, in input order: the columns of :meth:`to_pandas`.
+
+        The usage is flattened into token columns and the error into ``error_type`` /
+        ``error_message`` / ``error_status``; a failed item's token and cost cells are None
+        (it used nothing that is known), never 0.
+        """
+        return [flat_row(r) for r in self.results]
+
+    def to_pandas(self) -> pandas.DataFrame:
+        """The results as a ``pandas.DataFrame``, one row per item (see :meth:`rows`).
+
+        Token columns are nullable integers (``Int64``): a failed item shows ``<NA>``, not 0.
+        pandas is optional: without it this raises :class:`MissingExtraError` naming the
+        ``jupyter`` extra.
+        """
+        try:
+            import pandas
+        except ImportError as exc:
+            raise MissingExtraError.for_module(
+                "pandas", extra="jupyter", needed_by="BatchResults.to_pandas()"
+            ) from exc
+        frame = pandas.DataFrame(self.rows(), columns=list(ROW_COLUMNS))
+        return frame.astype({name: "Int64" for name in (*TOKEN_COLUMNS, "error_status")})
+
     def __repr__(self) -> str:
         return (
             f"BatchResults({len(self)} items: {len(self.succeeded)} ok, {len(self.failed)} failed, "
@@ -213,6 +242,49 @@ def make_record(
     }
 
 
+# -- Tables ----------------------------------------------------------------------------
+
+TOKEN_COLUMNS = (
+    "prompt_tokens", "audio_tokens", "cached_tokens", "text_tokens", "reasoning_tokens",
+    "completion_tokens", "total_tokens",
+)  # fmt: skip
+"""The usage's token counts, flattened into columns of their own."""
+ROW_COLUMNS = (
+    "index", "source", "question", "model", "ok", "resumed", "duration_s", *TOKEN_COLUMNS,
+    "cost_usd", "cache_saving_usd", "answer", "finish_reason", "error_type", "error_message",
+    "error_status", "elapsed_s", "reasoning",
+)  # fmt: skip
+
+
+def flat_row(result: BatchResult) -> dict[str, Any]:
+    """One item as flat columns (``ROW_COLUMNS``); a failed item's tokens and cost are None."""
+    record = result.record
+    usage = record["usage"]
+    error = record["error"]
+    row: dict[str, Any] = {
+        "index": record["index"],
+        "source": record["source"],
+        "question": record["question"],
+        "model": record["model"],
+        "ok": result.ok,
+        "resumed": result.resumed,
+        "duration_s": record.get("duration_s"),
+    }
+    row.update({name: None if usage is None else usage.get(name) for name in TOKEN_COLUMNS})
+    row.update(
+        cost_usd=record["cost_usd"],
+        cache_saving_usd=None if usage is None else usage.get("cache_saving_usd"),
+        answer=record["answer"],
+        finish_reason=record["finish_reason"],
+        error_type=None if error is None else error["type"],
+        error_message=None if error is None else error["message"],
+        error_status=None if error is None else error["status"],
+        elapsed_s=record["elapsed_s"],
+        reasoning=record["reasoning"],
+    )
+    return row
+
+
 # -- Jupyter ---------------------------------------------------------------------------
 
 _HEADER = ("#", "source", "status", "duration s", "audio tokens", "total tokens", "cost", "answer / error")
@@ -241,7 +313,7 @@ def _row(result: BatchResult, folder: str = "") -> tuple[object, ...]:
 
 
 def _grid(results: Sequence[BatchResult], folder: str = "") -> str:
-    return grid(_HEADER, (_row(r, folder) for r in results))
+    return grid(_HEADER, (_row(r, folder) for r in results), align="rnnrrrr")
 
 
 def _common_folder(sources: Sequence[str]) -> str:
