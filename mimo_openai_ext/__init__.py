@@ -21,6 +21,7 @@ from ._audio.fit import FittedAudio, fit_audio
 from ._audio.probe import AudioInfo, probe_audio
 from ._audio.split import AudioChunk, split_audio
 from ._audio.tokens import estimate_audio_tokens
+from ._audio.waveform import plot_audio
 from ._batch.ask import ask_batch, ask_batch_async
 from ._batch.estimate import BatchEstimate, estimate_batch
 from ._batch.results import BatchResult, BatchResults
@@ -135,6 +136,7 @@ __all__ = [
     "migrate",
     "mimo_async_client",
     "mimo_client",
+    "plot_audio",
     "probe_audio",
     "read_answer",
     "read_reasoning",

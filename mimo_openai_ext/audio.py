@@ -1,7 +1,7 @@
 """The audio toolkit: read, sniff, probe, encode, convert, fit and split audio, offline.
 
 The everyday verbs are also at the top (``probe_audio``, ``fit_audio``, ``split_audio``,
-``convert_audio``); this module adds the specialist pieces::
+``convert_audio``, ``plot_audio``); this module adds the specialist pieces::
 
     from mimo_openai_ext.audio import sniff_audio, probe_bytes, read_source, data_uri
 """
@@ -17,7 +17,9 @@ from ._audio.sniff import SniffResult, sniff_audio
 from ._audio.source import AudioSource, read_source
 from ._audio.split import AudioChunk, split_audio
 from ._audio.tokens import estimate_audio_tokens
+from ._audio.waveform import plot_audio
 from ._config import CONVERTIBLE_EXTENSIONS
+from ._plot import Plot, TimeSpan
 from ._request_estimate import AudioLimitCheck, check_audio_limits
 
 __all__ = [
@@ -27,8 +29,10 @@ __all__ = [
     "AudioLimitCheck",
     "AudioSource",
     "FittedAudio",
+    "Plot",
     "SniffResult",
     "SourceAudioInfo",
+    "TimeSpan",
     "check_audio_limits",
     "convert_audio",
     "data_uri",
@@ -36,6 +40,7 @@ __all__ = [
     "estimate_audio_tokens",
     "fit_audio",
     "inline_limit_bytes",
+    "plot_audio",
     "probe_audio",
     "probe_bytes",
     "read_source",

@@ -43,9 +43,9 @@ NOT_ENTRY_POINTS = {
     "BatchResult", "BatchResults", "ChunkAnswer", "FittedAudio", "RequestEstimate", "Transcript",
     "UsageReport", "SniffResult", "SourceAudioInfo", "RetryEvent", "StreamDelta", "RequestRecord",
     "AnswerStream", "AsyncAnswerStream", "AsyncStreamStarter", "EmulatorHandle", "AudioLimitCheck",
-    "CollectedSources", "ResumeState", "AnswersTable",
+    "CollectedSources", "ResumeState", "AnswersTable", "Plot",
     # plain tables of the config a user fills in
-    "FormatSpec", "Limits", "ModelSpec", "Price",
+    "FormatSpec", "Limits", "ModelSpec", "Price", "TimeSpan",
 }  # fmt: skip
 
 

@@ -36,7 +36,8 @@ def test_import_loads_no_heavy_or_optional_modules() -> None:
     code = (
         "import sys\n"
         "import mimo_openai_ext\n"
-        "bad = [m for m in ('av', 'IPython', 'tqdm', 'soundfile', 'mutagen') if m in sys.modules]\n"
+        "heavy = ('av', 'IPython', 'tqdm', 'soundfile', 'mutagen', 'matplotlib', 'pandas')\n"
+        "bad = [m for m in heavy if m in sys.modules]\n"
         "print(','.join(bad))\n"
     )
     out = subprocess.run(

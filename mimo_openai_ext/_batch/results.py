@@ -15,6 +15,7 @@ from .._answer import Answer, answer_html
 from .._audio.source import AudioSource
 from .._exceptions import MissingExtraError
 from .._format import esc, grid, money, snippet, usd_text
+from .._plot import Panel, Plot, scatter_plot
 from .._redact import mask, secrets_for
 from .._usage import UsageReport
 from .results_file import BatchErrorRecord, BatchRecord
@@ -145,6 +146,35 @@ class BatchResults(Sequence[BatchResult]):
     def records(self) -> list[BatchRecord]:
         """The plain records, in input order (ready for ``json`` or a DataFrame)."""
         return [r.record for r in self.results]
+
+    def plot(self) -> Plot:
+        """Audio duration against tokens against cost: one dot per answered item (SVG, for Jupyter).
+
+        Failed items and items of unknown duration (URLs) have no dot; an unpriced model has no
+        cost panel. Needs matplotlib (the ``jupyter`` extra).
+        """
+        drawn = [r for r in self.results if r.ok and r.duration_s is not None]
+        durations = tuple(float(r.duration_s or 0.0) for r in drawn)
+        x = "audio duration (s)"
+        panels = [
+            Panel(
+                x,
+                "tokens",
+                (
+                    ("audio tokens", durations, tuple(float(r.tokens("audio_tokens")) for r in drawn)),
+                    ("total tokens", durations, tuple(float(r.tokens("total_tokens")) for r in drawn)),
+                ),
+            )
+        ]
+        priced = [(d, r.cost_usd) for d, r in zip(durations, drawn, strict=True) if r.cost_usd is not None]
+        if priced or not drawn:
+            costs = (("cost", tuple(d for d, _ in priced), tuple(float(c or 0.0) for _, c in priced)),)
+            panels.append(Panel(x, "cost per item", costs, money_y=True))
+        left_out = len(self) - len(drawn)
+        title = f"{len(drawn)} item{'s' * (len(drawn) != 1)}: duration, tokens and cost" + (
+            f" ({left_out} failed or of unknown duration, not drawn)" if left_out else ""
+        )
+        return scatter_plot(panels, title=title, needed_by="BatchResults.plot()")
 
     def rows(self) -> list[dict[str, Any]]:
         """One flat dict per item, in input order: the columns of :meth:`to_pandas`.
