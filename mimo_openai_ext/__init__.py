@@ -25,6 +25,7 @@ from ._audio.waveform import plot_audio
 from ._batch.ask import ask_batch, ask_batch_async
 from ._batch.estimate import BatchEstimate, estimate_batch
 from ._batch.results import BatchResult, BatchResults
+from ._chat import AsyncAudioChat, AudioChat, ChatTurn, audio_chat, audio_chat_async
 from ._client import mimo_async_client, mimo_client
 from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, MODELS, Limits, ModelSpec, Price
 from ._display import display_part
@@ -72,7 +73,9 @@ __all__ = [
     "AcrossChunksAnswer",
     "Answer",
     "AnswersTable",
+    "AsyncAudioChat",
     "AudioAsTextWarning",
+    "AudioChat",
     "AudioChunk",
     "AudioEstimate",
     "AudioInfo",
@@ -82,6 +85,7 @@ __all__ = [
     "BatchEstimate",
     "BatchResult",
     "BatchResults",
+    "ChatTurn",
     "ChunkAnswer",
     "ContextOverflowError",
     "CorruptAudioError",
@@ -120,6 +124,8 @@ __all__ = [
     "ask_stream",
     "ask_stream_async",
     "audio",
+    "audio_chat",
+    "audio_chat_async",
     "batch",
     "check_audio_heard",
     "compare_answers",

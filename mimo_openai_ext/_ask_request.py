@@ -42,7 +42,7 @@ from ._request_estimate import RequestEstimate, estimate_request
 from ._retry import RetryPolicy
 from ._types import InputAudioPart
 
-__all__ = ["AskOptions", "AudioInput", "build_ask_request", "thinking"]
+__all__ = ["AskOptions", "AudioInput", "audio_parts", "build_ask_request", "check_model", "thinking"]
 
 AudioInput = Union["AudioSource", "InputAudioPart", Sequence[Union["AudioSource", "InputAudioPart"]]]
 """One audio (a path, bytes, a file object, an https URL or a ready part) or a list of them."""
@@ -150,9 +150,8 @@ def build_ask_request(
     """
     options = options or AskOptions()
     check_question(question)
-    _check_model(options.model)
-    convert, limits = options.convert, options.limits
-    built = [_audio_part(item, convert=convert, limits=limits) for item in _audio_items(audio)]
+    check_model(options.model)
+    built = audio_parts(audio, options)
     probed = [(part["input_audio"]["data"], info) for part, info in built if info is not None]
     messages: list[Any] = []
     if options.system:
@@ -162,10 +161,17 @@ def build_ask_request(
         messages,
         model=options.model,
         max_completion_tokens=options.max_completion_tokens,
-        limits=limits,
+        limits=options.limits,
         probed=probed,
     )
     return create_kwargs(options, messages), estimate
+
+
+def audio_parts(audio: AudioInput, options: AskOptions) -> list[tuple[InputAudioPart, AudioInfo | None]]:
+    """Each audio as its MiMo part (read, sniffed, probed, encoded once), with its probe (None
+    for a ready part or a URL)."""
+    convert, limits = options.convert, options.limits
+    return [_audio_part(item, convert=convert, limits=limits) for item in _audio_items(audio)]
 
 
 def create_kwargs(options: AskOptions, messages: list[Any]) -> dict[str, Any]:
@@ -188,7 +194,8 @@ def _refuse_max_tokens(create_options: Mapping[str, Any]) -> None:
         )
 
 
-def _check_model(model: str) -> None:
+def check_model(model: str) -> None:
+    """A model that takes audio and a question (unknown ids pass: the estimate warns)."""
     spec = MODELS.get(model)
     if spec is None:
         return  # unknown ids pass through (estimate_request warns)

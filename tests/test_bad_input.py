@@ -44,6 +44,7 @@ NOT_ENTRY_POINTS = {
     "UsageReport", "SniffResult", "SourceAudioInfo", "RetryEvent", "StreamDelta", "RequestRecord",
     "AnswerStream", "AsyncAnswerStream", "AsyncStreamStarter", "EmulatorHandle", "AudioLimitCheck",
     "CollectedSources", "ResumeState", "AnswersTable", "Plot",
+    "AudioChat", "AsyncAudioChat", "ChatTurn",
     # plain tables of the config a user fills in
     "FormatSpec", "Limits", "ModelSpec", "Price", "TimeSpan",
 }  # fmt: skip
@@ -144,6 +145,9 @@ def _valid_calls(
         "ask_stream": (m.ask_stream, (client, w, "q"), {}),
         "ask_stream_async": (m.ask_stream_async, (async_client, w, "q"), {}),
         "ask_across_chunks": (m.ask_across_chunks, (client, w, "q"), {}),
+        "audio_chat": (m.audio_chat, (client, w), {}),
+        "audio_chat_async": (m.audio_chat_async, (async_client, w), {}),
+        "plot_audio": (m.plot_audio, (w,), {}),
         "ask_batch": (m.ask_batch, (client, [w], "q"), {}),
         "ask_batch_async": (m.ask_batch_async, (async_client, [w], "q"), {}),
         "transcribe": (m.transcribe, (client, w), {}),

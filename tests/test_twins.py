@@ -26,6 +26,7 @@ PAIRS: list[tuple[Callable[..., Any], Callable[..., Any]]] = [
     (ask_with, ask_with_async),
     (m.ask_across_chunks, m.ask_across_chunks_async),
     (m.ask_batch, m.ask_batch_async),
+    (m.audio_chat, m.audio_chat_async),
     (m.transcribe, m.transcribe_async),
     (m.retry.create_completion, m.retry.create_completion_async),
     (m.streaming.stream_completion, m.streaming.stream_completion_async),
