@@ -1,7 +1,9 @@
 """``mimo-audio ask`` and ``mimo-audio transcribe``.
 
-``ask`` sends audio (files, URLs, ``-`` for stdin, ``--sample``) and a question, and
-prints the answer (``--stream``, ``--json``; ``--split`` for long audio via ``fit``);
+``ask`` sends audio (files, URLs, ``-`` for stdin, ``--sample``) and a question (the last
+argument, or ``-q``), and prints the answer (``--stream``, ``--json``; ``--split`` for long
+audio via ``fit``); several ``-q`` ask them one after another about the same audio, the way
+``audio_chat`` does, so the audio is billed at the cache price after the first;
 ``transcribe`` runs MiMo's ASR model on one WAV/MP3. Both connect through
 ``_connection`` (``--base-url``, ``--api-key``, ``--offline``, ``--model``). Errors are
 raised and become one line at the CLI's single boundary, ``_cli.main``.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from typing import TYPE_CHECKING, Any
@@ -19,7 +22,8 @@ from .._across import ask_across_chunks
 from .._answer import TRUNCATED_FINISH_REASONS, Answer
 from .._ask import ask, ask_stream
 from .._audio.source import is_url
-from .._config import ASR_LANGUAGES, DEFAULT_ASR_MODEL, DEFAULT_MODEL
+from .._chat import audio_chat
+from .._config import ASR_LANGUAGES, AUDIO_FORMATS, CONVERTIBLE_EXTENSIONS, DEFAULT_ASR_MODEL, DEFAULT_MODEL
 from .._exceptions import TruncatedAnswerWarning, UnsupportedFeatureError
 from .._sample import sample_audio_path
 from .._transcribe import transcribe
@@ -40,7 +44,9 @@ EXIT_TRUNCATED = 3
 """``ask``: the answer was printed, but MiMo cut it short (``finish_reason`` ``length`` / ...)."""
 
 _ASK_EPILOG = """\
-'-' as FILE reads the audio from standard input.
+'-' as FILE reads the audio from standard input. The question is the last argument, or
+-q "QUESTION"; several -q ask each about the same audio, in order (the audio is billed at
+MiMo's cache price after the first).
 
 exit status:
   0  the answer was printed
@@ -72,6 +78,8 @@ def _truncated(answer: Any, args: argparse.Namespace) -> bool:
 
 def _usage_line(usage: UsageReport) -> str:
     cost = f"${usage.cost_usd:.6f}" if usage.cost_usd is not None else "cost unknown"
+    if usage.cached_tokens and usage.cache_saving_usd:
+        cost += f", the cache saved ${usage.cache_saving_usd:.6f}"
     return (
         f"[{usage.model}: {usage.prompt_tokens} prompt tokens ({usage.audio_tokens} audio, "
         f"{usage.cached_tokens} cached), {usage.completion_tokens} completion "
@@ -79,23 +87,71 @@ def _usage_line(usage: UsageReport) -> str:
     )
 
 
-def _split_positionals(args: argparse.Namespace) -> tuple[list[str], str]:
+_AUDIO_EXTENSIONS = (
+    tuple(e for spec in AUDIO_FORMATS.values() for e in spec.extensions) + CONVERTIBLE_EXTENSIONS
+)
+
+
+def _not_a_question(text: str) -> str | None:
+    """Why ``text`` looks like audio rather than a question (None when it reads as a question)."""
+    if is_stdin(text):
+        return "is '-' (standard input)"
+    if is_url(text):
+        return "is a URL"
+    if os.path.isfile(text):
+        return "is an existing file"
+    if not any(c.isspace() for c in text) and text.lower().endswith(_AUDIO_EXTENSIONS):
+        return "looks like an audio file name"
+    return None
+
+
+def _split_positionals(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """The audio arguments and the questions (the last argument, or every -q)."""
     items = list(args.items)
-    if args.sample:
-        if len(items) != 1:
-            raise CliUsageError('with --sample give only the question: mimo-audio ask --sample "QUESTION"')
-        return [str(sample_audio_path())], items[0]
-    if len(items) < 2:
-        raise CliUsageError(
-            'give the audio and a question: mimo-audio ask FILE_OR_URL... "QUESTION" (or --sample)'
-        )
-    question = items[-1]
-    if not question.strip():
-        raise CliUsageError("the question is empty: ask something about the audio")
-    audio = items[:-1]
+    if args.question:
+        questions = list(args.question)
+        if any(not q.strip() for q in questions):
+            raise CliUsageError('-q/--question is empty: ask something, e.g. -q "What is said?"')
+        if args.sample:
+            if items:
+                raise CliUsageError(
+                    f"{items[0]}: with --sample and -q, give no FILE (the sample is the audio)"
+                )
+            return [str(sample_audio_path())], questions
+        if not items:
+            raise CliUsageError('give the audio: mimo-audio ask FILE_OR_URL... -q "QUESTION"')
+        stray = next((a for a in items if _not_a_question(a) is None and any(c.isspace() for c in a)), None)
+        if stray is not None:
+            raise CliUsageError(
+                f"{stray!r} is not a file: with -q every other argument is audio; pass each question with -q"
+            )
+        audio = items
+    else:
+        if args.sample:
+            if len(items) != 1:
+                raise CliUsageError(
+                    'with --sample give only the question: mimo-audio ask --sample "QUESTION"'
+                )
+            audio, question = [str(sample_audio_path())], items[0]
+        elif len(items) < 2:
+            raise CliUsageError(
+                'give the audio and a question: mimo-audio ask FILE_OR_URL... "QUESTION" '
+                '(or -q "QUESTION", or --sample)'
+            )
+        else:
+            audio, question = items[:-1], items[-1]
+        why = _not_a_question(question)
+        if why is not None:
+            raise CliUsageError(
+                f"the last argument {question!r} {why}, not a question; nothing was sent. Put the question "
+                f'last, or pass it with -q "QUESTION"'
+            )
+        if not question.strip():
+            raise CliUsageError("the question is empty: ask something about the audio")
+        questions = [question]
     if sum(is_stdin(a) for a in audio) > 1:
         raise CliUsageError("'-' (standard input) can be given only once")
-    return audio, question
+    return audio, questions
 
 
 def _check_split_options(args: argparse.Namespace, audio: list[str]) -> None:
@@ -141,7 +197,7 @@ def _print_stream(client: OpenAI, audio: list[Any], question: str, options: dict
 
 
 def _run_ask(args: argparse.Namespace) -> int:
-    audio, question = _split_positionals(args)
+    audio, questions = _split_positionals(args)
     _check_split_options(args, audio)
     options: dict[str, Any] = {
         "model": args.model or DEFAULT_MODEL,
@@ -150,6 +206,9 @@ def _run_ask(args: argparse.Namespace) -> int:
         "convert": args.convert,
         "retry": retry_reporter(),
     }
+    if len(questions) > 1:
+        return _run_questions(args, audio, questions, options)
+    question = questions[0]
     with open_client(args) as client, warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=TruncatedAnswerWarning)  # said below, with the flag
         if args.split:
@@ -165,6 +224,33 @@ def _run_ask(args: argparse.Namespace) -> int:
     if not args.json:
         print(_usage_line(answer.usage), file=sys.stderr)
     return EXIT_TRUNCATED if _truncated(answer, args) else 0
+
+
+def _run_questions(
+    args: argparse.Namespace, audio: list[str], questions: list[str], options: dict[str, Any]
+) -> int:
+    """Several -q: one chat about the audio (read once, sent first each time: cached after the first)."""
+    if args.split or args.stream:
+        flag = "--split" if args.split else "--stream"
+        raise CliUsageError(f"{flag} takes one question; several -q are asked with neither")
+    with open_client(args) as client, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=TruncatedAnswerWarning)  # said below, with the flag
+        chat = audio_chat(client, _sources(audio), **options)
+        for number, question in enumerate(questions, 1):
+            answer = chat.ask(question)
+            if not args.json:
+                print(f"{'' if number == 1 else chr(10)}Q{number}: {question}")
+                print(answer.text, flush=True)
+    usage = chat.usage
+    if args.json:
+        turns = [{"question": t.question, **t.answer.to_dict()} for t in chat.turns]
+        summary = {"turns": turns, "usage": usage.to_dict(), "cost_usd": usage.cost_usd}
+        print(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        print(_usage_line(usage), file=sys.stderr)
+        print(f"mimo-audio: {chat.cost_line()}", file=sys.stderr)
+    cut = [_truncated(t.answer, args) for t in chat.turns]
+    return EXIT_TRUNCATED if any(cut) else 0
 
 
 def _run_transcribe(args: argparse.Namespace) -> int:
@@ -205,7 +291,17 @@ def _add_ask(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "items", nargs="+", metavar='FILE_OR_URL... "QUESTION"', help="audio, then the question"
+        "items",
+        nargs="*",
+        metavar='FILE_OR_URL... "QUESTION"',
+        help="audio, then the question (or give the question with -q)",
+    )
+    parser.add_argument(
+        "-q",
+        "--question",
+        action="append",
+        metavar="QUESTION",
+        help="the question; repeat it to ask several about the same audio (cached after the first)",
     )
     parser.add_argument(
         "--sample", action="store_true", help="use the short speech sample shipped in the package"

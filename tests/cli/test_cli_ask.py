@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from typing import Any
 
 import pytest
@@ -351,3 +352,75 @@ def test_transcribe_retries_print_a_line(capsys: pytest.CaptureFixture[str], mim
     assert "emulated transcript" in out
     assert "mimo-audio: retrying after HTTP 503 in " in err
     assert len(mimo_emulator.completions()) == 2
+
+
+# --- a forgotten question, -q, and several questions about one recording --------------
+
+
+@pytest.mark.parametrize(
+    ("last", "why"),
+    [
+        ("{other}", "is an existing file"),
+        ("calls/call25.wav", "looks like an audio file name"),
+        ("https://example.com/b.mp3", "is a URL"),
+    ],
+)
+def test_a_forgotten_question_is_refused_before_any_request(
+    capsys: pytest.CaptureFixture[str], mimo_emulator: Any, tmp_path: Any, last: str, why: str
+) -> None:
+    first = write_silence(tmp_path / "call24.wav", 0.5)
+    other = write_silence(tmp_path / "notes", 0.5)  # an existing file, whatever its name
+    argv = ["ask", str(first), last.format(other=other), "--base-url", mimo_emulator.base_url]
+    code, out, err = run(capsys, *argv, "--api-key", mimo_emulator.api_key)
+    assert code == 2
+    assert out == ""
+    assert f"{why}, not a question; nothing was sent" in err
+    assert '-q "QUESTION"' in err
+    assert mimo_emulator.completions() == []
+
+
+def test_a_question_that_names_a_file_still_asks(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "ask", "--offline", "--sample", "What is said in intro.wav?")
+    assert code == 0
+    assert "What is said in intro.wav?" in out
+
+
+def test_q_takes_the_question_and_every_argument_is_audio(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    a, b = write_silence(tmp_path / "a.wav", 0.5), write_silence(tmp_path / "b.wav", 1.0)
+    code, out, _ = run(capsys, "ask", "--offline", str(a), str(b), "-q", "Compare them.")
+    assert code == 0
+    assert "I received 2 audio clips" in out
+    assert 'You asked: "Compare them."' in out
+    code, _, err = run(capsys, "ask", "--offline", str(a), "Compare them.", "-q", "Another one?")
+    assert code == 2
+    assert "'Compare them.' is not a file: with -q every other argument is audio" in err
+
+
+def test_several_questions_reuse_the_cache(capsys: pytest.CaptureFixture[str], mimo_emulator: Any) -> None:
+    connection = ["--base-url", mimo_emulator.base_url, "--api-key", mimo_emulator.api_key]
+    argv = ["ask", str(sample_audio_path()), "-q", "Who speaks?", "-q", "About what?", "-q", "Why?"]
+    code, out, err = run(capsys, *argv, *connection, "--no-thinking")
+    assert code == 0
+    assert out.startswith("Q1: Who speaks?\n")
+    assert "\n\nQ2: About what?\n" in out
+    assert "\n\nQ3: Why?\n" in out
+    heard = [r.audio_tokens for r in mimo_emulator.completions()]
+    assert heard == [28, 28, 28]  # the audio was sent with each question
+    cached = int(re.search(r"\(84 audio, (\d+) cached\)", err).group(1))  # type: ignore[union-attr]
+    assert cached >= 2 * 28  # the second and third questions hit the cache
+    assert "the cache saved $" in err
+    assert "mimo-audio: 3 questions: 84 audio tokens" in err
+
+    code, out, _ = run(capsys, *argv, *connection, "--json")
+    turns = json.loads(out)["turns"]
+    assert [t["question"] for t in turns] == ["Who speaks?", "About what?", "Why?"]
+    assert [t["usage"]["cached_tokens"] >= 28 for t in turns] == [True, True, True]  # a warm cache now
+    assert json.loads(out)["usage"]["cache_saving_usd"] > 0
+
+
+def test_several_questions_take_neither_split_nor_stream(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "ask", "--offline", "--sample", "-q", "a?", "-q", "b?", "--stream")
+    assert code == 2
+    assert "--stream takes one question" in err
