@@ -95,7 +95,10 @@ def ask_batch(
 ) -> BatchResults:
     """Ask ``question`` about every source with ``client``; results in input order.
 
-    ``question`` is one string for all, or one per source. At most ``concurrency``
+    ``question`` is one string for all, or one per source; to ask several questions about a
+    file, give the file once per question (``[a, a, b, b]`` with ``[q1, q2, q1, q2]``): its first
+    question is answered before its others are sent, so they find the audio in MiMo's prompt
+    cache (billed at the cache-hit price). At most ``concurrency``
     requests run at once and at most ``requests_per_minute`` (default
     ``limits.requests_per_minute``, MiMo's 100) start in any minute — retries included;
     pass a shared ``rate_limiter`` instead to pace several batches together. ``system``

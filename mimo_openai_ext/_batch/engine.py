@@ -31,6 +31,7 @@ __all__ = [
     "BATCH_OPTIONS",
     "AskOne",
     "BatchOptions",
+    "cache_order",
     "check_concurrency",
     "check_resume",
     "check_sources",
@@ -114,6 +115,23 @@ def _plan(
         else:
             results[i] = BatchResult(record={**done, "index": i}, resumed=True)
     return _Plan(sources, labels, questions, results, todo, file)
+
+
+def cache_order(todo: Sequence[int], labels: Sequence[str]) -> tuple[list[int], dict[int, int]]:
+    """The order that reuses MiMo's prompt cache, and each later item's leader.
+
+    MiMo caches a prompt prefix once it has answered it, and the audio comes first in every
+    request, so several questions about one source are cheap when the first is answered
+    before the others are sent: the first pending item of each source (its leader) goes
+    first, in input order, then every other item, which waits for its leader's answer.
+    """
+    leaders: dict[str, int] = {}
+    leader_of: dict[int, int] = {}
+    for i in todo:
+        leader = leaders.setdefault(labels[i], i)
+        if leader != i:
+            leader_of[i] = leader
+    return [i for i in todo if i not in leader_of] + [i for i in todo if i in leader_of], leader_of
 
 
 async def _run_pool(todo: list[int], work: Callable[[int], Awaitable[None]], *, concurrency: int) -> None:
@@ -292,11 +310,19 @@ async def _execute(
     on_result: Callable[[BatchResult], None] | None,
     api_key: str | None = None,
 ) -> None:
-    """Run the plan's pending items; record, write and report each as it completes."""
+    """Run the plan's pending items; record, write and report each as it completes.
+
+    Items that ask about a source already asked in this batch wait until its first item is
+    answered (see :func:`cache_order`), so MiMo has the audio cached when they are sent.
+    """
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mimo-batch-writer")
     loop = asyncio.get_running_loop()
+    order, leader_of = cache_order(plan.todo, plan.labels)
+    answered = {leader: asyncio.Event() for leader in set(leader_of.values())}
 
     async def work(i: int) -> None:
+        if i in leader_of:
+            await answered[leader_of[i]].wait()
         t0 = time.monotonic()
         answer: Answer | None = None
         error: BaseException | None = None
@@ -304,6 +330,9 @@ async def _execute(
             answer = await answer_for(i)
         except Exception as exc:  # one item's failure never sinks the batch
             error = exc
+        finally:
+            if i in answered:
+                answered[i].set()
         elapsed_s = time.monotonic() - t0
         record = make_record(
             i, plan.labels[i], plan.questions[i], model, elapsed_s, answer, error, secrets=(api_key,)
@@ -318,7 +347,7 @@ async def _execute(
 
     ticker = asyncio.ensure_future(_tick(bar))
     try:
-        await _run_pool(plan.todo, work, concurrency=concurrency)
+        await _run_pool(order, work, concurrency=concurrency)
     finally:
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -256,7 +256,7 @@ class _Handler(BaseHTTPRequestHandler):
                     headers={"Retry-After": retry},
                 )
         request = validate_chat(payload, options=options)
-        cached = state.cache.cached_tokens(request.model.id, request.segments, ttl_s=options.cache_ttl_s)
+        cached, prefixes = state.cache.lookup(request.model.id, request.segments, ttl_s=options.cache_ttl_s)
         reply = build_reply(
             request, cached_tokens=cached, reasoning_only=options.reasoning_only, extra=options.extra_answer
         )
@@ -264,6 +264,7 @@ class _Handler(BaseHTTPRequestHandler):
         ex.audio_tokens = sum(a.tokens for a in request.audios)
         if options.latency_ms > 0:
             time.sleep(options.latency_ms / 1000)
+        state.cache.remember(prefixes)  # cached once answered: requests sent together all miss
         if request.stream:
             self._send_stream(ex, stream_chunks(reply, include_usage=request.include_usage))
         else:

@@ -53,6 +53,16 @@ class PrefixCache:
 
     def cached_tokens(self, model: str, segments: Sequence[Segment], *, ttl_s: float) -> int:
         """Tokens of the longest prefix seen within ``ttl_s``; then remember this prompt."""
+        cached, keys = self.lookup(model, segments, ttl_s=ttl_s)
+        self.remember(keys)
+        return cached
+
+    def lookup(self, model: str, segments: Sequence[Segment], *, ttl_s: float) -> tuple[int, list[bytes]]:
+        """Tokens of the longest prefix seen within ``ttl_s``, and this prompt's prefix keys.
+
+        Pass the keys to :meth:`remember` once the prompt is processed: like a server, the
+        emulator caches what it has answered, so requests sent together all miss.
+        """
         now = time.monotonic()
         chain = hashlib.sha256(model.encode()).digest()
         prefix_tokens = 0
@@ -66,9 +76,14 @@ class PrefixCache:
                 seen_at = self._seen.get(chain)
                 if seen_at is not None and now - seen_at <= ttl_s:
                     cached = prefix_tokens
+        return cached, keys
+
+    def remember(self, keys: Sequence[bytes]) -> None:
+        """Cache a processed prompt's prefixes (from :meth:`lookup`)."""
+        now = time.monotonic()
+        with self._lock:
             for key in keys:
                 self._seen[key] = now
                 self._seen.move_to_end(key)
             while len(self._seen) > self._max_entries:
                 self._seen.popitem(last=False)
-        return cached

@@ -86,6 +86,16 @@ def test_prefix_cache_counts_the_longest_seen_prefix() -> None:
     assert cache.cached_tokens("m", [a, b, c], ttl_s=0.01) == 0
 
 
+def test_a_prefix_is_cached_once_its_prompt_is_answered() -> None:
+    cache = PrefixCache()
+    a, b = Segment(b"audio", 25), Segment(b"question", 3)
+    cached, keys = cache.lookup("m", [a, b], ttl_s=60)
+    assert cached == 0
+    assert cache.lookup("m", [a], ttl_s=60)[0] == 0  # still being answered: a request sent now misses
+    cache.remember(keys)
+    assert cache.lookup("m", [a, Segment(b"another question", 4)], ttl_s=60)[0] == 25
+
+
 def test_byte_budget_makes_big_bodies_take_turns() -> None:
     budget = ByteBudget(100)
     inside = 0
