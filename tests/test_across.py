@@ -68,6 +68,10 @@ def test_sync_asks_each_piece_then_combines(recording: Path, mimo_emulator: Any)
     assert result.cost_usd is not None
     assert result.cost_usd > 0
     assert result.to_dict()["chunks"][0]["start_s"] == 0.0
+    # The emulator answers the combining call as an answer about the whole recording.
+    assert result.text.startswith('The answer to "What happens?", over the whole recording (')
+    assert result.text.count(" s, 1 channel") == len(result.chunks)  # each piece's gist, in order
+    assert "no audio" not in result.text
 
 
 def test_without_combining_the_text_lists_pieces_by_time(recording: Path, mimo_emulator: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -53,7 +54,35 @@ def _reasoning(request: ChatRequest) -> str:
     return text + " I will report what I received."
 
 
+_PART = re.compile(r"^Part (\d+) \(([\d:]+)-([\d:]+)\):\n(.*?)(?=\n\nPart \d+ \(|\Z)", re.S | re.M)
+_ASKED = re.compile(r"^Question: (.*)$", re.M)
+_HEARD = re.compile(r"^I received \d+ audio clips?: (?:audio \d+: )?")
+
+
+def _combined(question: str) -> str | None:
+    """The answer to a text-only request that merges per-part answers (``Part 1 (00:00-00:20):``
+    blocks, as ``ask_across_chunks`` sends them): each part's gist on the whole timeline."""
+    parts = _PART.findall(question)
+    if not parts:
+        return None
+    asked = _ASKED.search(question)
+    about = f' to "{asked.group(1).strip()}"' if asked else ""
+    gists = []
+    for _, start, end, text in parts:
+        first = text.strip().split(". ", 1)[0].rstrip(".")
+        gists.append(f"{start}-{end}: {_HEARD.sub('', first)}")
+    span = f"{parts[0][1]}-{parts[-1][2]}"
+    return (
+        f"The answer{about}, over the whole recording ({len(parts)} parts, {span}): "
+        + "; ".join(gists)
+        + ". (MiMo emulator: it merged the parts' answers as given; it does not listen.)"
+    )
+
+
 def _answer(request: ChatRequest, extra: str) -> str:
+    combined = None if request.audios else _combined(request.question)
+    if combined is not None:
+        return " ".join(p for p in (combined, extra) if p)
     heard = [a for a in request.audios if a.origin != "ignored"]
     if heard:
         clips = _clips(len(heard))
