@@ -119,7 +119,7 @@ class BatchProgress:
         return f"waiting for rate limit: {max(math.ceil(left_s), 0)} s"
 
     def postfix(self) -> str:
-        text = f"done={self.done} failed={self.failed} tokens={self.tokens:,} cost={usd_text(self.cost_usd)}"
+        text = f"ok={self.done} failed={self.failed} tokens={self.tokens:,} cost={usd_text(self.cost_usd)}"
         note = self.wait_note()
         return f"{text}, {note}" if note else text
 

@@ -121,6 +121,6 @@ def test_a_saved_notebook_keeps_the_final_progress(tmp_path: Path) -> None:
     assert [o.output_type for o in outputs] == ["display_data"]  # one display, updated in place
     text, html = outputs[0].data["text/plain"], outputs[0].data["text/html"]
     assert text.startswith("13/13 files")
-    assert "done=13 failed=0" in text
+    assert "ok=13 failed=0" in text
     assert '<progress value="13" max="13"' in html
     assert "0/13" not in text + html
