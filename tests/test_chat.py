@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import io
+import shutil
 from pathlib import Path
 
 import pytest
+from _readme import python_blocks
 
 from mimo_openai_ext import (
     MODELS,
@@ -126,3 +130,23 @@ def test_a_chat_shows_its_answers_side_by_side(client) -> None:
     assert "the cache saved" in html
     assert "2 questions" in repr(chat)
     assert isinstance(chat, AudioChat)
+
+
+def test_readme_section_runs(mimo_emulator, emulator_env: Path, fixture_file) -> None:
+    (code,) = python_blocks("A conversation about one recording, at cache prices")
+    shutil.copy(fixture_file("aac_brand_m4a.m4a"), emulator_env / "meeting.m4a")
+    namespace: dict[str, object] = {}
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(compile(code, "README.md", "exec"), namespace)
+    namespace["client"].close()  # type: ignore[attr-defined]
+    chat = namespace["chat"]
+    assert isinstance(chat, AudioChat)
+    line = printed.getvalue().strip()
+    assert line.startswith("2 questions: ")
+    assert "prompt tokens cached), $" in line
+    assert "; the cache saved $" in line
+    second = chat.answers[1].usage
+    assert second.cached_tokens >= second.audio_tokens > 0  # billed at the cache price
+    assert namespace["usage"] == chat.usage
+    assert len(mimo_emulator.completions()) == 2
