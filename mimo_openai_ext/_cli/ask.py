@@ -106,52 +106,55 @@ def _not_a_question(text: str) -> str | None:
 
 
 def _split_positionals(args: argparse.Namespace) -> tuple[list[str], list[str]]:
-    """The audio arguments and the questions (the last argument, or every -q)."""
-    items = list(args.items)
-    if args.question:
-        questions = list(args.question)
-        if any(not q.strip() for q in questions):
-            raise CliUsageError('-q/--question is empty: ask something, e.g. -q "What is said?"')
-        if args.sample:
-            if items:
-                raise CliUsageError(
-                    f"{items[0]}: with --sample and -q, give no FILE (the sample is the audio)"
-                )
-            return [str(sample_audio_path())], questions
-        if not items:
-            raise CliUsageError('give the audio: mimo-audio ask FILE_OR_URL... -q "QUESTION"')
-        stray = next((a for a in items if _not_a_question(a) is None and any(c.isspace() for c in a)), None)
-        if stray is not None:
-            raise CliUsageError(
-                f"{stray!r} is not a file: with -q every other argument is audio; pass each question with -q"
-            )
-        audio = items
-    else:
-        if args.sample:
-            if len(items) != 1:
-                raise CliUsageError(
-                    'with --sample give only the question: mimo-audio ask --sample "QUESTION"'
-                )
-            audio, question = [str(sample_audio_path())], items[0]
-        elif len(items) < 2:
-            raise CliUsageError(
-                'give the audio and a question: mimo-audio ask FILE_OR_URL... "QUESTION" '
-                '(or -q "QUESTION", or --sample)'
-            )
-        else:
-            audio, question = items[:-1], items[-1]
-        why = _not_a_question(question)
-        if why is not None:
-            raise CliUsageError(
-                f"the last argument {question!r} {why}, not a question; nothing was sent. Put the question "
-                f'last, or pass it with -q "QUESTION"'
-            )
-        if not question.strip():
-            raise CliUsageError("the question is empty: ask something about the audio")
-        questions = [question]
+    """The audio arguments and the questions (every -q, else the last argument)."""
+    audio, questions = _with_q(args) if args.question else _last_is_question(args)
     if sum(is_stdin(a) for a in audio) > 1:
         raise CliUsageError("'-' (standard input) can be given only once")
     return audio, questions
+
+
+def _with_q(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """-q given: every question is one, every other argument is audio."""
+    items, questions = list(args.items), list(args.question)
+    if any(not q.strip() for q in questions):
+        raise CliUsageError('-q/--question is empty: ask something, e.g. -q "What is said?"')
+    if args.sample:
+        if items:
+            raise CliUsageError(f"{items[0]}: with --sample and -q, give no FILE (the sample is the audio)")
+        return [str(sample_audio_path())], questions
+    if not items:
+        raise CliUsageError('give the audio: mimo-audio ask FILE_OR_URL... -q "QUESTION"')
+    stray = next((a for a in items if _not_a_question(a) is None and any(c.isspace() for c in a)), None)
+    if stray is not None:
+        raise CliUsageError(
+            f"{stray!r} is not a file: with -q every other argument is audio; pass each question with -q"
+        )
+    return items, questions
+
+
+def _last_is_question(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """No -q: the last argument is the question, unless it looks like audio (a forgotten question)."""
+    items = list(args.items)
+    if args.sample:
+        if len(items) != 1:
+            raise CliUsageError('with --sample give only the question: mimo-audio ask --sample "QUESTION"')
+        audio, question = [str(sample_audio_path())], items[0]
+    elif len(items) < 2:
+        raise CliUsageError(
+            'give the audio and a question: mimo-audio ask FILE_OR_URL... "QUESTION" '
+            '(or -q "QUESTION", or --sample)'
+        )
+    else:
+        audio, question = items[:-1], items[-1]
+    why = _not_a_question(question)
+    if why is not None:
+        raise CliUsageError(
+            f"the last argument {question!r} {why}, not a question; nothing was sent. Put the question "
+            'last, or pass it with -q "QUESTION"'
+        )
+    if not question.strip():
+        raise CliUsageError("the question is empty: ask something about the audio")
+    return audio, [question]
 
 
 def _check_split_options(args: argparse.Namespace, audio: list[str]) -> None:
