@@ -1,10 +1,13 @@
 """Cut long audio into pieces MiMo accepts, at quiet moments, without losing any of it.
 
 Each chunk is planned from where the last one ended: its hard end is the tightest of
-the limits given (seconds, audio tokens, encoded bytes); the cut goes to the quietest
-pause in a search window before that end (RMS energy, smoothed over 200 ms); the next
-chunk starts ``overlap_s`` before the cut, so a word on a seam is heard twice, never
-lost. Only the window and one encoded chunk are in memory at a time.
+the limits given (seconds, audio tokens, encoded bytes). The chunks are balanced: the
+rest of the recording is shared out evenly over the fewest chunks that hold it, so
+50 minutes in chunks of at most 600 s become six of about 500 s, not five of 598 s
+and one of 11 s. The cut goes to the quiet pause (RMS energy, smoothed over 200 ms)
+nearest that even share, in a search window around it that never passes the hard
+end; the next chunk starts ``overlap_s`` before the cut, so a word on a seam is heard
+twice, never lost. Only the window and one encoded chunk are in memory at a time.
 """
 
 from __future__ import annotations
@@ -22,7 +25,15 @@ from .._exceptions import AudioTooLargeError, InvalidOptionError
 from .._interrupt import deferred_interrupts
 from .._models import get_model
 from .._types import InputAudioPart
-from .convert import Container, Encoding, OverBudgetError, lossless_subtype, sampled_size, transcode
+from .convert import (
+    Container,
+    Encoding,
+    OverBudgetError,
+    ProgressCallback,
+    lossless_subtype,
+    sampled_size,
+    transcode,
+)
 from .datauri import data_uri, max_bytes_for_data_uri
 from .decode import AudioStream, open_audio
 from .probe import AudioInfo, probe_bytes
@@ -33,13 +44,15 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["AudioChunk", "resolve_overlap", "split_audio"]
+__all__ = ["AudioChunk", "resolve_overlap", "split_audio", "split_with_progress"]
 
 DEFAULT_OVERLAP_S = 1.0
 _HOP_S = 0.02
 _SMOOTH_S = 0.2
 _QUIET_DB = 6.0
 """Frames within this many dB of the window's quietest are "quiet"."""
+_EDGE_S = 0.1
+"""A cut inside a quiet stretch stays this far from its edges."""
 _SIZE_MARGIN = 0.95
 _MIN_CHUNK_S = 1.0
 
@@ -94,11 +107,42 @@ def split_audio(
     (``ceil(duration_s * 6.25)``), ``max_encoded_bytes`` its size; every chunk also fits
     MiMo's data URI limit (the ASR limit for an ASR ``model``). Chunks are lossless:
     mono 16 kHz FLAC (``keep_quality=True`` keeps the rate and channels; WAV for the
-    ASR model). Cuts fall in the quietest moment of a window before each limit
-    (``silence_aware=False`` cuts exactly at the limit), and each chunk starts
+    ASR model). Chunks are balanced (as few as the limits allow, of similar lengths);
+    cuts fall in the quiet moment nearest each even share, never past a limit
+    (``silence_aware=False`` cuts at exact, even lengths), and each chunk starts
     ``overlap_s`` before the previous one ended (default 1 s, or a quarter of
     ``max_duration_s`` when that is shorter than 4 s). Streams: only one chunk is held.
     """
+    yield from split_with_progress(
+        source,
+        max_duration_s=max_duration_s,
+        max_tokens=max_tokens,
+        max_encoded_bytes=max_encoded_bytes,
+        overlap_s=overlap_s,
+        silence_aware=silence_aware,
+        model=model,
+        keep_quality=keep_quality,
+        limits=limits,
+        name=name,
+        on_progress=None,
+    )
+
+
+def split_with_progress(
+    source: AudioSource,
+    *,
+    max_duration_s: float | None = None,
+    max_tokens: int | None = None,
+    max_encoded_bytes: int | None = None,
+    overlap_s: float | None = None,
+    silence_aware: bool = True,
+    model: str | None = None,
+    keep_quality: bool = False,
+    limits: Limits | None = None,
+    name: str | None = None,
+    on_progress: ProgressCallback | None,
+) -> Iterator[AudioChunk]:
+    """:func:`split_audio`, calling ``on_progress(done_s, total_s)`` as each block is encoded."""
     check_options(
         model=model, keep_quality=keep_quality, limits=limits, name=name, silence_aware=silence_aware
     )
@@ -117,7 +161,7 @@ def split_audio(
             keep_quality=keep_quality,
             limits=limits,
         )
-        yield from _chunks(stream, plan)
+        yield from _chunks(stream, plan, on_progress)
 
 
 def resolve_overlap(overlap_s: float | None, max_duration_s: float | None) -> float:
@@ -203,14 +247,54 @@ def _plan(
     return _Plan(int(max_s * rate), int(overlap_s * rate), limit_bytes, enc, silence_aware)
 
 
-def _chunks(stream: AudioStream, plan: _Plan) -> Iterator[AudioChunk]:
+def _greedy_count(stream: AudioStream, plan: _Plan) -> int:
+    """How many chunks cutting each as long as it can be takes (only the windows are read).
+
+    That is the fewest chunks whose cuts all fall in pauses; the balanced chunks use as many.
+    """
+    total, max_frames = stream.frames, plan.max_frames
+    start, count = 0, 1
+    while total - start > max_frames:
+        start = _cut(stream, start, start + max_frames, plan) - plan.overlap_frames
+        count += 1
+    return count
+
+
+def _balanced_end(start: int, total: int, max_frames: int, overlap: int, chunks_left: int) -> int:
+    """Where a chunk from ``start`` should end for the rest to split into even chunks."""
+    remaining = total - start
+    fewest = -(-(remaining - overlap) // (max_frames - overlap))  # if every chunk could be full
+    count = max(chunks_left, fewest)
+    return start + min(max_frames, -(-(remaining + (count - 1) * overlap) // count))
+
+
+def _chunks(stream: AudioStream, plan: _Plan, on_progress: ProgressCallback | None) -> Iterator[AudioChunk]:
     rate, total = stream.sample_rate_hz, stream.frames
     start, index, max_frames = 0, 0, plan.max_frames
+    planned = _greedy_count(stream, plan) if total > max_frames else 1
+    reported = 0.0
+
+    def progress(done_s: float, _chunk_s: float) -> None:
+        nonlocal reported
+        reported = max(reported, start / rate + done_s)  # a chunk's overlap is not progress
+        if on_progress is not None:
+            on_progress(reported, total / rate)
+
     while start < total:
-        hard_end = start + max_frames
-        end = total if hard_end >= total else _cut(stream, start, hard_end, plan)
+        if total - start <= max_frames:
+            end = total
+        else:
+            target = _balanced_end(start, total, max_frames, plan.overlap_frames, planned - index)
+            end = min(_cut(stream, start, target, plan), start + max_frames)
         try:
-            data = transcode(stream, plan.encoding, start=start, stop=end, limit_bytes=plan.limit_bytes)
+            data = transcode(
+                stream,
+                plan.encoding,
+                start=start,
+                stop=end,
+                limit_bytes=plan.limit_bytes,
+                on_progress=progress,
+            )
         except OverBudgetError as exc:
             # too dense to fit this long: shorten (for this and later chunks) and retry
             max_frames = int(exc.done_s * rate * 0.9)
@@ -231,36 +315,49 @@ def _chunks(stream: AudioStream, plan: _Plan) -> Iterator[AudioChunk]:
         start = end - plan.overlap_frames
 
 
-def _cut(stream: AudioStream, start: int, hard_end: int, plan: _Plan) -> int:
-    """The frame to end a chunk at: the middle of the last quiet stretch before ``hard_end``."""
+def _cut(stream: AudioStream, start: int, target: int, plan: _Plan) -> int:
+    """The frame to end a chunk at: the middle of the quiet stretch nearest ``target``.
+
+    The search window reaches ``window`` before the target and as far after it as the
+    chunk's hard end allows (``start + plan.max_frames``).
+    """
     if not plan.silence_aware:
-        return hard_end
+        return target
     rate = stream.sample_rate_hz
-    span = hard_end - start
+    span = target - start
     window = int(min(max(0.15 * span, 2 * rate), 30 * rate, span / 2))
+    after = max(0, min(window, start + plan.max_frames - target, stream.frames - target))
     with deferred_interrupts():  # reading from memory goes through cffi callbacks too
-        stream.seek(hard_end - window)
-        samples = stream.read(window)
-    if samples.shape[0] < window:
-        return hard_end
-    return hard_end - window + _quiet_point(samples, rate)
+        stream.seek(target - window)
+        samples = stream.read(window + after)
+    if samples.shape[0] < window + after:
+        return target
+    return target - window + _quiet_point(samples, rate, aim=window)
 
 
-def _quiet_point(samples: NDArray[np.float32], rate: int) -> int:
+def _quiet_point(samples: NDArray[np.float32], rate: int, *, aim: int) -> int:
+    """Where to cut in ``samples``: in the quiet stretch (within 6 dB of the quietest) nearest
+    sample ``aim``: at ``aim`` itself when that stretch holds it (kept 100 ms from its
+    edges), else in the stretch's middle."""
     import numpy as np
 
     mono = downmix(samples)
     hop = max(1, int(_HOP_S * rate))
     frames = mono.shape[0] // hop
     if frames < 3:
-        return int(mono.shape[0])
+        return aim
     power = (mono[: frames * hop].reshape(frames, hop).astype(np.float64) ** 2).mean(axis=1)
-    width = max(1, int(_SMOOTH_S / _HOP_S))
-    smooth = np.convolve(power, np.ones(width) / width, mode="same")
+    kernel = np.ones(max(1, int(_SMOOTH_S / _HOP_S)))
+    # a true moving average up to the edges (zero padding would make the edges look quiet)
+    smooth = np.convolve(power, kernel, mode="same") / np.convolve(np.ones(frames), kernel, mode="same")
     db = 10 * np.log10(smooth + 1e-12)
-    quiet = db <= db.min() + _QUIET_DB
-    last = int(np.flatnonzero(quiet)[-1])
-    first = last
-    while first > 0 and quiet[first - 1]:
-        first -= 1
-    return int((first + last) // 2 * hop + hop // 2)
+    quiet = np.concatenate(([False], db <= db.min() + _QUIET_DB, [False]))
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+    firsts, lasts = edges[0::2], edges[1::2] - 1  # each quiet stretch, in hops
+    aim_hop = min(aim // hop, frames - 1)
+    nearest = int(np.argmin(np.maximum(firsts - aim_hop, 0) + np.maximum(aim_hop - lasts, 0)))
+    first, last = int(firsts[nearest]), int(lasts[nearest])
+    margin = int(_EDGE_S / _HOP_S)
+    if first + margin <= aim_hop <= last - margin:
+        return aim
+    return (first + last) // 2 * hop + hop // 2

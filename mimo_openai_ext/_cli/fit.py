@@ -15,12 +15,12 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from .._audio.datauri import inline_limit_bytes
-from .._audio.decode import open_audio
 from .._audio.fit import FittedAudio, fit_audio
 from .._audio.probe import probe_audio
-from .._audio.split import AudioChunk, resolve_overlap, split_audio
+from .._audio.split import AudioChunk, resolve_overlap, split_with_progress
 from .._config import AUDIO_FORMATS
 from .._exceptions import MimoAudioError
 from .._models import get_model
@@ -75,20 +75,32 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 @contextlib.contextmanager
-def progress_bar(total_s: float, label: str) -> Iterator[Callable[[float, float], None]]:
-    """A tqdm bar in seconds of audio (only on a terminal, only for long files)."""
-    if total_s < _BAR_ABOVE_S or not sys.stderr.isatty():
-        yield lambda done, total: None
-        return
-    from tqdm.auto import tqdm
+def progress_bar(label: str) -> Iterator[Callable[[float, float], None]]:
+    """A tqdm bar in seconds of audio, shown from the first report (on a terminal, for long files).
 
-    with tqdm(total=round(total_s, 1), unit="s", desc=label, file=sys.stderr, leave=False) as bar:
+    Nothing is opened or decoded up front to learn the duration: the first
+    ``update(done_s, total_s)`` brings it, a few milliseconds into the work.
+    """
+    bars: list[Any] = []
 
-        def update(done: float, total: float) -> None:
+    def update(done: float, total: float) -> None:
+        if not bars:
+            if total < _BAR_ABOVE_S or not sys.stderr.isatty():
+                bars.append(None)
+            else:
+                from tqdm.auto import tqdm
+
+                bars.append(tqdm(total=round(total, 1), unit="s", desc=label, file=sys.stderr, leave=False))
+        bar = bars[0]
+        if bar is not None:
             bar.n = round(min(done, total), 1)
             bar.refresh()
 
+    try:
         yield update
+    finally:
+        if bars and bars[0] is not None:
+            bars[0].close()
 
 
 def _mb(size: int) -> str:
@@ -200,9 +212,7 @@ def run_fit(args: argparse.Namespace) -> int:
     folder, _ = _fit_target(source, args.output)
     _check_folder(folder, "create it first or choose another -o")
     _check_outputs(source, args)
-    with open_audio(source) as stream:
-        total_s = stream.info.duration_s
-    with progress_bar(total_s, source.name) as update:
+    with progress_bar(source.name) as update:
         fitted = fit_audio(
             source,
             max_bytes=args.max_bytes,
@@ -254,36 +264,35 @@ def run_split(args: argparse.Namespace) -> int:
     source = Path(args.input)
     directory = Path(args.output)
     old = _old_chunks(directory, source, overwrite=args.overwrite)
-    with open_audio(source) as stream:
-        total_s, size = stream.info.duration_s, stream.info.size_bytes
     overlap_s = resolve_overlap(args.overlap, args.max_duration)
-    chunks = split_audio(
-        source,
-        max_duration_s=args.max_duration,
-        max_tokens=args.max_tokens,
-        max_encoded_bytes=args.max_bytes,
-        overlap_s=overlap_s,
-        silence_aware=not args.no_silence,
-        model=args.model,
-        keep_quality=args.keep_quality,
-    )
     created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
     written: list[AudioChunk] = []
     paths: list[Path] = []
     try:
-        with progress_bar(total_s, source.name) as update:
+        with progress_bar(source.name) as update:
+            chunks = split_with_progress(
+                source,
+                max_duration_s=args.max_duration,
+                max_tokens=args.max_tokens,
+                max_encoded_bytes=args.max_bytes,
+                overlap_s=overlap_s,
+                silence_aware=not args.no_silence,
+                model=args.model,
+                keep_quality=args.keep_quality,
+                on_progress=update,
+            )
             for chunk in chunks:
                 path = directory / f"{source.stem}.{chunk.index + 1:03d}{_EXTENSIONS[chunk.info.format]}"
                 _write_new(path, chunk.data)
                 paths.append(path)
                 print(f"{path}  {chunk.start_s:9.2f}-{chunk.end_s:9.2f} s  {_mb(len(chunk.data))}")
                 written.append(chunk)
-                update(chunk.end_s, total_s)
     except BaseException:
         _remove(paths, directory if created else None)
         raise
     _remove([p for p in old if p not in paths], None)
+    total_s, size = written[-1].end_s, source.stat().st_size
     covered = sum(c.duration_s for c in written) - overlap_s * (len(written) - 1)
     after = sum(len(c.data) for c in written)
     print(

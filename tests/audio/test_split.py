@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,11 +56,35 @@ def test_cuts_fall_in_silences(long_file: tuple[Path, np.ndarray]) -> None:
     assert all(silent[cut] for cut in cuts)
 
 
-def test_without_silence_awareness_cuts_fall_at_the_limit(long_file: tuple[Path, np.ndarray]) -> None:
+def test_without_silence_awareness_chunks_are_cut_evenly(long_file: tuple[Path, np.ndarray]) -> None:
     path, _ = long_file
     chunks = list(split_audio(path, max_duration_s=50, overlap_s=2, silence_aware=False))
-    assert [c.duration_s for c in chunks[:-1]] == pytest.approx([50.0] * (len(chunks) - 1))
+    # 300 s in chunks of at most 50 s overlapping by 2 s take 7 chunks (6 would hold 290 s),
+    # each (300 + 6 * 2) / 7 = 44.57 s long, the last one included.
+    assert len(chunks) == 7
+    assert [c.duration_s for c in chunks] == pytest.approx([312 / 7] * 7, abs=2 / RATE)
     assert _covered(chunks, 2) == pytest.approx(300.0)
+
+
+@pytest.mark.parametrize("silence_aware", [True, False])
+def test_chunks_are_balanced_with_no_tiny_last_chunk(
+    long_file: tuple[Path, np.ndarray], silence_aware: bool
+) -> None:
+    # Each chunk cut as long as it can be, 300 s in chunks of at most 62 s came out as
+    # 58, 58, 62, 61, 61 and 5 s (the pauses fall where they fall), and at most 74 s
+    # without pauses as four of 74 s and one of 8 s. Balanced: as many chunks as that
+    # takes (exact cuts: the fewest that hold it), of similar lengths, cuts in pauses.
+    path, silent = long_file
+    for max_duration_s in (62.0, 74.0, 99.0, 149.0):
+        chunks = list(split_audio(path, max_duration_s=max_duration_s, silence_aware=silence_aware))
+        durations = [c.duration_s for c in chunks]
+        if not silence_aware:
+            assert len(chunks) == math.ceil((300.0 - 1.0) / (max_duration_s - 1.0))
+        assert max(durations) <= max_duration_s
+        assert min(durations) >= 0.8 * max(durations), (max_duration_s, durations)
+        assert _covered(chunks, 1.0) == pytest.approx(300.0)
+        if silence_aware:
+            assert all(silent[round(c.end_s * RATE)] for c in chunks[:-1])
 
 
 def test_chunk_audio_is_the_original_audio(tmp_path: Path) -> None:
