@@ -14,7 +14,8 @@ Samples (numpy arrays, float32 unless said otherwise):
 Files: ``encode(samples, sample_rate, format=..., subtype=None) -> bytes`` (libsndfile;
 ``None`` picks the usual subtype of the format), ``encode_tone(...)`` and
 ``encode_silence(...)`` (bytes), ``write_silence(path, ...)``, and ``sparse_wav(path, ...)``
-(a WAV header claiming ``size_bytes``, sparse on disk: big files that cost nothing).
+(a WAV header claiming ``size_bytes``, sparse on disk: big files that cost nothing), and
+``encode_m4a(samples, rate=..., codec="aac")`` (AAC or ALAC in M4A, by PyAV).
 
 numpy and soundfile are imported lazily, so importing this module stays cheap.
 """
@@ -160,3 +161,28 @@ def sparse_wav(path: Path, *, size_bytes: int, sample_rate: int, channels: int =
         fh.write(header)
         fh.truncate(size_bytes)
     return path
+
+
+def encode_m4a(samples: np.ndarray, *, rate: int, codec: str = "aac", bit_rate: int = 64_000) -> bytes:
+    """An M4A (AAC or ALAC) of float ``samples`` (frames,) or (frames, channels), made by PyAV."""
+    import av
+    import numpy as np
+
+    block = samples[:, None] if samples.ndim == 1 else samples
+    layout = "mono" if block.shape[1] == 1 else "stereo"
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="ipod") as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout)
+        if codec == "aac":
+            stream.bit_rate = bit_rate
+        pcm = (np.clip(block, -1, 1) * 32767).astype("<i2")
+        for start in range(0, pcm.shape[0], 4096):
+            frame = av.AudioFrame.from_ndarray(
+                np.ascontiguousarray(pcm[start : start + 4096].reshape(1, -1)), format="s16", layout=layout
+            )
+            frame.sample_rate = rate
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buffer.getvalue()

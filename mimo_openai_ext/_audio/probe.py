@@ -1,9 +1,9 @@
 """Duration, sample rate and channels from headers only: nothing is decoded.
 
 ``soundfile`` (libsndfile) reads WAV, FLAC and Ogg Vorbis/Opus headers; ``mutagen``
-reads M4A, which libsndfile cannot open; MP3 is timed from its Xing/VBRI header or by
-walking frame headers. Any failure of a dependency becomes a :class:`CorruptAudioError`
-naming the file.
+reads Ogg FLAC and Speex; M4A is timed by our own box parser (:mod:`.mp4`: edit lists,
+fragments), MP3 from its Xing/VBRI header or by walking frame headers (:mod:`.mpeg`).
+Any failure of a dependency becomes a :class:`CorruptAudioError` naming the file.
 """
 
 from __future__ import annotations
@@ -150,17 +150,13 @@ def _probe_mp3(data: ByteData, sniff: SniffResult, name: str) -> AudioInfo:
 def _probe_m4a(data: ByteData, sniff: SniffResult, name: str) -> AudioInfo:
     summary = mp4.summarize_mp4(data)
     track = next(t for t in summary.tracks if t.handler == "soun")
-    duration_s = summary.duration_s(track)
-    if duration_s <= 0:  # e.g. fragmented without an 'mehd' box: ask mutagen
-        return _probe_mutagen(data, sniff, name)
+    duration_s = summary.duration_s(track)  # 0 (no audio in it) is refused by _info
     return _info(sniff, name, len(data), duration_s, track.sample_rate_hz, track.channels)
 
 
 def _probe_mutagen(data: ByteData, sniff: SniffResult, name: str) -> AudioInfo:
     reader_class: Any
-    if sniff.format == "m4a":
-        from mutagen.mp4 import MP4 as reader_class
-    elif sniff.codec == "flac":
+    if sniff.codec == "flac":
         from mutagen.oggflac import OggFLAC as reader_class
     else:
         from mutagen.oggspeex import OggSpeex as reader_class
