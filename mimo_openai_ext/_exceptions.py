@@ -9,7 +9,7 @@ Exceptions::
     ├── AudioTooLargeError              (+ ValueError)  over MiMo's size limit
     ├── ContextOverflowError            (+ ValueError)  a request that cannot fit the model's context
     ├── MissingAPIKeyError              (+ ValueError)  no key from the argument nor the env var
-    ├── MissingExtraError               (+ ImportError) an optional extra is needed
+    ├── MissingExtraError               (+ ImportError) a package the feature needs is missing
     ├── UnsupportedFeatureError         (+ ValueError)  an OpenAI feature with no MiMo equivalent
     ├── ResultsFileError                (+ ValueError)  a batch results file we must not append to
     ├── InvalidOptionError              (+ ValueError)  an option value out of range (max_bytes, ...)
@@ -118,7 +118,11 @@ class MissingAPIKeyError(MimoAudioError, ValueError):
 
 
 class MissingExtraError(MimoAudioError, ImportError):
-    """An optional extra (``pip install 'mimo-openai-ext[NAME]'``) is needed."""
+    """A package the feature needs is missing; the message says what to install.
+
+    (PyAV, once the ``convert`` extra, is now a core dependency: this is raised only
+    when an install left it out, e.g. ``pip install --no-deps``.)
+    """
 
     def __init__(self, message: str, *, extra: str) -> None:
         super().__init__(message)

@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any, cast
 
 from ._audio.convert import (
-    convert_audio,  # may need the `convert` extra (PyAV)
+    convert_audio,
     encode_array,  # numpy and soundfile, loaded only for arrays
 )
 from ._audio.datauri import data_uri, data_uri_chars, max_bytes_for_data_uri

@@ -281,8 +281,7 @@ def convert_audio(data: bytes, *, source_name: str) -> tuple[bytes, AudioInfo]:
 
     Lossless: FLAC keeps the original rate and channels (16-bit, or 24-bit for
     high-resolution sources). Audio MiMo already accepts is returned unchanged.
-    AIFF, CAF, AU and the other formats libsndfile reads need nothing more; the rest
-    need PyAV: :class:`MissingExtraError` says ``pip install 'mimo-openai-ext[convert]'``.
+    libsndfile reads AIFF, CAF, AU and the like; PyAV (a core dependency) the rest.
     """
     check_buffer(data)
     check_str(source_name, option="source_name")

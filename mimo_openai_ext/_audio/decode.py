@@ -175,11 +175,11 @@ class _AvStream(AudioStream):
             # differently from a plain decode, and decoding through is as cheap
             self.close()
             self._container = self._opener()
-        else:
-            stream = self._container.streams.audio[0]
+        stream = self._container.streams.audio[0]
+        if target > _PREROLL_FRAMES:
             self._container.seek(target, stream=stream, backward=True, any_frame=False)
             stream.codec_context.flush_buffers()  # nothing decoded before the seek leaks into it
-        self._decoded = iter(self._container.decode(self._container.streams.audio[0]))
+        self._decoded = iter(self._container.decode(stream))
         self._fifo = self._av.AudioFifo()
         self._started = False
 

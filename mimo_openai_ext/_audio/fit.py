@@ -112,7 +112,7 @@ def fit_audio(
     first: keep as is; lossless FLAC; mono 16 kHz FLAC (nothing speech needs is lost);
     MP3. ``keep_quality=True`` (music) skips the mono 16 kHz step and keeps the rate
     and stereo in MP3 (128-320 kbps). Formats MiMo refuses are converted (AIFF, CAF via
-    libsndfile; AAC, WebM, WMA, AMR, video sound with the ``convert`` extra). Duration
+    libsndfile; AAC, WebM, WMA, AMR, video sound via PyAV). Duration
     is kept. Audio too long to fit even as MP3 raises :class:`AudioTooLargeError`
     pointing at :func:`split_audio`. ``on_progress(done_s, total_s)`` reports progress.
     """

@@ -26,6 +26,7 @@ from .._interrupt import deferred_interrupts
 from .._models import get_model
 from .._types import InputAudioPart
 from .convert import (
+    BLOCK_FRAMES,
     Container,
     Encoding,
     OverBudgetError,
@@ -316,7 +317,7 @@ def _chunks(stream: AudioStream, plan: _Plan, on_progress: ProgressCallback | No
 
 
 def _cut(stream: AudioStream, start: int, target: int, plan: _Plan) -> int:
-    """The frame to end a chunk at: the middle of the quiet stretch nearest ``target``.
+    """The frame to end a chunk at: in the quiet stretch nearest ``target``.
 
     The search window reaches ``window`` before the target and as far after it as the
     chunk's hard end allows (``start + plan.max_frames``).
@@ -327,26 +328,42 @@ def _cut(stream: AudioStream, start: int, target: int, plan: _Plan) -> int:
     span = target - start
     window = int(min(max(0.15 * span, 2 * rate), 30 * rate, span / 2))
     after = max(0, min(window, start + plan.max_frames - target, stream.frames - target))
-    with deferred_interrupts():  # reading from memory goes through cffi callbacks too
-        stream.seek(target - window)
-        samples = stream.read(window + after)
-    if samples.shape[0] < window + after:
+    power = _hop_power(stream, target - window, window + after)
+    if power is None:
         return target
-    return target - window + _quiet_point(samples, rate, aim=window)
+    return target - window + _quiet_point(power, rate, aim=window)
 
 
-def _quiet_point(samples: NDArray[np.float32], rate: int, *, aim: int) -> int:
-    """Where to cut in ``samples``: in the quiet stretch (within 6 dB of the quietest) nearest
-    sample ``aim``: at ``aim`` itself when that stretch holds it (kept 100 ms from its
-    edges), else in the stretch's middle."""
+def _hop_power(stream: AudioStream, first: int, frames: int) -> NDArray[np.float64] | None:
+    """Mean power of each 20 ms hop of ``frames`` frames from ``first`` (mono), read a block
+    at a time: a 60 s window of 48 kHz stereo is never in memory at once."""
     import numpy as np
 
-    mono = downmix(samples)
+    hop = max(1, int(_HOP_S * stream.sample_rate_hz))
+    size = BLOCK_FRAMES - BLOCK_FRAMES % hop
+    powers, got = [], 0
+    with deferred_interrupts():  # reading from memory goes through cffi callbacks too
+        for block in stream.blocks(start=first, stop=first + frames, size=size):
+            mono = downmix(block)
+            whole = mono.shape[0] // hop
+            hops = mono[: whole * hop].reshape(whole, hop).astype(np.float64)
+            powers.append(np.einsum("ij,ij->i", hops, hops) / hop)
+            got += block.shape[0]
+    if got < frames or not powers:
+        return None
+    return np.concatenate(powers)
+
+
+def _quiet_point(power: NDArray[np.float64], rate: int, *, aim: int) -> int:
+    """Where to cut (a frame offset) in a window of 20 ms hops of mean ``power``: in the quiet
+    stretch (within 6 dB of the quietest) nearest frame ``aim``: at ``aim`` itself when that
+    stretch holds it (kept 100 ms from its edges), else in the stretch's middle."""
+    import numpy as np
+
     hop = max(1, int(_HOP_S * rate))
-    frames = mono.shape[0] // hop
+    frames = power.shape[0]
     if frames < 3:
         return aim
-    power = (mono[: frames * hop].reshape(frames, hop).astype(np.float64) ** 2).mean(axis=1)
     kernel = np.ones(max(1, int(_SMOOTH_S / _HOP_S)))
     # a true moving average up to the edges (zero padding would make the edges look quiet)
     smooth = np.convolve(power, kernel, mode="same") / np.convolve(np.ones(frames), kernel, mode="same")

@@ -315,7 +315,7 @@ def _add_ask(sub: Any) -> None:
     parser.add_argument(
         "--convert",
         action="store_true",
-        help="convert formats MiMo refuses (AAC, WebM, ...) before sending (needs the convert extra)",
+        help="convert formats MiMo refuses (AAC, WebM, ...) before sending",
     )
     parser.add_argument(
         "--max-completion-tokens", type=positive_int, metavar="N", help="cap the answer's tokens"

@@ -223,7 +223,7 @@ def register(subparsers: Any) -> None:
         "--convert",
         action="store_true",
         help="convert formats MiMo refuses (AAC, WebM, WMA, AIFF, ...) before sending, and take "
-        "them from folders (needs the convert extra)",
+        "them from folders",
     )
     parser.add_argument(
         "--max-completion-tokens", type=positive_int, metavar="N", help="per answer (default: the model's)"

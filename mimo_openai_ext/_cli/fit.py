@@ -20,7 +20,7 @@ from typing import Any
 from .._audio.datauri import inline_limit_bytes
 from .._audio.fit import FittedAudio, fit_audio
 from .._audio.probe import probe_audio
-from .._audio.split import AudioChunk, resolve_overlap, split_with_progress
+from .._audio.split import resolve_overlap, split_with_progress
 from .._config import AUDIO_FORMATS
 from .._exceptions import MimoAudioError
 from .._models import get_model
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="convert/compress audio so MiMo accepts it (format and size)",
         description="Write audio MiMo accepts under its size limit, changing as little as possible: "
         "keep it; lossless FLAC; mono 16 kHz FLAC (nothing speech needs is lost); MP3. "
-        "Converts AIFF, CAF, AAC, WebM, WMA, AMR and video sound (some need the 'convert' extra).",
+        "Converts AIFF, CAF, AAC, WebM, WMA, AMR and video sound.",
     )
     fit.add_argument("input", metavar="IN", help="an audio (or video) file")
     fit.add_argument("-o", "--output", metavar="OUT", help="where to write: a file, or a folder to write "
@@ -267,7 +267,7 @@ def run_split(args: argparse.Namespace) -> int:
     overlap_s = resolve_overlap(args.overlap, args.max_duration)
     created = not directory.exists()
     directory.mkdir(parents=True, exist_ok=True)
-    written: list[AudioChunk] = []
+    written: list[tuple[float, float, int]] = []  # (start_s, end_s, bytes): not the chunks' data
     paths: list[Path] = []
     try:
         with progress_bar(source.name) as update:
@@ -287,14 +287,14 @@ def run_split(args: argparse.Namespace) -> int:
                 _write_new(path, chunk.data)
                 paths.append(path)
                 print(f"{path}  {chunk.start_s:9.2f}-{chunk.end_s:9.2f} s  {_mb(len(chunk.data))}")
-                written.append(chunk)
+                written.append((chunk.start_s, chunk.end_s, len(chunk.data)))
     except BaseException:
         _remove(paths, directory if created else None)
         raise
     _remove([p for p in old if p not in paths], None)
-    total_s, size = written[-1].end_s, source.stat().st_size
-    covered = sum(c.duration_s for c in written) - overlap_s * (len(written) - 1)
-    after = sum(len(c.data) for c in written)
+    total_s, size = written[-1][1], source.stat().st_size
+    covered = sum(end - start for start, end, _ in written) - overlap_s * (len(written) - 1)
+    after = sum(size for _, _, size in written)
     print(
         f"{len(written)} chunk{'s' * (len(written) != 1)}: {_mb(size)} -> {_mb(after)} in all; "
         f"{covered:,.2f} of {total_s:,.2f} s covered (overlap {overlap_s:g} s)"

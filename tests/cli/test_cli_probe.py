@@ -186,3 +186,26 @@ def test_standard_input_is_read_once(
     assert len(out) == 2
     assert out[0] == out[1]
     assert out[0].startswith("-: wav (audio/wav, pcm_s16le), 2.000 s")
+
+
+def test_the_fit_command_estimate_suggests_works_on_a_plain_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fixture_file: Callable[[str], Path]
+) -> None:
+    # A plain install used to print this hint for an M4A and then fail it, asking for
+    # the `convert` extra (PyAV). PyAV is now a core dependency, so the hint works there.
+    import importlib.metadata
+    import re
+    import shlex
+
+    requires = importlib.metadata.requires("mimo-openai-ext") or []
+    core = [r.split(";")[0].split(">")[0].strip() for r in requires if "extra ==" not in r]
+    assert {"av", "soxr", "lameenc"} <= set(core)
+    assert "convert" in (importlib.metadata.metadata("mimo-openai-ext").get_all("Provides-Extra") or [])
+    source = tmp_path / "memo.m4a"
+    source.write_bytes(fixture_file("aac_brand_m4a.m4a").read_bytes())
+    assert main(["estimate", "--model", "mimo-v2.5-asr", str(source)]) == 1  # the ASR model takes wav/mp3
+    hint = re.search(r"`(mimo-audio fit [^`]+)`", capsys.readouterr().out)
+    assert hint is not None
+    argv = shlex.split(hint.group(1))[1:]
+    assert main([*argv, "-o", str(tmp_path / "out.wav")]) == 0
+    assert (tmp_path / "out.wav").read_bytes()[:4] == b"RIFF"
