@@ -11,10 +11,11 @@ import numpy as np
 import pytest
 from _audio import encode_m4a, speechlike
 
-from mimo_openai_ext import probe_bytes, sample_audio_path, split_audio
+from mimo_openai_ext import sample_audio_path, split_audio
 from mimo_openai_ext._audio.decode import AudioStream, open_audio
 from mimo_openai_ext._audio.quiet import StderrFilter
 from mimo_openai_ext._audio.split import split_with_progress
+from mimo_openai_ext.audio import probe_bytes
 
 RATE = 16000
 
