@@ -10,9 +10,12 @@ foundation: ``_config``, ``_exceptions``, ``_types``, ``_format``)::
     mp4, mpeg   hand-written header parsers (measured better than the libraries, see each)
     sniff       the real format from the bytes (filetype, plus the deeper checks above)
     probe       duration, rate and channels from headers (soundfile, mp4, mpeg)
-    decode      a stream of float32 blocks from any readable audio (soundfile, PyAV)
-    resample    downmix and sample-rate conversion
-    convert     encoding: lossless, MP3, and what MiMo refuses into what it accepts
+    quiet       a C library's stderr lines filtered out around one call (libmpg123's)
+    stream      AudioStream (seekable float32 blocks) and the libsndfile decoder
+    avdecode    PyAV's decoder: M4A streamed block by block, other formats via FLAC
+    decode      open any readable audio as an AudioStream (libsndfile, else PyAV)
+    resample    downmix and sample-rate conversion (soxr)
+    convert     encoding: lossless (libsndfile), MP3 (LAME), and what MiMo refuses into what it accepts
     fit         the cheapest encoding under a size budget
     split       cut at quiet points into pieces that each fit
 """

@@ -180,3 +180,16 @@ def test_default_overlap_shrinks_for_short_chunks(
     chunks = list(split_audio(write_audio("a.wav", 10.0), max_duration_s=max_duration_s, silence_aware=False))
     assert len(chunks) > 1
     assert chunks[1].start_s == pytest.approx(chunks[0].end_s - overlap_s, abs=1e-3)
+
+
+def test_split_with_progress_takes_what_split_audio_takes() -> None:
+    import inspect
+
+    from mimo_openai_ext._audio.split import split_with_progress
+
+    public = inspect.signature(split_audio).parameters
+    reporting = dict(inspect.signature(split_with_progress).parameters)
+    assert reporting.pop("on_progress").kind is inspect.Parameter.KEYWORD_ONLY
+    assert [(p.name, p.kind, p.default) for p in reporting.values()] == [
+        (p.name, p.kind, p.default) for p in public.values()
+    ]
