@@ -151,6 +151,8 @@ def split_with_progress(
     overlap_s = resolve_overlap(overlap_s, max_duration_s)
     _check_limits(max_duration_s, max_tokens, max_encoded_bytes, overlap_s)
     with open_audio(source, name=name) as stream:
+        if on_progress is not None:  # at once: planning reads a few windows first
+            on_progress(0.0, stream.frames / stream.sample_rate_hz)
         plan = _plan(
             stream,
             max_duration_s,
