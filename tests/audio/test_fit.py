@@ -201,3 +201,26 @@ def test_a_step_estimated_over_the_budget_is_not_tried(tmp_path: Path) -> None:
     fitted = fit_audio(path, max_bytes=budget)
     assert fitted.steps == ("FLAC 16-bit, mono, 16000 Hz",)
     assert fitted.info.duration_s == pytest.approx(128.0, abs=1 / rate)
+
+
+@pytest.mark.parametrize("container", ["mp3", "flac"])
+def test_an_encoder_stops_as_soon_as_its_budget_is_passed(tmp_path: Path, container: str) -> None:
+    from mimo_openai_ext._audio.convert import OverBudgetError
+
+    path = tmp_path / "minute.wav"
+    sf.write(path, speechlike(60.0), RATE, subtype="PCM_16")
+    enc = Encoding("mp3", 16000, 1, "MPEG_LAYER_III", 64) if container == "mp3" else Encoding("flac", RATE, 2)
+    with open_audio(path) as stream, pytest.raises(OverBudgetError) as caught:
+        transcode(stream, enc, limit_bytes=50_000)
+    assert caught.value.done_s < 10.0  # stopped within a block or two of passing 50 kB, not at 60 s
+    assert caught.value.size_bytes > 50_000
+
+
+def test_mp3_is_constant_bitrate_lame_at_the_rate_asked(tmp_path: Path) -> None:
+    path = tmp_path / "ten.wav"
+    sf.write(path, speechlike(10.0), RATE, subtype="PCM_16")
+    with open_audio(path) as stream:
+        data = transcode(stream, Encoding("mp3", 22050, 2, "MPEG_LAYER_III", 96))
+    info = sf.info(io.BytesIO(data))
+    assert (info.samplerate, info.channels) == (22050, 2)  # LAME is told not to pick its own rate
+    assert len(data) == pytest.approx(10.0 * 96_000 / 8, rel=0.03)  # 96 kbps, constant
