@@ -67,7 +67,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     split.add_argument("--max-bytes", type=positive_int, metavar="N", help="bytes per chunk at most")
     split.add_argument("--overlap", type=_overlap_seconds, metavar="S", help="seconds each chunk repeats "
                        "of the one before (default: 1, or a quarter of --max-duration if less)")  # fmt: skip
-    split.add_argument("--no-silence", action="store_true", help="cut exactly at the limit, not in pauses")
+    split.add_argument("--no-silence", action="store_true", help="cut at exact, even lengths, not in pauses")
     split.add_argument("--model", metavar="M", help="split for this model (the ASR model gets WAV chunks)")
     split.add_argument("--keep-quality", action="store_true", help="keep the channels and sample rate")
     split.add_argument("--overwrite", action="store_true", help="replace chunks of IN already in DIR")
