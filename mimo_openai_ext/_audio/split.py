@@ -4,10 +4,11 @@ Each chunk is planned from where the last one ended: its hard end is the tightes
 the limits given (seconds, audio tokens, encoded bytes). The chunks are balanced: the
 rest of the recording is shared out evenly over as many chunks as cutting each one
 as long as it can be would take (the fewest with every cut in a pause), so 50 minutes
-in chunks of at most 600 s become six of about 500 s, not five of 598 s and one of 11 s. The cut goes to the quiet pause (RMS energy, smoothed over 200 ms)
-nearest that even share, in a search window around it that never passes the hard
-end; the next chunk starts ``overlap_s`` before the cut, so a word on a seam is heard
-twice, never lost. Only the window and one encoded chunk are in memory at a time.
+in chunks of at most 600 s become six of about 500 s, not five of 598 s and one of
+11 s. The cut goes to the quiet pause (RMS energy, smoothed over 200 ms) nearest that
+even share, in a search window around it that never passes the hard end; the next
+chunk starts ``overlap_s`` before the cut, so a word on a seam is heard twice, never
+lost. Only one block of the window and one encoded chunk are in memory at a time.
 """
 
 from __future__ import annotations
