@@ -256,7 +256,14 @@ def _greedy_count(stream: AudioStream, plan: _Plan) -> int:
 
     That is the fewest chunks whose cuts all fall in pauses; the balanced chunks use as many.
     """
-    total, max_frames = stream.frames, plan.max_frames
+    total, max_frames, overlap = stream.frames, plan.max_frames, plan.overlap_frames
+    # Each greedy cut lands in the window before its hard end, so each step advances by
+    # max_frames - overlap at most and by a window less at least: when both bounds give
+    # the same count, that is the count, and no window needs reading.
+    fewest = 1 + -(-(total - max_frames) // (max_frames - overlap))
+    shortest_step = max_frames - overlap - _window_frames(max_frames, stream.sample_rate_hz)
+    if shortest_step > 0 and 1 + -(-(total - max_frames) // shortest_step) == fewest:
+        return fewest
     start, count = 0, 1
     while total - start > max_frames:
         start = _cut(stream, start, start + max_frames, plan) - plan.overlap_frames
@@ -327,14 +334,17 @@ def _cut(stream: AudioStream, start: int, target: int, plan: _Plan) -> int:
     """
     if not plan.silence_aware:
         return target
-    rate = stream.sample_rate_hz
-    span = target - start
-    window = int(min(max(0.15 * span, 2 * rate), 30 * rate, span / 2))
+    window = _window_frames(target - start, stream.sample_rate_hz)
     after = max(0, min(window, start + plan.max_frames - target, stream.frames - target))
     power = _hop_power(stream, target - window, window + after)
     if power is None:
         return target
-    return target - window + _quiet_point(power, rate, aim=window)
+    return target - window + _quiet_point(power, stream.sample_rate_hz, aim=window)
+
+
+def _window_frames(span: int, rate: int) -> int:
+    """How far before its target a cut is searched for: 15% of the chunk, 2 to 30 s."""
+    return int(min(max(0.15 * span, 2 * rate), 30 * rate, span / 2))
 
 
 def _hop_power(stream: AudioStream, first: int, frames: int) -> NDArray[np.float64] | None:

@@ -193,3 +193,23 @@ def test_split_with_progress_takes_what_split_audio_takes() -> None:
     assert [(p.name, p.kind, p.default) for p in reporting.values()] == [
         (p.name, p.kind, p.default) for p in public.values()
     ]
+
+
+def test_the_chunk_count_shortcut_agrees_with_walking_the_cuts(long_file: tuple[Path, np.ndarray]) -> None:
+    # When the count cannot depend on where the pauses fall, it is computed without
+    # reading any window; it must be what cutting each chunk at its longest gives.
+    from mimo_openai_ext._audio.decode import open_audio
+    from mimo_openai_ext._audio.split import _cut, _greedy_count, _Plan
+
+    path, _ = long_file
+    at_fewest = 0
+    with open_audio(path) as stream:
+        for max_s in (20.0, 31.0, 45.0, 50.0, 59.5, 60.0, 61.0, 75.0, 99.0, 100.0, 101.0, 149.0, 151.0):
+            plan = _Plan(int(max_s * RATE), RATE, 10**9, None, True)  # type: ignore[arg-type]
+            start, walked = 0, 1
+            while stream.frames - start > plan.max_frames:
+                start = _cut(stream, start, start + plan.max_frames, plan) - plan.overlap_frames
+                walked += 1
+            assert _greedy_count(stream, plan) == walked, max_s
+            at_fewest += walked == 1 + math.ceil((stream.frames - plan.max_frames) / (plan.max_frames - RATE))
+    assert at_fewest >= 5  # most counts are the fewest possible
