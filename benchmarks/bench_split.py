@@ -161,6 +161,8 @@ def main() -> int:
             f"  progress bar on screen after {shown:.2f} s, moving after {moved:.2f} s "
             f"(goal <= {GOAL_FIRST_PROGRESS_S:g} s, worst of {args.runs} runs): {verdict(progress_ok)}"
         )
+        each = ", ".join(f"{r['moved_s']:.2f}" for r in runs)
+        print(f"    moving after, run by run: {each} s (load average now {os.getloadavg()[0]:.2f})")
         print(f"  peak RSS {peak:.0f} MB (goal < {GOAL_PEAK_MB:.0f} MB): {verdict(peak_ok)}")
     passed = time_ok and progress_ok and peak_ok
     print(f"\ngoal (<= {GOAL_TIME_RATIO}x ffmpeg, progress within {GOAL_FIRST_PROGRESS_S:g} s, "
