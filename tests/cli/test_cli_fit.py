@@ -252,7 +252,6 @@ def test_fit_checks_every_name_it_could_write_before_decoding(
 
     asked, taken = stereo_minute.with_name("out.flac"), stereo_minute.with_name("out.mp3")
     taken.write_bytes(b"an earlier result")  # 400 kB would need MP3: out.flac would become out.mp3
-    monkeypatch.setattr(fit_command, "open_audio", no_decoding)
     monkeypatch.setattr(fit_command, "fit_audio", no_decoding)
     assert main(["fit", str(stereo_minute), "-o", str(asked), "--max-bytes", "400000"]) == 2
     err = _one_error_line(capsys)
