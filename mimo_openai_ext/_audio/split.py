@@ -115,7 +115,7 @@ def split_audio(
     ``overlap_s`` before the previous one ended (default 1 s, or a quarter of
     ``max_duration_s`` when that is shorter than 4 s). Streams: only one chunk is held.
     """
-    yield from split_with_progress(
+    return split_with_progress(
         source,
         max_duration_s=max_duration_s,
         max_tokens=max_tokens,
@@ -144,26 +144,58 @@ def split_with_progress(
     name: str | None = None,
     on_progress: ProgressCallback | None,
 ) -> Iterator[AudioChunk]:
-    """:func:`split_audio`, calling ``on_progress(done_s, total_s)`` as each block is encoded."""
+    """:func:`split_audio`, calling ``on_progress(done_s, total_s)`` as each block is encoded.
+
+    The options are checked at once (the chunks themselves come as the result is iterated).
+    """
     check_options(
-        model=model, keep_quality=keep_quality, limits=limits, name=name, silence_aware=silence_aware
+        model=model,
+        keep_quality=keep_quality,
+        limits=limits,
+        name=name,
+        silence_aware=silence_aware,
+        on_progress=on_progress,
     )
-    limits = limits or DEFAULT_LIMITS
     overlap_s = resolve_overlap(overlap_s, max_duration_s)
     _check_limits(max_duration_s, max_tokens, max_encoded_bytes, overlap_s)
-    with open_audio(source, name=name) as stream:
+    return _split(
+        source, _Request(max_duration_s, max_tokens, max_encoded_bytes, overlap_s, silence_aware, model,
+                         keep_quality, limits or DEFAULT_LIMITS, name),
+        on_progress,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Request:
+    """The checked options of one ``split_audio`` call."""
+
+    max_duration_s: float | None
+    max_tokens: int | None
+    max_encoded_bytes: int | None
+    overlap_s: float
+    silence_aware: bool
+    model: str | None
+    keep_quality: bool
+    limits: Limits
+    name: str | None
+
+
+def _split(
+    source: AudioSource, request: _Request, on_progress: ProgressCallback | None
+) -> Iterator[AudioChunk]:
+    with open_audio(source, name=request.name) as stream:
         if on_progress is not None:  # at once: planning reads a few windows first
             on_progress(0.0, stream.frames / stream.sample_rate_hz)
         plan = _plan(
             stream,
-            max_duration_s,
-            max_tokens,
-            max_encoded_bytes,
-            overlap_s,
-            silence_aware,
-            model=model,
-            keep_quality=keep_quality,
-            limits=limits,
+            request.max_duration_s,
+            request.max_tokens,
+            request.max_encoded_bytes,
+            request.overlap_s,
+            request.silence_aware,
+            model=request.model,
+            keep_quality=request.keep_quality,
+            limits=request.limits,
         )
         yield from _chunks(stream, plan, on_progress)
 

@@ -213,3 +213,12 @@ def test_the_chunk_count_shortcut_agrees_with_walking_the_cuts(long_file: tuple[
             assert _greedy_count(stream, plan) == walked, max_s
             at_fewest += walked == 1 + math.ceil((stream.frames - plan.max_frames) / (plan.max_frames - RATE))
     assert at_fewest >= 5  # most counts are the fewest possible
+
+
+def test_bad_options_are_refused_when_called_not_when_first_iterated(tmp_path: Path) -> None:
+    from mimo_openai_ext import InvalidOptionError
+
+    with pytest.raises(InvalidOptionError, match="limits="):
+        split_audio(tmp_path / "never-opened.wav", limits=42)  # type: ignore[arg-type]
+    with pytest.raises(InvalidOptionError, match="overlap_s"):
+        split_audio(tmp_path / "never-opened.wav", overlap_s=-1)
