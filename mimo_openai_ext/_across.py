@@ -24,7 +24,7 @@ from ._audio.source import AudioSource
 from ._audio.split import AudioChunk, resolve_overlap, split_audio
 from ._checks import check_bool, check_callable, check_str
 from ._client import check_client, create_completion, create_completion_async
-from ._config import DEFAULT_MODEL, Limits
+from ._config import DEFAULT_MODEL, Limits, ReasoningEffort
 from ._exceptions import InvalidOptionError
 from ._format import GAP, clock, grid, heading, money, pre, short, snippet
 from ._retry import RetryPolicy
@@ -299,6 +299,7 @@ def ask_across_chunks(
     combine: bool = True,
     model: str = DEFAULT_MODEL,
     thinking: bool = True,
+    reasoning_effort: ReasoningEffort | None = None,
     max_completion_tokens: int | None = None,
     system: str | None = None,
     retry: RetryPolicy | None = None,
@@ -317,8 +318,9 @@ def ask_across_chunks(
     default each piece is as long as MiMo's size limit allows). Any format the splitter
     decodes is accepted (AAC, WebM, ...): the pieces are lossless FLAC, so no
     ``convert=`` is needed. Each piece is asked as :func:`ask` would, with ``model``,
-    ``thinking``, ``max_completion_tokens``, ``system``, ``check_audio`` and any other
-    ``chat.completions.create`` option (``temperature=...``); up to ``concurrency`` at
+    ``thinking``, ``reasoning_effort``, ``max_completion_tokens``, ``system``,
+    ``check_audio`` and any other ``chat.completions.create`` option
+    (``temperature=...``); up to ``concurrency`` at
     once with ``retry``. ``combine=True`` adds one text-only call merging the answers
     (skipped for a single piece), with the same ``system`` prompt and create options.
     ``on_chunk`` is called as each piece is answered.

@@ -5,7 +5,10 @@ MiMo puts its human explanation in ``error.param`` (``error.message`` is often g
 about an error, and :func:`surface_detail` applies both to a raised exception: the API
 key masked (``_redact``), the detail appended to its message once, the hint added as a
 note (Python 3.11+). The retry layer calls it on every error it lets through or reports;
-the CLI reads the same detail and hint for its one-line errors.
+the CLI reads the same detail and hint for its one-line errors. Given the request's
+``model``, a "model not found / retired" answer (a 404, or a 400 whose detail speaks of the
+model) also gets the table's word on it (``_models.model_error_note``: the retirement date
+and successor, or the current line-up), in the message and as the hint.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 
+from ._models import model_error_note
 from ._redact import redact_exception
 
 __all__ = ["api_error_detail", "api_error_hint", "status_of", "surface_detail"]
@@ -82,6 +86,10 @@ def api_error_hint(exc: BaseException) -> str:
     """What to do about an openai error, in a few words."""
     import openai
 
+    model_note = getattr(exc, "_mimo_model_note", None)
+    if isinstance(model_note, str):
+        return model_note
+
     if isinstance(exc, openai.APITimeoutError):
         return "the request timed out: retry later or raise the client's timeout"
     if isinstance(exc, openai.APIConnectionError):
@@ -106,13 +114,21 @@ def _said(exc: BaseException) -> list[str]:
     return [text for text in found if isinstance(text, str)]
 
 
-def surface_detail(exc: BaseException, secrets: Sequence[str | None] = ()) -> None:
-    """Mask the API key in ``exc``, put MiMo's ``error.param`` into its message (once), add a hint."""
+def surface_detail(
+    exc: BaseException, secrets: Sequence[str | None] = (), *, model: str | None = None
+) -> None:
+    """Mask the API key in ``exc``, put MiMo's ``error.param`` into its message (once), add a hint.
+
+    With the request's ``model``, a "model not found / retired" answer also says what the
+    table knows of that model (once).
+    """
     import openai
 
     if not isinstance(exc, openai.APIError):
         return
     redact_exception(exc, secrets)  # every time: a caller further out may know another key
+    if isinstance(model, str):
+        _surface_model_note(exc, model)
     if getattr(exc, "_mimo_detail_surfaced", False):
         return
     try:
@@ -128,3 +144,23 @@ def surface_detail(exc: BaseException, secrets: Sequence[str | None] = ()) -> No
             exc.message = message
     if sys.version_info >= (3, 11):
         exc.add_note(f"mimo-openai-ext: {api_error_hint(exc)}")
+
+
+def _surface_model_note(exc: BaseException, model: str) -> None:
+    """Add the table's word on ``model`` to a "model not found / retired" answer (once)."""
+    if getattr(exc, "_mimo_model_note", None) is not None:
+        return
+    detail = " ".join(filter(None, (api_error_detail(exc), getattr(exc, "message", None))))
+    note = model_error_note(model, status_of(exc), detail)
+    if note is None:
+        return
+    try:
+        exc._mimo_model_note = note  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - exotic exception types
+        return
+    message = f"{exc} ({note})"
+    exc.args = (message, *exc.args[1:])
+    if isinstance(getattr(exc, "message", None), str):
+        exc.message = message  # type: ignore[attr-defined]
+    if getattr(exc, "_mimo_detail_surfaced", False) and sys.version_info >= (3, 11):
+        exc.add_note(f"mimo-openai-ext: {note}")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from ._answer import Answer
 from ._ask_request import AskOptions, AudioInput, build_ask_request
 from ._client import check_client, create_completion, create_completion_async
-from ._config import DEFAULT_MODEL, Limits
+from ._config import DEFAULT_MODEL, Limits, ReasoningEffort
 from ._heard import check_audio_heard
 from ._request_estimate import RequestEstimate
 from ._retry import RetryPolicy
@@ -46,6 +46,7 @@ def ask(
     *,
     model: str = DEFAULT_MODEL,
     thinking: bool = True,
+    reasoning_effort: ReasoningEffort | None = None,
     max_completion_tokens: int | None = None,
     system: str | None = None,
     retry: RetryPolicy | None = None,
@@ -56,8 +57,13 @@ def ask(
 ) -> Answer:
     """Ask MiMo ``question`` about ``audio``; the client is used, never modified.
 
+    ``model`` is any id of ``MODELS`` (default ``DEFAULT_MODEL``); one the table says MiMo
+    retired raises :class:`RetiredModelError` naming the date and the successor (nothing
+    is sent to another model), and one retiring within 30 days warns.
     ``thinking=False`` sends ``extra_body={"thinking": {"type": "disabled"}}`` (``True``
-    keeps MiMo's default, which thinks). ``system`` is an optional system prompt.
+    keeps MiMo's default, which thinks). ``reasoning_effort`` (``"none"``, ``"low"``,
+    ``"medium"``, ``"high"``) goes to models that take it (``ModelSpec.reasoning_efforts``);
+    other values are refused before the request. ``system`` is an optional system prompt.
     ``convert=True`` re-encodes formats MiMo refuses (AAC, WebM, ...) first.
     ``check_audio`` warns ``AudioNotHeardWarning`` when MiMo reports the audio ignored.
     Other keyword options (``temperature``, ...) go to ``chat.completions.create``.
@@ -65,9 +71,10 @@ def ask(
     Refused before any request: a client that is not a sync ``openai.OpenAI``
     (:class:`InvalidClientError`; use :func:`ask_async` for ``AsyncOpenAI``), a ``thinking``
     that is not a ``bool``, ``max_completion_tokens`` outside 1 to the model's
-    ``ModelSpec.max_completion_tokens``, ``max_tokens=`` (MiMo reads ``max_completion_tokens``),
-    an empty question and an empty audio list. OpenAI-shaped parts (raw base64 + ``format``)
-    are converted to MiMo's shape.
+    ``ModelSpec.max_completion_tokens``, an empty question and an empty audio list.
+    ``max_tokens=`` (OpenAI's older name) is sent as ``max_completion_tokens``, the one MiMo
+    documents, with a one-time note. OpenAI-shaped parts (raw base64 + ``format``) are
+    converted to MiMo's shape.
     """
     check_client(client, sync=True, call="ask")
     return ask_with(client, audio, question, AskOptions.from_call(locals(), positional=_POSITIONAL))

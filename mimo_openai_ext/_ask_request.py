@@ -1,12 +1,15 @@
 """Building the one request ``ask`` sends: checked options, audio parts, the question.
 
-``AskOptions`` holds the options of one ask (model, thinking, max_completion_tokens,
-system, retry, limits, convert, check_audio, and any other ``create`` option), checked
-once when built; every ``ask*`` function, each piece of ``ask_across_chunks`` and each
-item of ``ask_batch`` carries one.
+``AskOptions`` holds the options of one ask (model, thinking, reasoning_effort,
+max_completion_tokens, system, retry, limits, convert, check_audio, and any other
+``create`` option), checked once when built (the model through ``_models.check_model``: a
+retired one is refused, one retiring soon warns; ``reasoning_effort`` against what the model
+takes; OpenAI's ``max_tokens=`` becomes ``max_completion_tokens``, with a one-time note);
+every ``ask*`` function, each piece of ``ask_across_chunks`` and each item of ``ask_batch``
+carries one.
 
 ``build_ask_request(audio, question, options)`` validates before any request (the question,
-``max_tokens=`` refused, a model that takes no audio refused), builds one
+a model that takes no audio refused), builds one
 user message (audio parts, then the question as a text part; an optional system message
 first), estimates it (``ContextOverflowError``) and returns the ``create`` keyword
 arguments with the ``RequestEstimate``. ``thinking(enabled)`` is MiMo's ``extra_body``
@@ -32,17 +35,23 @@ from ._checks import (
     check_type,
 )
 from ._checks import document_alias as _document_alias
-from ._config import DEFAULT_MODEL, MODELS, Limits
-from ._exceptions import InvalidAudioSourceError, InvalidOptionError, UnsupportedFeatureError
+from ._config import DEFAULT_MODEL, Limits, ReasoningEffort
+from ._exceptions import (
+    InvalidAudioSourceError,
+    InvalidOptionError,
+    OptionAliasWarning,
+    UnsupportedFeatureError,
+)
 from ._messages import user_message
 from ._migrate import mimo_shaped
-from ._models import get_model
+from ._models import check_model, check_reasoning_effort, current_models, get_model, model_warned
 from ._parts import audio_part_and_info, text_part
 from ._request_estimate import RequestEstimate, estimate_request
 from ._retry import RetryPolicy
 from ._types import InputAudioPart
+from ._warn import warn
 
-__all__ = ["AskOptions", "AudioInput", "audio_parts", "build_ask_request", "check_model", "thinking"]
+__all__ = ["AskOptions", "AudioInput", "audio_parts", "build_ask_request", "check_audio_model", "thinking"]
 
 AudioInput = Union["AudioSource", "InputAudioPart", Sequence[Union["AudioSource", "InputAudioPart"]]]
 """One audio (a path, bytes, a file object, an https URL or a ready part) or a list of them."""
@@ -71,6 +80,9 @@ class AskOptions:
     model: str = DEFAULT_MODEL
     thinking: bool = True
     """False sends ``extra_body={"thinking": {"type": "disabled"}}``."""
+    reasoning_effort: ReasoningEffort | None = None
+    """``"none"``, ``"low"``, ``"medium"`` or ``"high"`` on models that take it
+    (``ModelSpec.reasoning_efforts``); sent in ``extra_body``. None sends nothing."""
     max_completion_tokens: int | None = None
     system: str | None = None
     """An optional system prompt, sent before the user message."""
@@ -86,15 +98,18 @@ class AskOptions:
     def __post_init__(self) -> None:
         check_str(self.model, option="model")
         check_bool(self.thinking, option="thinking")
+        check_type(self.create_options, Mapping, option="create_options", expected="a dict")
+        if "max_tokens" in self.create_options:
+            _alias_max_tokens(self)
+        spec = check_model(self.model)
+        check_reasoning_effort(self.reasoning_effort, spec, thinking=self.thinking)
         if self.max_completion_tokens is not None:
-            check_completion_tokens(self.max_completion_tokens, get_model(self.model, warn=False))
+            check_completion_tokens(self.max_completion_tokens, spec)
         check_str(self.system, option="system", none=True, empty=True)
         check_type(self.retry, RetryPolicy, option="retry", expected="a RetryPolicy", none=True)
         check_limits(self.limits)
         check_bool(self.convert, option="convert")
         check_bool(self.check_audio, option="check_audio")
-        check_type(self.create_options, Mapping, option="create_options", expected="a dict")
-        _refuse_max_tokens(self.create_options)
 
     @classmethod
     def from_call(cls, arguments: Mapping[str, Any], *, positional: tuple[str, ...] = ()) -> AskOptions:
@@ -114,8 +129,9 @@ class AskOptions:
         return cls(**values, create_options=extra)
 
     def replace(self, **changes: Any) -> AskOptions:
-        """A copy with some options changed (checked again)."""
-        return dataclasses.replace(self, **changes)
+        """A copy with some options changed (checked again; the model's warnings were said)."""
+        with model_warned(self.model):
+            return dataclasses.replace(self, **changes)
 
 
 _OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(AskOptions)) - {"create_options"}
@@ -150,20 +166,21 @@ def build_ask_request(
     """
     options = options or AskOptions()
     check_question(question)
-    check_model(options.model)
+    check_audio_model(options.model)
     built = audio_parts(audio, options)
     probed = [(part["input_audio"]["data"], info) for part, info in built if info is not None]
     messages: list[Any] = []
     if options.system:
         messages.append({"role": "system", "content": options.system})
     messages.append(user_message(*(part for part, _ in built), text_part(question)))
-    estimate = estimate_request(
-        messages,
-        model=options.model,
-        max_completion_tokens=options.max_completion_tokens,
-        limits=options.limits,
-        probed=probed,
-    )
+    with model_warned(options.model):  # checked (and warned) when the options were built
+        estimate = estimate_request(
+            messages,
+            model=options.model,
+            max_completion_tokens=options.max_completion_tokens,
+            limits=options.limits,
+            probed=probed,
+        )
     return create_kwargs(options, messages), estimate
 
 
@@ -179,27 +196,53 @@ def create_kwargs(options: AskOptions, messages: list[Any]) -> dict[str, Any]:
     kwargs: dict[str, Any] = {**options.create_options, "model": options.model, "messages": messages}
     if options.max_completion_tokens is not None:
         kwargs["max_completion_tokens"] = options.max_completion_tokens
+    extra: dict[str, Any] = {}
     if not options.thinking:
-        kwargs["extra_body"] = {**(kwargs.get("extra_body") or {}), **thinking(False)}
+        extra.update(thinking(False))
+    if options.reasoning_effort is not None:
+        extra["reasoning_effort"] = options.reasoning_effort  # every SDK version: not a typed field
+    if extra:
+        kwargs["extra_body"] = {**(kwargs.get("extra_body") or {}), **extra}
     return kwargs
 
 
-def _refuse_max_tokens(create_options: Mapping[str, Any]) -> None:
-    if "max_tokens" in create_options:
-        value = create_options["max_tokens"]
+_ALIASES_NOTED: set[str] = set()
+"""OpenAI option names already noted as translated in this process (one note each)."""
+
+
+def _alias_max_tokens(options: AskOptions) -> None:
+    """OpenAI's ``max_tokens`` becomes ``max_completion_tokens`` (noted once a process).
+
+    MiMo documents only ``max_completion_tokens``; what it does with ``max_tokens`` is not
+    documented (``mimo-audio doctor`` checks it), so it is never sent.
+    """
+    rest = dict(options.create_options)
+    value = rest.pop("max_tokens")
+    if options.max_completion_tokens is not None and value != options.max_completion_tokens:
         raise InvalidOptionError(
-            f"max_tokens={value!r}: MiMo reads max_completion_tokens, not OpenAI's older max_tokens "
-            f"(which it would not apply); pass max_completion_tokens={value!r} instead",
+            f"max_tokens={value!r} and max_completion_tokens={options.max_completion_tokens!r} "
+            "disagree: pass only max_completion_tokens (MiMo's name; max_tokens is OpenAI's older alias)",
             option="max_tokens",
+        )
+    object.__setattr__(options, "create_options", rest)
+    if value is None:
+        return
+    object.__setattr__(options, "max_completion_tokens", value)
+    if "max_tokens" not in _ALIASES_NOTED:
+        _ALIASES_NOTED.add("max_tokens")
+        warn(
+            f"max_tokens={value!r} is sent as max_completion_tokens={value!r}: MiMo documents only "
+            "max_completion_tokens (said once; pass max_completion_tokens to silence this)",
+            OptionAliasWarning,
         )
 
 
-def check_model(model: str) -> None:
-    """A model that takes audio and a question (unknown ids pass: the estimate warns)."""
-    spec = MODELS.get(model)
-    if spec is None:
-        return  # unknown ids pass through (estimate_request warns)
-    audio_models = ", ".join(m.id for m in MODELS.values() if m.audio_input and not m.asr)
+def check_audio_model(model: str) -> None:
+    """A model that takes audio and a question (unknown ids pass: ``AskOptions`` warned)."""
+    spec = get_model(model, warn=False)
+    if spec.status == "unknown":
+        return  # unknown ids pass through (AskOptions warned)
+    audio_models = ", ".join(m.id for m in current_models(audio=True))
     if spec.asr:
         raise UnsupportedFeatureError(
             f"{model} is the transcription model: it takes one audio and no question; use "

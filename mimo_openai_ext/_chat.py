@@ -25,14 +25,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ._answer import Answer, compare_answers
-from ._ask_request import AskOptions, AudioInput, audio_parts, check_model, create_kwargs
+from ._ask_request import AskOptions, AudioInput, audio_parts, check_audio_model, create_kwargs
 from ._audio.probe import AudioInfo
 from ._checks import check_bool, check_question
 from ._client import check_client, create_completion, create_completion_async
-from ._config import DEFAULT_MODEL, Limits
+from ._config import DEFAULT_MODEL, Limits, ReasoningEffort
 from ._format import GAP, esc, money, short
 from ._heard import check_audio_heard
 from ._messages import user_message
+from ._models import model_warned
 from ._parts import text_part
 from ._request_estimate import RequestEstimate, estimate_request
 from ._retry import RetryPolicy
@@ -84,7 +85,7 @@ class _Conversation:
     """What the sync and async chats share: the audio (encoded once), the turns, the messages."""
 
     def __init__(self, audio: AudioInput, options: ChatOptions) -> None:
-        check_model(options.ask.model)
+        check_audio_model(options.ask.model)
         self.options = options
         built = audio_parts(audio, options.ask)
         self.parts: tuple[InputAudioPart, ...] = tuple(part for part, _ in built)
@@ -109,13 +110,14 @@ class _Conversation:
             messages.append(user_message(text_part(question)))
         else:
             messages.append(user_message(*self.parts, text_part(question)))
-        estimate = estimate_request(
-            messages,
-            model=ask.model,
-            max_completion_tokens=ask.max_completion_tokens,
-            limits=ask.limits,
-            probed=self._probed,
-        )
+        with model_warned(ask.model):  # checked (and warned) when the chat was made
+            estimate = estimate_request(
+                messages,
+                model=ask.model,
+                max_completion_tokens=ask.max_completion_tokens,
+                limits=ask.limits,
+                probed=self._probed,
+            )
         return create_kwargs(ask, messages), estimate
 
     def finish(self, question: str, completion: ChatCompletion, estimate: RequestEstimate) -> Answer:
@@ -236,6 +238,7 @@ def audio_chat(
     history: bool = False,
     model: str = DEFAULT_MODEL,
     thinking: bool = True,
+    reasoning_effort: ReasoningEffort | None = None,
     max_completion_tokens: int | None = None,
     system: str | None = None,
     retry: RetryPolicy | None = None,

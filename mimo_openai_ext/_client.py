@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import urlsplit
 
+from ._api_errors import surface_detail
 from ._config import (
     DEFAULT_BASE_URL,
     ENV_API_KEY,
@@ -175,15 +176,21 @@ def create_completion(
     The SDK's own retries are off for this call (``with_options(max_retries=0)`` on a
     copy), so ``retry.attempts`` is the number of requests on the wire. A stream is
     retried only until its response starts; once handed over it is never re-sent. The
-    client's key is masked in a raised exception, should the server echo it.
+    client's key is masked in a raised exception, should the server echo it; a "model not
+    found / retired" answer also says what ``MODELS`` knows of the model (date, successor).
     """
     check_client(client, sync=True, call="create_completion")
     create = client.with_options(max_retries=0).chat.completions.create
     if stream:
         create_kwargs["stream"] = True
-    result: ChatCompletion | Stream[ChatCompletionChunk] = run_with_retry(
-        lambda: create(**create_kwargs), retry=retry, api_key=client_key(client)
-    )
+    key = client_key(client)
+    try:
+        result: ChatCompletion | Stream[ChatCompletionChunk] = run_with_retry(
+            lambda: create(**create_kwargs), retry=retry, api_key=key
+        )
+    except Exception as exc:  # "model not found / retired": add what the table knows
+        surface_detail(exc, (key,), model=create_kwargs.get("model"))
+        raise
     return result
 
 
@@ -207,9 +214,14 @@ async def create_completion_async(
     create = client.with_options(max_retries=0).chat.completions.create
     if stream:
         create_kwargs["stream"] = True
-    result: ChatCompletion | AsyncStream[ChatCompletionChunk] = await run_with_retry_async(
-        lambda: create(**create_kwargs), retry=retry, api_key=client_key(client)
-    )
+    key = client_key(client)
+    try:
+        result: ChatCompletion | AsyncStream[ChatCompletionChunk] = await run_with_retry_async(
+            lambda: create(**create_kwargs), retry=retry, api_key=key
+        )
+    except Exception as exc:  # "model not found / retired": add what the table knows
+        surface_detail(exc, (key,), model=create_kwargs.get("model"))
+        raise
     return result
 
 

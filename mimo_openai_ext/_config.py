@@ -1,25 +1,33 @@
 """The one table: every model id, limit, MIME spelling and price lives here.
 
-Everything in this module is plain data. Users override it in two ways:
+Everything in this module is plain data. Users override it in three ways:
 
-* mutate the module-level tables (``MODELS["my-model"] = ModelSpec(...)``), or
+* mutate the module-level tables (``MODELS["my-model"] = ModelSpec(...)``),
 * pass a replacement (``limits=dataclasses.replace(DEFAULT_LIMITS, ...)``) to the
-  functions that accept one.
+  functions that accept one, or
+* load what ``mimo-audio doctor`` found on their own account (``load_capabilities(path)``,
+  or ``MIMO_CAPABILITIES=path``, read at the first model lookup, never at import).
 
-Facts come from ``shared/reference`` (MiMo's audio page and collected API facts);
-prices carry the date and source they were copied from.
+Facts come from MiMo's documentation, its notices and live third-party reports, tagged in
+each entry (``ModelSpec.audio_evidence``, ``Price.source``, ``Retirement.source``); prices
+carry the date they were copied. Retired models stay in ``MODELS`` with their
+``Retirement`` (date and successor), so a call naming one fails early and says what to use.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from types import MappingProxyType
 from typing import Literal
 
 __all__ = [
     "ASR_LANGUAGES",
+    "AUDIO_EVIDENCE",
     "AUDIO_FORMATS",
+    "BEIJING",
     "CONVERTIBLE_EXTENSIONS",
     "DEFAULT_ASR_MODEL",
     "DEFAULT_BASE_URL",
@@ -27,13 +35,19 @@ __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
     "OPENAI_INPUT_AUDIO_FORMATS",
+    "REASONING_EFFORTS",
+    "REFUSED_REASONING_EFFORTS",
+    "RETIREMENT_WARNING_DAYS",
     "WHISPER_MODEL_MAP",
     "AsrLanguage",
+    "AudioEvidence",
     "AudioFormat",
     "FormatSpec",
     "Limits",
     "ModelSpec",
     "Price",
+    "ReasoningEffort",
+    "Retirement",
 ]
 
 AudioFormat = Literal["wav", "mp3", "flac", "m4a", "ogg"]
@@ -107,18 +121,62 @@ class Price:
     """Billed per hour of audio (the ASR model), on top of the token prices."""
 
 
+_PRICE_PAGE = "third-party copies of MiMo's pricing page"
+
 _V25_PRICE = Price(
     input_usd_per_mtok=0.14,
     cache_hit_usd_per_mtok=0.0028,
     output_usd_per_mtok=0.28,
     as_of="2026-05-27",
-    source="third-party copies of MiMo's pricing page (CNY 1 / 0.02 / 2 per 1M tokens)",
+    source=f"{_PRICE_PAGE} (CNY 1 / 0.02 / 2 per 1M tokens)",
 )
+_V26_FLASH_PRICE = dataclasses.replace(
+    _V25_PRICE, as_of="2026-12-01", source=f"{_PRICE_PAGE} (priced as mimo-v2.5)"
+)
+_V26_PRO_PRICE = Price(
+    input_usd_per_mtok=0.435,
+    cache_hit_usd_per_mtok=0.0036,
+    output_usd_per_mtok=0.87,
+    as_of="2026-12-01",
+    source=_PRICE_PAGE,
+)
+
+AudioEvidence = Literal["documented", "observed", "untested", "checked"]
+"""How sure the table is of ``ModelSpec.audio_input``: ``documented`` (MiMo's documentation),
+``observed`` (observed live by third parties), ``untested`` (nobody has reported sending it
+audio), ``checked`` (your own ``mimo-audio doctor`` run, loaded from ``MIMO_CAPABILITIES``)."""
+AUDIO_EVIDENCE: tuple[AudioEvidence, ...] = ("documented", "observed", "untested", "checked")
+
+ReasoningEffort = Literal["none", "low", "medium", "high"]
+"""``reasoning_effort`` values MiMo's V2.6 models accept (``none`` turns thinking off)."""
+REASONING_EFFORTS: tuple[ReasoningEffort, ...] = ("none", "low", "medium", "high")
+REFUSED_REASONING_EFFORTS: tuple[str, ...] = ("minimal", "xhigh", "max")
+"""OpenAI's other values, which MiMo answers with 400 (third parties, live)."""
+
+BEIJING = timezone(timedelta(hours=8), "Beijing")
+"""MiMo announces dates in Beijing time (UTC+8)."""
+
+
+@dataclass(frozen=True)
+class Retirement:
+    """When MiMo stops (or stopped) serving a model, and what to use instead. Data, not prose."""
+
+    at: datetime
+    """The moment it stops resolving (timezone-aware; MiMo announces in Beijing time)."""
+    successor: str | None
+    """The model to move to (a current one; MiMo redirects nothing: we never switch for you)."""
+    source: str
+    """Where the date comes from."""
+
+    @property
+    def on(self) -> str:
+        """The announced date, ``"2026-10-21"``."""
+        return self.at.date().isoformat()
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What we know of one MiMo model."""
+    """What we know of one MiMo model. Replace a field with ``dataclasses.replace``."""
 
     id: str
     audio_input: bool
@@ -130,36 +188,49 @@ class ModelSpec:
     asr_formats: tuple[AudioFormat, ...] = ()
     price: Price | None = None
     status: str = ""
+    """A short note (``"unknown"`` for an id the table does not hold)."""
     extra: Mapping[str, object] = field(default_factory=dict)
+    audio_evidence: AudioEvidence = "untested"
+    """How sure ``audio_input`` is (see :data:`AudioEvidence`)."""
+    reasoning_efforts: tuple[ReasoningEffort, ...] = ()
+    """The ``reasoning_effort`` values it accepts; empty: send none (use ``thinking``)."""
+    retirement: Retirement | None = None
+    """When it stops (or stopped) being served, and its successor."""
+    launched_on: str | None = None
 
+
+_SERVICE_NOTICE = "MiMo's service notice, as quoted by third parties"
 
 MODELS: dict[str, ModelSpec] = {
-    "mimo-v2.5": ModelSpec(
-        "mimo-v2.5",
-        True,
-        1_048_576,
-        price=_V25_PRICE,
-        status="MiMo's documented audio model; announced retired 2026-10-21 (third party)",
-    ),
-    "mimo-v2-omni": ModelSpec(
-        "mimo-v2-omni",
-        True,
-        262_144,
-        price=_V25_PRICE,
-        status="forwarded to mimo-v2.5, then retired 2026-06-30 (third party)",
-    ),
     "mimo-v2.6-flash": ModelSpec(
         "mimo-v2.6-flash",
         True,
         1_048_576,
-        price=_V25_PRICE,
-        status="launched 2026-09-22; audio input per third-party catalogs (unconfirmed)",
+        price=_V26_FLASH_PRICE,
+        audio_evidence="observed",
+        reasoning_efforts=REASONING_EFFORTS,
+        launched_on="2026-09-22",
+        status="the default; two third parties got audio_tokens back live",
     ),
     "mimo-v2.6-pro": ModelSpec(
         "mimo-v2.6-pro",
         True,
         1_048_576,
-        status="launched 2026-09-22; audio input per third-party catalogs (unconfirmed); price unknown",
+        price=_V26_PRO_PRICE,
+        audio_evidence="observed",
+        reasoning_efforts=REASONING_EFFORTS,
+        launched_on="2026-09-22",
+        status="audio observed live by third parties",
+    ),
+    "mimo-v2.6-pro-ultraspeed": ModelSpec(
+        "mimo-v2.6-pro-ultraspeed",
+        True,
+        1_048_576,
+        audio_evidence="untested",
+        reasoning_efforts=REASONING_EFFORTS,
+        launched_on="2026-09-22",
+        status="documented for media, audio untested; about 10x the pro price (no exact price: "
+        "cost_usd=None); custom rate limits",
     ),
     "mimo-v2.5-asr": ModelSpec(
         "mimo-v2.5-asr",
@@ -174,16 +245,59 @@ MODELS: dict[str, ModelSpec] = {
             cache_hit_usd_per_mtok=0.0,
             output_usd_per_mtok=0.0,
             as_of="2026-05-27",
-            source="third-party copies of MiMo's pricing page (about CNY 0.5 per audio hour)",
+            source=f"{_PRICE_PAGE} (about CNY 0.5 per audio hour)",
             audio_usd_per_hour=0.07,
         ),
+        audio_evidence="documented",
         status="transcription only: wav/mp3, data URI only, base64 <= 10 MB; ~CNY 0.5 per audio hour",
     ),
-    "mimo-v2.5-pro": ModelSpec("mimo-v2.5-pro", False, 1_048_576, status="text only"),
+    "mimo-v2.5": ModelSpec(
+        "mimo-v2.5",
+        True,
+        1_048_576,
+        price=_V25_PRICE,
+        audio_evidence="documented",
+        retirement=Retirement(datetime(2026, 10, 21, 10, tzinfo=BEIJING), "mimo-v2.6-flash", _SERVICE_NOTICE),
+        status="MiMo's first documented audio model; no redirect after retirement",
+    ),
+    "mimo-v2.5-pro": ModelSpec(
+        "mimo-v2.5-pro",
+        False,
+        1_048_576,
+        audio_evidence="observed",
+        retirement=Retirement(datetime(2026, 10, 21, 10, tzinfo=BEIJING), "mimo-v2.6-pro", _SERVICE_NOTICE),
+        status="text only (observed live)",
+    ),
+    "mimo-v2-omni": ModelSpec(
+        "mimo-v2-omni",
+        True,
+        262_144,
+        price=_V25_PRICE,
+        audio_evidence="documented",
+        retirement=Retirement(datetime(2026, 6, 30, tzinfo=BEIJING), "mimo-v2.6-flash", _SERVICE_NOTICE),
+        status="forwarded to mimo-v2.5 from June, then stopped resolving",
+    ),
+    "mimo-v2-pro": ModelSpec(
+        "mimo-v2-pro",
+        False,
+        262_144,
+        retirement=Retirement(datetime(2026, 6, 30, tzinfo=BEIJING), "mimo-v2.6-pro", _SERVICE_NOTICE),
+        status="forwarded to mimo-v2.5 from June, then stopped resolving",
+    ),
+    "mimo-v2-flash": ModelSpec(
+        "mimo-v2-flash",
+        False,
+        262_144,
+        retirement=Retirement(datetime(2026, 6, 30, tzinfo=BEIJING), "mimo-v2.6-flash", _SERVICE_NOTICE),
+        status="forwarded to mimo-v2.5 from June, then stopped resolving",
+    ),
 }
-"""Known models. Mutate to add or correct one; unknown ids still pass through."""
+"""Known models, current ones first. Mutate to add or correct one; unknown ids still pass through.
 
-DEFAULT_MODEL = "mimo-v2.5"
+Retired ids stay (with their ``retirement``) so a call naming one fails early with the
+date and successor instead of MiMo's bare error."""
+
+DEFAULT_MODEL = "mimo-v2.6-flash"
 DEFAULT_ASR_MODEL = "mimo-v2.5-asr"
 """The transcription model (``transcribe`` / ``mimo-audio transcribe``)."""
 AsrLanguage = Literal["auto", "zh", "en"]
@@ -205,3 +319,7 @@ TOKEN_PLAN_KEY_PREFIXES = ("tp-", "ttp-")
 PAY_AS_YOU_GO_KEY_PREFIX = "sk-"
 ENV_API_KEY = "MIMO_API_KEY"
 ENV_BASE_URL = "MIMO_BASE_URL"
+ENV_CAPABILITIES = "MIMO_CAPABILITIES"
+"""A capabilities file (``mimo-audio doctor --write-capabilities``) to load over ``MODELS``."""
+RETIREMENT_WARNING_DAYS = 30
+"""From this many days before a known retirement, each use of the model warns."""

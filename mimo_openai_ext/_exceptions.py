@@ -8,6 +8,8 @@ Exceptions::
     ├── CorruptAudioError               (+ ValueError)  empty, truncated or unreadable bytes
     ├── AudioTooLargeError              (+ ValueError)  over MiMo's size limit
     ├── ContextOverflowError            (+ ValueError)  a request that cannot fit the model's context
+    ├── RetiredModelError               (+ ValueError)  a model the table says MiMo retired (nothing sent)
+    ├── CapabilitiesFileError           (+ ValueError)  a MIMO_CAPABILITIES file we cannot apply
     ├── MissingAPIKeyError              (+ ValueError)  no key from the argument nor the env var
     ├── MissingExtraError               (+ ImportError) a package the feature needs is missing
     ├── UnsupportedFeatureError         (+ ValueError)  an OpenAI feature with no MiMo equivalent
@@ -21,6 +23,8 @@ Warnings::
 
     MimoAudioWarning (UserWarning)
     ├── UnknownModelWarning             a model id missing from MODELS (passed through)
+    ├── ModelRetiringWarning            a model MiMo retires within RETIREMENT_WARNING_DAYS
+    ├── OptionAliasWarning              an OpenAI option name translated (max_tokens), said once
     ├── KeyHostMismatchWarning          a Token Plan key on the pay-as-you-go host, or the reverse
     ├── AudioNotHeardWarning            usage says the audio was ignored or short-changed
     ├── TruncatedAnswerWarning          finish_reason "length" or "repetition_truncation"
@@ -37,6 +41,7 @@ __all__ = [
     "AudioAsTextWarning",
     "AudioNotHeardWarning",
     "AudioTooLargeError",
+    "CapabilitiesFileError",
     "ContextOverflowError",
     "CorruptAudioError",
     "InvalidAudioSourceError",
@@ -48,7 +53,10 @@ __all__ = [
     "MimoAudioWarning",
     "MissingAPIKeyError",
     "MissingExtraError",
+    "ModelRetiringWarning",
+    "OptionAliasWarning",
     "ResultsFileError",
+    "RetiredModelError",
     "StreamNotFinishedError",
     "TruncatedAnswerWarning",
     "UnknownModelWarning",
@@ -113,6 +121,28 @@ class ContextOverflowError(MimoAudioError, ValueError):
         self.context_tokens = context_tokens
 
 
+class RetiredModelError(MimoAudioError, ValueError):
+    """A model that ``MODELS`` says MiMo retired; raised before any request.
+
+    ``model``, ``retired_on`` (``"2026-10-21"``) and ``successor`` (or None) say what and
+    when; the message says how to send it anyway (``allow_retired``) should the table be wrong.
+    """
+
+    def __init__(self, message: str, *, model: str, retired_on: str, successor: str | None) -> None:
+        super().__init__(message)
+        self.model = model
+        self.retired_on = retired_on
+        self.successor = successor
+
+
+class CapabilitiesFileError(MimoAudioError, ValueError):
+    """A capabilities file (``MIMO_CAPABILITIES``, ``load_capabilities``) that cannot be applied."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
 class MissingAPIKeyError(MimoAudioError, ValueError):
     """No API key was given as an argument nor found in the environment."""
 
@@ -148,6 +178,14 @@ class MimoAudioWarning(UserWarning):
 
 class UnknownModelWarning(MimoAudioWarning):
     """A model id missing from ``MODELS``; it is passed through unchanged."""
+
+
+class ModelRetiringWarning(MimoAudioWarning):
+    """A model MiMo has announced to retire within ``RETIREMENT_WARNING_DAYS``; it still works."""
+
+
+class OptionAliasWarning(MimoAudioWarning):
+    """An OpenAI option name translated to MiMo's (``max_tokens`` -> ``max_completion_tokens``)."""
 
 
 class KeyHostMismatchWarning(MimoAudioWarning):

@@ -21,7 +21,7 @@ from ._checks import check_bool, check_completion_tokens, check_limits, check_st
 from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits
 from ._exceptions import AudioNotHeardWarning, ContextOverflowError, InvalidOptionError, InvalidTypeError
 from ._format import GAP, esc, grid, money, seconds_text, table
-from ._models import get_model, warn_unknown_model
+from ._models import check_model, get_model
 from ._usage import round_usd, tokens_usd
 from ._warn import warn
 
@@ -171,9 +171,7 @@ def estimate_request(
     check_str(model, option="model")
     check_limits(limits)
     check_bool(check, option="check")
-    spec = get_model(model, warn=False)
-    if spec.status == "unknown":
-        warn_unknown_model(model)
+    spec = check_model(model)  # a retired model is refused; unknown or retiring soon warns
     if max_completion_tokens is not None:
         check_completion_tokens(max_completion_tokens, spec)
     messages = _message_list(messages)
@@ -347,7 +345,7 @@ def check_audio_limits(
 ) -> AudioLimitCheck:
     """How one probed file stands against ``model``'s limits (nothing is read or sent)."""
     check_type(info, AudioInfo, option="info", expected="an AudioInfo (probe_audio(path))")
-    spec = get_model(check_str(model, option="model"), warn=False)
+    spec = check_model(check_str(model, option="model"))
     limits = check_limits(limits) or DEFAULT_LIMITS
     accepted: bool | None = None
     if spec.asr:

@@ -1,4 +1,4 @@
-"""Transcription with MiMo's ASR model (``DEFAULT_ASR_MODEL``, ``mimo-v2.5-asr``).
+"""Transcription with MiMo's ASR model (``DEFAULT_ASR_MODEL``).
 
 The ASR model takes exactly one ``input_audio`` part, as a data URI (no URLs), in WAV or
 MP3 only, base64 within ``Limits.asr_max_data_uri_chars`` (10 MB), and a top-level
@@ -23,7 +23,6 @@ from ._config import (
     AUDIO_FORMATS,
     DEFAULT_ASR_MODEL,
     DEFAULT_LIMITS,
-    MODELS,
     AsrLanguage,
     Limits,
     ModelSpec,
@@ -34,7 +33,7 @@ from ._exceptions import (
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
 )
-from ._models import get_model, warn_unknown_model
+from ._models import check_model, current_models
 from ._retry import RetryPolicy
 from ._twins import arguments_of, twin_of
 from ._usage import UsageReport
@@ -81,14 +80,12 @@ def _shell_name(source_name: str) -> str:
 
 
 def _asr_model(model_id: str) -> ModelSpec:
-    """The ASR model's spec; a known model that is not an ASR model is refused before any request."""
-    spec = get_model(model_id, warn=False)
-    if model_id not in MODELS:  # unknown ids pass through, with one warning at the user's line
-        warn_unknown_model(model_id)
+    """The ASR model's spec; a known model that is not an ASR model (or is retired) is refused
+    before any request; an unknown id passes through with one warning at the user's line."""
+    spec = check_model(model_id)
+    if spec.asr or spec.status == "unknown":
         return spec
-    if spec.asr:
-        return spec
-    asr = ", ".join(m.id for m in MODELS.values() if m.asr) or DEFAULT_ASR_MODEL
+    asr = ", ".join(m.id for m in current_models() if m.asr) or DEFAULT_ASR_MODEL
     other = (
         f"; or ask {model_id} to transcribe (ask(client, audio, 'Transcribe this', model={model_id!r}) / "
         f'`mimo-audio ask FILE "Transcribe this" --model {model_id}`), or use transcriptions(client), '

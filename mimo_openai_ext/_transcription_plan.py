@@ -22,7 +22,7 @@ from ._exceptions import (
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
 )
-from ._models import get_model, warn_unknown_model
+from ._models import check_model
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -115,9 +115,7 @@ def _read_file(file: TranscriptionFile) -> tuple[bytes, str]:
 
 
 def _target_model(model: str, audio_model: str) -> ModelSpec:
-    spec = get_model(WHISPER_MODEL_MAP.get(model, model), warn=False)
-    if spec.status == "unknown":
-        warn_unknown_model(spec.id)
+    spec = check_model(WHISPER_MODEL_MAP.get(model, model))  # retired: refused; unknown: warned
     if not spec.audio_input:
         raise UnsupportedFeatureError(
             f"model={model!r}: {spec.id} takes no audio; use 'whisper-1' (served by MiMo's ASR "
@@ -183,7 +181,5 @@ def plan_transcription(
     if asr_language is not None and not _fits_asr(spec, data, name, limits):
         asr_language = None
     if asr_language is None and spec.asr:
-        spec = get_model(audio_model, warn=False)
-        if spec.status == "unknown":
-            warn_unknown_model(spec.id)
+        spec = check_model(audio_model)
     return TranscriptionPlan(data, name, spec, asr_language, _instruction(language, prompt))

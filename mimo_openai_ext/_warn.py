@@ -21,15 +21,23 @@ def _inside_package(filename: str) -> bool:
     return folder == _PACKAGE_DIR or folder.startswith(_PACKAGE_DIR + os.sep)
 
 
+def _generated_here(frame: object) -> bool:
+    """Code generated for this package (a dataclass ``__init__`` that runs ``__post_init__``)."""
+    code = getattr(frame, "f_code", None)
+    name = str(getattr(frame, "f_globals", {}).get("__name__", ""))
+    return bool(code and code.co_filename.startswith("<") and name.startswith(__package__ + "."))
+
+
 def caller_stacklevel() -> int:
     """The ``stacklevel`` (for a ``warnings.warn`` in the caller of this function) of the user's frame.
 
-    Frames inside this package are skipped, so the warning names the line that called the
-    library, however deep the helper that warns.
+    Frames inside this package (and code generated for it, such as a dataclass ``__init__``)
+    are skipped, so the warning names the line that called the library, however deep the
+    helper that warns.
     """
     frame = sys._getframe(1)
     level = 1
-    while frame is not None and _inside_package(frame.f_code.co_filename):
+    while frame is not None and (_inside_package(frame.f_code.co_filename) or _generated_here(frame)):
         frame = frame.f_back  # type: ignore[assignment]
         level += 1
     return level

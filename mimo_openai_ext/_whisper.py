@@ -184,10 +184,11 @@ class MimoTranscriptions(_Transcriptions["OpenAI"]):
 
         plan, fmt = self._prepare(file, model, language, prompt, response_format, unsupported, temperature)
         if plan.asr_language is not None:
-            transcript = transcribe(self._client, plan.data, **self._asr_options(plan))
+            with model_warned(plan.model.id):  # the plan checked (and warned about) the model
+                transcript = transcribe(self._client, plan.data, **self._asr_options(plan))
             return _result(transcript.text, fmt)
         part = _fitted_part(plan, self._limits)
-        with model_warned(plan.model.id):  # the plan warned (once) about an unknown model
+        with model_warned(plan.model.id):  # the plan checked (and warned about) the model
             answer = ask(self._client, part, plan.instruction, **self._ask_options(plan, temperature))
         return _result(answer.text.strip(), fmt)
 
@@ -234,10 +235,11 @@ class AsyncMimoTranscriptions(_Transcriptions["AsyncOpenAI"]):
 
         plan, fmt = self._prepare(file, model, language, prompt, response_format, unsupported, temperature)
         if plan.asr_language is not None:
-            transcript = await transcribe_async(self._client, plan.data, **self._asr_options(plan))
+            with model_warned(plan.model.id):  # the plan checked (and warned about) the model
+                transcript = await transcribe_async(self._client, plan.data, **self._asr_options(plan))
             return _result(transcript.text, fmt)
         part = await asyncio.to_thread(_fitted_part, plan, self._limits)
-        with model_warned(plan.model.id):  # the plan warned (once) about an unknown model
+        with model_warned(plan.model.id):  # the plan checked (and warned about) the model
             answer = await ask_async(
                 self._client, part, plan.instruction, **self._ask_options(plan, temperature)
             )

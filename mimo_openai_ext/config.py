@@ -2,14 +2,19 @@
 
 Mutate the tables (``MODELS["my-model"] = ModelSpec(...)``) or pass a replacement
 (``limits=dataclasses.replace(DEFAULT_LIMITS, ...)``) to the functions that take one.
-``MODELS``, ``DEFAULT_MODEL``, ``DEFAULT_LIMITS``, ``ModelSpec``, ``Limits``, ``Price`` and
-``get_model`` are also at the top.
+``load_capabilities(path)`` (or ``MIMO_CAPABILITIES=path``) applies what ``mimo-audio
+doctor`` found on your account. ``allow_retired("mimo-v2.5")`` sends a model the table says
+MiMo retired anyway (the table can be wrong); ``current_models()`` and ``models_markdown()``
+show the line-up. ``MODELS``, ``DEFAULT_MODEL``, ``DEFAULT_LIMITS``, ``ModelSpec``,
+``Limits``, ``Price`` and ``get_model`` are also at the top.
 """
 
 from __future__ import annotations
 
+from ._capabilities import load_capabilities
 from ._config import (
     ASR_LANGUAGES,
+    AUDIO_EVIDENCE,
     AUDIO_FORMATS,
     CONVERTIBLE_EXTENSIONS,
     DEFAULT_ASR_MODEL,
@@ -18,18 +23,31 @@ from ._config import (
     DEFAULT_MODEL,
     MODELS,
     OPENAI_INPUT_AUDIO_FORMATS,
+    REASONING_EFFORTS,
+    RETIREMENT_WARNING_DAYS,
     WHISPER_MODEL_MAP,
     AsrLanguage,
+    AudioEvidence,
     AudioFormat,
     FormatSpec,
     Limits,
     ModelSpec,
     Price,
+    ReasoningEffort,
+    Retirement,
 )
-from ._models import get_model
+from ._models import (
+    allow_retired,
+    check_model,
+    current_models,
+    get_model,
+    models_markdown,
+    retirement_note,
+)
 
 __all__ = [
     "ASR_LANGUAGES",
+    "AUDIO_EVIDENCE",
     "AUDIO_FORMATS",
     "CONVERTIBLE_EXTENSIONS",
     "DEFAULT_ASR_MODEL",
@@ -38,12 +56,23 @@ __all__ = [
     "DEFAULT_MODEL",
     "MODELS",
     "OPENAI_INPUT_AUDIO_FORMATS",
+    "REASONING_EFFORTS",
+    "RETIREMENT_WARNING_DAYS",
     "WHISPER_MODEL_MAP",
     "AsrLanguage",
+    "AudioEvidence",
     "AudioFormat",
     "FormatSpec",
     "Limits",
     "ModelSpec",
     "Price",
+    "ReasoningEffort",
+    "Retirement",
+    "allow_retired",
+    "check_model",
+    "current_models",
     "get_model",
+    "load_capabilities",
+    "models_markdown",
+    "retirement_note",
 ]

@@ -21,6 +21,11 @@ Emulator (over the ``mimo_emulator`` fixture of the package's pytest plugin):
   blocks, notebooks, the CLI). Returns ``tmp_path``.
 * ``no_mimo_env``: ``MIMO_API_KEY`` and ``MIMO_BASE_URL`` unset.
 * ``no_sleep``: retries in testing mode (waits computed, never slept).
+
+Models:
+
+* ``text_model``: the id of a current text-only model added to ``MODELS`` for the test
+  (MiMo's own line-up has none today: ``mimo-v2.5-pro`` is retired).
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import openai
 import pytest
 from _audio import encode_tone
 
+from mimo_openai_ext import MODELS, ModelSpec
 from mimo_openai_ext._retry import set_testing
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -94,3 +100,12 @@ def no_mimo_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def no_sleep() -> Iterator[None]:
     with set_testing(True):
         yield
+
+
+@pytest.fixture
+def text_model(monkeypatch: pytest.MonkeyPatch) -> str:
+    model_id = "mimo-text-only-test"
+    monkeypatch.setitem(
+        MODELS, model_id, ModelSpec(model_id, False, 1_048_576, audio_evidence="documented", status="test")
+    )
+    return model_id

@@ -27,7 +27,7 @@ def completion(content: str | None, reasoning: str | None = None, finish: str = 
             "id": "550a678a6c2046a29128883eaaf849e7",
             "object": "chat.completion",
             "created": 1776850627,
-            "model": "mimo-v2.5",
+            "model": "mimo-v2.6-flash",
             "choices": [{"index": 0, "finish_reason": finish, "message": message}],
             "usage": MIMO_EXAMPLE_USAGE,
         },
@@ -98,7 +98,7 @@ def _mimo_example_dict(content: str, finish_reason: str = "stop") -> dict[str, A
         "id": "550a678a6c2046a29128883eaaf849e7",
         "object": "chat.completion",
         "created": 1776850627,
-        "model": "mimo-v2.5",
+        "model": "mimo-v2.6-flash",
         "choices": [
             {
                 "index": 0,

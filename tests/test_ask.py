@@ -77,11 +77,20 @@ def test_several_audios_and_a_system_prompt(client: openai.OpenAI) -> None:
     assert answer.usage.audio_tokens == 7 + 13
 
 
-def test_reasoning_only_quirk_is_read(client: openai.OpenAI, mimo_emulator: Any) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+def test_mimos_documented_answer_in_reasoning_content_is_read(client: openai.OpenAI) -> None:
+    # MiMo's own example: content "", the answer in reasoning_content (the emulator's default)
     answer = ask(client, encode_silence(1.0), "What is it?")
     assert answer.text_from_reasoning
     assert "1 audio clip" in answer.text
+    assert answer.text == answer.reasoning
+
+
+def test_an_answer_in_content_is_read_beside_its_reasoning(client: openai.OpenAI, mimo_emulator: Any) -> None:
+    mimo_emulator.configure(answer_in_content=True)
+    answer = ask(client, encode_silence(1.0), "What is it?")
+    assert not answer.text_from_reasoning
+    assert answer.text.startswith("I received 1 audio clip")
+    assert answer.reasoning.startswith("The user sent 1 audio clip")
 
 
 def test_ignored_audio_warns_loudly(client: openai.OpenAI) -> None:
@@ -94,8 +103,8 @@ def test_ignored_audio_warns_loudly(client: openai.OpenAI) -> None:
     messages: Any = [{"role": "user", "content": [part, {"type": "text", "text": "What is it?"}]}]
     with pytest.warns(AudioNotHeardWarning, match="to_mimo_messages"):
         estimate = estimate_request(messages)
-    completion = client.chat.completions.create(model="mimo-v2.5", messages=messages)
-    report = UsageReport.from_usage(completion.usage, model="mimo-v2.5")
+    completion = client.chat.completions.create(model="mimo-v2.6-flash", messages=messages)
+    report = UsageReport.from_usage(completion.usage, model="mimo-v2.6-flash")
     with pytest.warns(AudioNotHeardWarning, match="NOT heard"):
         check_audio_heard(report, estimate)
     assert report.audio_tokens == 0
@@ -120,7 +129,8 @@ def test_ask_retries_through_one_layer(client: openai.OpenAI, mimo_emulator: Any
     assert len(events) == 1
 
 
-def test_ask_stream_separates_reasoning_and_text(client: openai.OpenAI) -> None:
+def test_ask_stream_separates_reasoning_and_text(client: openai.OpenAI, mimo_emulator: Any) -> None:
+    mimo_emulator.configure(answer_in_content=True)
     deltas: list[StreamDelta] = []
     with ask_stream(client, sample_audio_path(), "What is said?") as stream:
         deltas.extend(stream)
@@ -136,7 +146,7 @@ def test_ask_stream_separates_reasoning_and_text(client: openai.OpenAI) -> None:
 
 
 def test_text_deltas_only(client: openai.OpenAI) -> None:
-    with ask_stream(client, encode_silence(1.0), "What is it?") as stream:
+    with ask_stream(client, encode_silence(1.0), "What is it?", thinking=False) as stream:
         text = "".join(stream.text_deltas())
         assert stream.answer().text == text
 
@@ -163,7 +173,9 @@ def test_async_ask_and_stream(mimo_emulator: Any) -> None:
     assert answer.usage.audio_tokens == 13
     assert answer.reasoning == ""
     assert streamed.usage.audio_tokens == 7
-    assert streamed.text == "".join(d.text for d in deltas if d.kind == "text")
+    assert streamed.text_from_reasoning  # MiMo's thinking-mode answer: all in reasoning deltas
+    assert streamed.text == "".join(d.text for d in deltas if d.kind == "reasoning")
+    assert [d for d in deltas if d.kind == "text"] == []
 
 
 def test_readme_section_runs(mimo_emulator: Any, emulator_env: Path) -> None:
@@ -181,12 +193,12 @@ def test_readme_section_runs(mimo_emulator: Any, emulator_env: Path) -> None:
     assert len(mimo_emulator.completions()) == 3
 
 
-@pytest.mark.parametrize(
-    ("model", "hint"), [("mimo-v2.5-pro", "does not take audio"), ("mimo-v2.5-asr", "transcribe")]
-)
-def test_models_that_cannot_answer_about_audio_are_refused_early(model: str, hint: str) -> None:
+@pytest.mark.parametrize(("model", "hint"), [(None, "does not take audio"), ("mimo-v2.5-asr", "transcribe")])
+def test_models_that_cannot_answer_about_audio_are_refused_early(
+    model: str | None, hint: str, text_model: str
+) -> None:
     from mimo_openai_ext import UnsupportedFeatureError
 
     with pytest.raises(UnsupportedFeatureError, match=hint) as caught:
-        build_ask_request(encode_silence(1.0), "q", AskOptions(model=model))
-    assert "mimo-v2.5," in str(caught.value)
+        build_ask_request(encode_silence(1.0), "q", AskOptions(model=model or text_model))
+    assert "mimo-v2.6-flash," in str(caught.value)

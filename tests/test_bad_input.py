@@ -46,7 +46,8 @@ NOT_ENTRY_POINTS = {
     "CollectedSources", "ResumeState", "AnswersTable", "Plot",
     "AudioChat", "AsyncAudioChat", "ChatTurn",
     # plain tables of the config a user fills in
-    "FormatSpec", "Limits", "ModelSpec", "Price", "TimeSpan",
+    "FormatSpec", "Limits", "ModelSpec", "Price", "TimeSpan", "Retirement", "AudioEvidence",
+    "ReasoningEffort",
 }  # fmt: skip
 
 
@@ -159,7 +160,10 @@ def _valid_calls(
         "estimate_batch": (m.estimate_batch, ([w], "q"), {}),
         "estimate_audio_tokens": (m.estimate_audio_tokens, (1.0,), {}),
         "display_part": (m.display_part, (m.input_audio_part(w),), {}),
-        "get_model": (m.get_model, ("mimo-v2.5",), {}),
+        "get_model": (m.get_model, (m.DEFAULT_MODEL,), {}),
+        "check_model": (m.config.check_model, (m.DEFAULT_MODEL,), {}),
+        "current_models": (m.config.current_models, (), {}),
+        "models_markdown": (m.config.models_markdown, (), {}),
         "to_mimo_messages": (m.to_mimo_messages, ([],), {}),
         "read_answer": (m.read_answer, ({"choices": []},), {}),
         "encode_array": (m.audio.encode_array, (np.zeros(10, dtype="float32"),), {"sample_rate": 16000}),

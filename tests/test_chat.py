@@ -27,7 +27,7 @@ from mimo_openai_ext._usage import tokens_usd
 SAMPLE_TOKENS = 28  # ceil(4.4 s x 6.25): the shipped speech sample
 
 
-def _expected_cost(usage, model: str = "mimo-v2.5") -> float:
+def _expected_cost(usage, model: str = "mimo-v2.6-flash") -> float:
     price = MODELS[model].price
     assert price is not None
     return (
@@ -38,13 +38,13 @@ def _expected_cost(usage, model: str = "mimo-v2.5") -> float:
 
 
 def test_the_second_question_is_billed_at_the_cache_price(client, mimo_emulator) -> None:
-    chat = audio_chat(client, sample_audio_path(), model="mimo-v2.5")
+    chat = audio_chat(client, sample_audio_path(), model="mimo-v2.6-flash")
     first = chat.ask("Who is speaking?")
     second = chat.ask("What is the weather question about?")
     assert first.usage.audio_tokens == second.usage.audio_tokens == SAMPLE_TOKENS
     assert first.usage.cached_tokens == 0  # nothing seen before
     assert second.usage.cached_tokens >= SAMPLE_TOKENS  # the audio prefix, as MiMo reported it
-    price = MODELS["mimo-v2.5"].price
+    price = MODELS["mimo-v2.6-flash"].price
     assert price is not None
     for answer in (first, second):
         assert answer.usage.cost_usd == pytest.approx(_expected_cost(answer.usage))

@@ -127,7 +127,7 @@ def test_sync_calls_refuse_an_async_client(mimo_emulator: Any) -> None:
         lambda: ask(aclient, audio, "q"),  # type: ignore[arg-type]
         lambda: ask_stream(aclient, audio, "q"),  # type: ignore[arg-type]
         lambda: transcribe(aclient, audio),  # type: ignore[arg-type]
-        lambda: create_completion(aclient, model="mimo-v2.5", messages=[]),  # type: ignore[call-overload]
+        lambda: create_completion(aclient, model="mimo-v2.6-flash", messages=[]),  # type: ignore[call-overload]
     ]
     for call in calls:
         with pytest.raises(InvalidClientError, match=r"_async\(\)") as info:
@@ -145,7 +145,7 @@ def test_async_calls_refuse_a_sync_client(client: openai.OpenAI, mimo_emulator: 
         for make in (
             lambda: ask_async(client, audio, "q"),  # type: ignore[arg-type]
             lambda: transcribe_async(client, audio),  # type: ignore[arg-type]
-            lambda: create_completion_async(client, model="mimo-v2.5", messages=[]),  # type: ignore[call-overload]
+            lambda: create_completion_async(client, model="mimo-v2.6-flash", messages=[]),  # type: ignore[call-overload]
         ):
             with pytest.raises(InvalidClientError) as info:
                 await make()
@@ -171,7 +171,7 @@ def test_something_else_first_is_refused(first: Any, client: openai.OpenAI) -> N
 def test_ask_stream_async_works_with_async_with_and_await(mimo_emulator: Any) -> None:
     async def run() -> tuple[str, str, int]:
         async with openai.AsyncOpenAI(api_key=mimo_emulator.api_key, base_url=mimo_emulator.base_url) as ac:
-            async with ask_stream_async(ac, encode_silence(1.0), "q") as stream:
+            async with ask_stream_async(ac, encode_silence(1.0), "q", thinking=False) as stream:
                 pieces = [piece async for piece in stream.text_deltas()]
             first = stream.answer().text
             assert "".join(pieces) == first
@@ -229,7 +229,7 @@ def test_check_audio_heard_wording_without_an_estimate() -> None:
     with pytest.warns(Warning, match="to_mimo_messages"):
         estimate = estimate_request(messages)
     report = UsageReport.from_usage(
-        {"prompt_tokens": 10, "prompt_tokens_details": {"audio_tokens": 0}}, model="mimo-v2.5"
+        {"prompt_tokens": 10, "prompt_tokens_details": {"audio_tokens": 0}}, model="mimo-v2.6-flash"
     )
     problem = check_audio_heard(report, estimate, warn=False)
     assert problem is not None
@@ -262,9 +262,30 @@ def test_bad_questions(question: Any, client: openai.OpenAI) -> None:
     assert info.value.option == "question"
 
 
-def test_max_tokens_is_refused_with_advice(client: openai.OpenAI, mimo_emulator: Any) -> None:
-    with pytest.raises(InvalidOptionError, match="max_completion_tokens=100"):
-        ask(client, encode_silence(1.0), "q", max_tokens=100)
+@pytest.mark.filterwarnings("ignore::mimo_openai_ext.TruncatedAnswerWarning")
+def test_max_tokens_is_sent_as_max_completion_tokens_with_one_note(
+    client: openai.OpenAI, mimo_emulator: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from mimo_openai_ext import OptionAliasWarning, _ask_request
+
+    monkeypatch.setattr(_ask_request, "_ALIASES_NOTED", set())  # a fresh process, as far as notes go
+    with pytest.warns(OptionAliasWarning, match="max_completion_tokens=5") as caught:
+        first = ask(client, encode_silence(1.0), "q", max_tokens=5, thinking=False)
+    assert caught[0].filename == __file__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", OptionAliasWarning)  # the note is said once
+        second = ask(client, encode_silence(1.0), "q", max_tokens=5, thinking=False)
+    for answer in (first, second):  # sent as max_completion_tokens (the emulator ignores max_tokens)
+        assert answer.finish_reason == "length"
+        assert answer.usage.completion_tokens <= 5
+    assert [r.status for r in mimo_emulator.request_log] == [200, 200]
+
+
+def test_max_tokens_that_contradicts_max_completion_tokens_is_refused(
+    client: openai.OpenAI, mimo_emulator: Any
+) -> None:
+    with pytest.raises(InvalidOptionError, match="disagree"):
+        ask(client, encode_silence(1.0), "q", max_tokens=5, max_completion_tokens=6)
     assert mimo_emulator.request_log == []
 
 
@@ -314,8 +335,8 @@ def test_truncated_answer_warning_points_at_the_caller(client: openai.OpenAI) ->
 # -- 10. answers that come only as reasoning ----------------------------------------------------
 
 
-def test_answer_deltas_fall_back_to_reasoning(client: openai.OpenAI, mimo_emulator: Any) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+def test_answer_deltas_fall_back_to_reasoning(client: openai.OpenAI) -> None:
+    # the emulator's default: MiMo's documented thinking-mode answer, all in reasoning_content
     with ask_stream(client, encode_silence(1.0), "q") as stream:
         assert list(stream.text_deltas()) == []
         assert stream.answer().text

@@ -99,7 +99,7 @@ def test_the_key_never_reaches_logs_or_errors(
     with set_testing(True), pytest.raises(openai.AuthenticationError) as caught:
         create_completion(
             client,
-            model="mimo-v2.5",
+            model="mimo-v2.6-flash",
             messages=[{"role": "user", "content": "hi"}],
             retry=RetryPolicy(attempts=2),
         )

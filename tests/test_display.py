@@ -34,6 +34,7 @@ def wav(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def answer(mimo_emulator, wav: Path) -> Answer:
+    mimo_emulator.configure(answer_in_content=True)  # an answer with its reasoning beside it
     with mimo_emulator.client() as client:
         return ask(client, wav, "What is said?")
 
@@ -60,7 +61,7 @@ def test_answer_html_has_text_folded_reasoning_and_usage(answer: Answer) -> None
 
 
 def test_html_escapes_model_text() -> None:
-    usage = UsageReport.from_usage({"prompt_tokens": 3, "completion_tokens": 1}, model="mimo-v2.5")
+    usage = UsageReport.from_usage({"prompt_tokens": 3, "completion_tokens": 1}, model="mimo-v2.6-flash")
     evil = Answer(
         text="<script>alert(1)</script>", reasoning="a < b", finish_reason="length", model="m", usage=usage
     )

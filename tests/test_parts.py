@@ -258,7 +258,7 @@ def test_parts_are_heard_end_to_end_through_the_sdk(
     client = mimo_emulator.client(max_retries=0)
     with client:
         completion = client.chat.completions.create(
-            model="mimo-v2.5",
+            model="mimo-v2.6-flash",
             max_completion_tokens=64,
             messages=[user_message(part, "What is in this recording?")],
         )

@@ -71,7 +71,7 @@ def test_the_stub_really_echoes_the_key_to_a_plain_sdk_call(key_echo: KeyEcho) -
         openai.OpenAI(api_key=SECRET, base_url=key_echo.base_url(401), max_retries=0) as client,
         pytest.raises(openai.AuthenticationError) as caught,
     ):
-        client.chat.completions.create(model="mimo-v2.5", messages=MESSAGES)  # type: ignore[arg-type]
+        client.chat.completions.create(model="mimo-v2.6-flash", messages=MESSAGES)  # type: ignore[arg-type]
     assert SECRET in str(caught.value)
     assert SECRET in repr(caught.value.body)
 
@@ -83,7 +83,7 @@ def test_create_completion_masks_the_key(key_echo: KeyEcho, status: int, mode: s
         openai.OpenAI(api_key=SECRET, base_url=key_echo.base_url(status, mode)) as client,
         pytest.raises(openai.APIStatusError) as caught,
     ):
-        create_completion(client, model="mimo-v2.5", messages=MESSAGES)
+        create_completion(client, model="mimo-v2.6-flash", messages=MESSAGES)
     assert caught.value.status_code == status
     text = _exception_text(caught.value)
     assert "***" in text
@@ -94,7 +94,7 @@ def test_create_completion_async_masks_the_key(key_echo: KeyEcho) -> None:
     async def go() -> BaseException:
         async with openai.AsyncOpenAI(api_key=SECRET, base_url=key_echo.base_url(401)) as client:
             with pytest.raises(openai.AuthenticationError) as caught:
-                await create_completion_async(client, model="mimo-v2.5", messages=MESSAGES)
+                await create_completion_async(client, model="mimo-v2.6-flash", messages=MESSAGES)
         return caught.value
 
     text = _exception_text(asyncio.run(go()))
@@ -154,7 +154,7 @@ def test_retried_errors_are_masked_before_on_retry_and_logs(
         openai.OpenAI(api_key=SECRET, base_url=url) as client,
         pytest.raises(openai.InternalServerError) as caught,
     ):
-        create_completion(client, model="mimo-v2.5", messages=MESSAGES, retry=policy)
+        create_completion(client, model="mimo-v2.6-flash", messages=MESSAGES, retry=policy)
     assert key_echo.requests - before == 3
     assert len(events) == 2
     for event in events:

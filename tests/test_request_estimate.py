@@ -20,14 +20,14 @@ def audio_message(*durations_s: float, question: str = "What is this?") -> dict[
 
 
 def test_estimate_counts_audio_from_duration_and_text_roughly() -> None:
-    estimate = estimate_request([audio_message(4.0, 2.5)], model="mimo-v2.5", max_completion_tokens=100)
+    estimate = estimate_request([audio_message(4.0, 2.5)], model="mimo-v2.6-flash", max_completion_tokens=100)
     assert [a.duration_s for a in estimate.audio] == pytest.approx([4.0, 2.5])
     assert estimate.audio_tokens == math.ceil(4.0 * 6.25) + math.ceil(2.5 * 6.25)
     assert 3 <= estimate.text_tokens <= 20
     assert estimate.input_tokens == estimate.audio_tokens + estimate.text_tokens
     assert estimate.total_tokens == estimate.input_tokens + 100
     assert estimate.fits
-    price = MODELS["mimo-v2.5"].price
+    price = MODELS["mimo-v2.6-flash"].price
     assert price is not None
     assert estimate.worst_case_cost_usd == pytest.approx(
         (estimate.input_tokens * price.input_usd_per_mtok + 100 * price.output_usd_per_mtok) / 1e6
@@ -36,7 +36,7 @@ def test_estimate_counts_audio_from_duration_and_text_roughly() -> None:
 
 def test_estimate_defaults_to_the_models_max_completion_tokens() -> None:
     estimate = estimate_request([{"role": "user", "content": "hi"}])
-    assert estimate.max_completion_tokens == MODELS["mimo-v2.5"].default_max_completion_tokens
+    assert estimate.max_completion_tokens == MODELS["mimo-v2.6-flash"].default_max_completion_tokens
 
 
 def test_url_audio_has_unknown_duration_and_says_so() -> None:
@@ -89,7 +89,7 @@ def test_estimate_to_dict_is_plain_data() -> None:
     assert json.loads(json.dumps(data))["audio"][0]["format"] == "wav"
 
 
-def test_check_audio_limits_says_what_fits_and_what_to_do(tmp_path: Path) -> None:
+def test_check_audio_limits_says_what_fits_and_what_to_do(tmp_path: Path, text_model: str) -> None:
     from mimo_openai_ext import DEFAULT_LIMITS, probe_audio
     from mimo_openai_ext._request_estimate import check_audio_limits
 
@@ -100,6 +100,6 @@ def test_check_audio_limits_says_what_fits_and_what_to_do(tmp_path: Path) -> Non
     asr = check_audio_limits(info, model="mimo-v2.5-asr")
     assert (asr.format_accepted, asr.fits, asr.remedy) == (False, False, "fit_for_asr")
     assert asr.data_uri_limit == DEFAULT_LIMITS.asr_max_data_uri_chars
-    assert check_audio_limits(info, model="mimo-v2.5-pro").remedy == "audio_model"
+    assert check_audio_limits(info, model=text_model).remedy == "audio_model"
     small = replace(DEFAULT_LIMITS, max_data_uri_chars=100)
     assert check_audio_limits(info, limits=small).remedy == "fit_split_or_url"

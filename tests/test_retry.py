@@ -12,6 +12,7 @@ from typing import Any
 import openai
 import pytest
 
+from mimo_openai_ext import read_answer
 from mimo_openai_ext._api_errors import api_error_detail
 from mimo_openai_ext._client import create_completion, create_completion_async
 from mimo_openai_ext._retry import (
@@ -36,7 +37,7 @@ def _call(client: openai.OpenAI, fault: str | None, events: list[RetryEvent], **
     headers = {"x-emulator-fault": fault} if fault else {}
     return create_completion(
         client,
-        model="mimo-v2.5",
+        model="mimo-v2.6-flash",
         messages=MESSAGES,
         extra_headers=headers,
         retry=RetryPolicy(on_retry=events.append, **policy),
@@ -120,7 +121,7 @@ def test_wait_past_the_time_budget_is_not_slept(mimo_emulator: Any, client: open
 def test_503_then_success(mimo_emulator: Any, client: openai.OpenAI) -> None:
     events: list[RetryEvent] = []
     completion = _call(client, "503; times=1", events)
-    assert completion.choices[0].message.content
+    assert read_answer(completion)
     assert _attempts(mimo_emulator) == [503, 200]
     assert len(events) == 1
     assert events[0].retry_after_s is None
@@ -143,7 +144,7 @@ def test_timeout_is_retried(mimo_emulator: Any) -> None:
     events: list[RetryEvent] = []
     with mimo_emulator.client(timeout=0.2) as client:
         completion = _call(client, "slow=0.5; times=1", events)
-    assert completion.choices[0].message.content
+    assert read_answer(completion)
     assert len(events) == 1
     assert isinstance(events[0].exception, openai.APITimeoutError)
     _drain(mimo_emulator, expected=2)  # the slow attempt is logged when the server finishes it
@@ -208,12 +209,12 @@ def test_stream_is_retried_before_its_first_chunk(mimo_emulator: Any, client: op
     events: list[RetryEvent] = []
     with stream_completion(
         client,
-        model="mimo-v2.5",
+        model="mimo-v2.6-flash",
         messages=MESSAGES,
         extra_headers={"x-emulator-fault": "503; times=1"},
         retry=RetryPolicy(on_retry=events.append),
     ) as stream:
-        text = "".join(d.text for d in stream if d.kind == "text")
+        text = "".join(d.text for d in stream)
     assert text
     assert _attempts(mimo_emulator) == [503, 200]
     assert len(events) == 1
@@ -225,16 +226,19 @@ def test_async_429_then_success_and_401_once(mimo_emulator: Any) -> None:
             events: list[RetryEvent] = []
             completion = await create_completion_async(
                 client,
-                model="mimo-v2.5",
+                model="mimo-v2.6-flash",
                 messages=MESSAGES,
                 extra_headers={"x-emulator-fault": "429; retry-after=2; times=1"},
                 retry=RetryPolicy(on_retry=events.append),
             )
-            assert completion.choices[0].message.content
+            assert read_answer(completion)
             assert [e.wait_s for e in events] == [2.0]
             with pytest.raises(openai.AuthenticationError):
                 await create_completion_async(
-                    client, model="mimo-v2.5", messages=MESSAGES, extra_headers={"x-emulator-fault": "401"}
+                    client,
+                    model="mimo-v2.6-flash",
+                    messages=MESSAGES,
+                    extra_headers={"x-emulator-fault": "401"},
                 )
 
     asyncio.run(main())
@@ -275,7 +279,7 @@ def test_no_retry_is_one_attempt_even_when_testing_mode_overrides_attempts(
         with pytest.raises(openai.InternalServerError):
             create_completion(
                 client,
-                model="mimo-v2.5",
+                model="mimo-v2.6-flash",
                 messages=MESSAGES,
                 extra_headers={"x-emulator-fault": "503"},
                 retry=NO_RETRY,
@@ -345,7 +349,7 @@ def test_attempt_slot_is_held_around_every_attempt(mimo_emulator: Any) -> None:
             async def once() -> Any:
                 assert slot.entered == slot.exited + 1  # the request runs inside the slot
                 return await create_completion_async(
-                    client, model="mimo-v2.5", messages=MESSAGES, retry=NO_RETRY
+                    client, model="mimo-v2.6-flash", messages=MESSAGES, retry=NO_RETRY
                 )
 
             mimo_emulator.fail_next("503", "429; retry-after=1")

@@ -81,18 +81,18 @@ def test_unknown_language_is_refused() -> None:
         build_transcription_request(sample_audio_path(), language="fr")
 
 
-def test_a_chat_model_is_refused_before_any_request(mimo_emulator: Any) -> None:
+def test_a_chat_model_is_refused_before_any_request(mimo_emulator: Any, text_model: str) -> None:
     with pytest.raises(UnsupportedFeatureError) as caught:
-        build_transcription_request(sample_audio_path(), model="mimo-v2.5")
+        build_transcription_request(sample_audio_path(), model="mimo-v2.6-flash")
     message = str(caught.value)
-    assert message.startswith("mimo-v2.5 is not a transcription model")
+    assert message.startswith("mimo-v2.6-flash is not a transcription model")
     assert "mimo-v2.5-asr" in message
     assert "transcriptions(client)" in message
     with pytest.raises(
-        UnsupportedFeatureError, match=r"mimo-v2\.5-pro is not a transcription model"
+        UnsupportedFeatureError, match=f"{text_model} is not a transcription model"
     ) as text_only:
-        build_transcription_request(sample_audio_path(), model="mimo-v2.5-pro")
-    assert "ask mimo-v2.5-pro" not in str(text_only.value)  # a text-only model cannot be asked either
+        build_transcription_request(sample_audio_path(), model=text_model)
+    assert f"ask {text_model}" not in str(text_only.value)  # a text-only model cannot be asked either
     assert mimo_emulator.completions() == []
 
 

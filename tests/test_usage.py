@@ -26,7 +26,7 @@ def audio_message(*durations_s: float, question: str = "What is this?") -> dict[
 
 
 def test_mimo_example_cost_counts_cached_tokens_once() -> None:
-    report = UsageReport.from_usage(MIMO_EXAMPLE_USAGE, model="mimo-v2.5", price=PRICE)
+    report = UsageReport.from_usage(MIMO_EXAMPLE_USAGE, model="mimo-v2.6-flash", price=PRICE)
     assert (report.prompt_tokens, report.audio_tokens, report.cached_tokens) == (86, 25, 82)
     assert (report.text_tokens, report.reasoning_tokens, report.completion_tokens) == (61, 15, 17)
     expected = (4 * 1.0 + 82 * 0.1 + 17 * 2.0) / 1_000_000  # 4 uncached + 82 cached + 17 out
@@ -34,8 +34,8 @@ def test_mimo_example_cost_counts_cached_tokens_once() -> None:
 
 
 def test_default_price_comes_from_the_model_table() -> None:
-    report = UsageReport.from_usage(MIMO_EXAMPLE_USAGE, model="mimo-v2.5")
-    price = MODELS["mimo-v2.5"].price
+    report = UsageReport.from_usage(MIMO_EXAMPLE_USAGE, model="mimo-v2.6-flash")
+    price = MODELS["mimo-v2.6-flash"].price
     assert price is not None
     expected = (
         4 * price.input_usd_per_mtok + 82 * price.cache_hit_usd_per_mtok + 17 * price.output_usd_per_mtok
@@ -51,7 +51,7 @@ def test_never_negative_nor_double_counted() -> None:
         "prompt_tokens_details": {"audio_tokens": 50, "cached_tokens": 40},
         "completion_tokens_details": {"reasoning_tokens": 9},
     }
-    report = UsageReport.from_usage(odd, model="mimo-v2.5", price=PRICE)
+    report = UsageReport.from_usage(odd, model="mimo-v2.6-flash", price=PRICE)
     assert report.cached_tokens == 10
     assert report.audio_tokens == 10
     assert report.text_tokens == 0
@@ -62,7 +62,7 @@ def test_never_negative_nor_double_counted() -> None:
 
 def test_missing_details_and_unpriced_models() -> None:
     report = UsageReport.from_usage(
-        {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6}, model="mimo-v2.6-pro"
+        {"prompt_tokens": 5, "completion_tokens": 1, "total_tokens": 6}, model="mimo-v2.6-pro-ultraspeed"
     )
     assert report.audio_tokens == 0
     assert not report.audio_tokens_reported
@@ -71,12 +71,12 @@ def test_missing_details_and_unpriced_models() -> None:
 
 
 def test_reports_add_up() -> None:
-    one = UsageReport.from_usage(MIMO_EXAMPLE_USAGE, model="mimo-v2.5", price=PRICE)
+    one = UsageReport.from_usage(MIMO_EXAMPLE_USAGE, model="mimo-v2.6-flash", price=PRICE)
     total = one + one
     assert total.prompt_tokens == 172
     assert total.cached_tokens == 164
     assert total.cost_usd == pytest.approx(2 * (one.cost_usd or 0))
-    unpriced = UsageReport.from_usage(MIMO_EXAMPLE_USAGE, model="mimo-v2.6-pro")
+    unpriced = UsageReport.from_usage(MIMO_EXAMPLE_USAGE, model="mimo-v2.6-pro-ultraspeed")
     assert (one + unpriced).cost_usd is None
 
 
@@ -94,7 +94,7 @@ def _report(audio_tokens: int) -> UsageReport:
         "total_tokens": audio_tokens + 25,
         "prompt_tokens_details": {"audio_tokens": audio_tokens},
     }
-    return UsageReport.from_usage(usage, model="mimo-v2.5")
+    return UsageReport.from_usage(usage, model="mimo-v2.6-flash")
 
 
 def test_zero_audio_tokens_warns_loudly() -> None:
@@ -125,7 +125,7 @@ def test_asr_is_billed_per_audio_hour() -> None:
 @pytest.mark.parametrize(("prompt", "completion"), [(1, 17), (1, 78), (2, 5), (188, 78)])
 def test_costs_carry_no_float_noise(prompt: int, completion: int) -> None:
     usage = {"prompt_tokens": prompt, "completion_tokens": completion}
-    report = UsageReport.from_usage(usage, model="mimo-v2.5")
+    report = UsageReport.from_usage(usage, model="mimo-v2.6-flash")
     assert report.cost_usd is not None
     # 1 prompt + 17 completion tokens: 0.14e-6 + 17 * 0.28e-6 = 4.9e-06, not 4.900000000000001e-06
     assert repr(report.cost_usd) == repr(float(f"{report.cost_usd:.12g}"))

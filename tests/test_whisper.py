@@ -124,8 +124,8 @@ def test_temperature_reaches_the_audio_model(client: openai.OpenAI, mimo_emulato
 
 
 def test_a_mimo_audio_model_can_be_named_directly(client: openai.OpenAI, mimo_emulator: Any) -> None:
-    transcriptions(client).create(file=WAV, model="mimo-v2-omni")
-    assert _models(mimo_emulator) == ["mimo-v2-omni"]
+    transcriptions(client).create(file=WAV, model="mimo-v2.6-pro")
+    assert _models(mimo_emulator) == ["mimo-v2.6-pro"]
 
 
 @pytest.mark.parametrize("fmt", ["verbose_json", "srt", "vtt", "diarized_json"])
@@ -169,9 +169,11 @@ def test_sdk_sentinels_forwarded_by_wrappers_count_as_unset(
     assert _models(mimo_emulator) == [ASR_MODEL]
 
 
-def test_models_without_audio_and_unknown_models(client: openai.OpenAI, mimo_emulator: Any) -> None:
+def test_models_without_audio_and_unknown_models(
+    client: openai.OpenAI, mimo_emulator: Any, text_model: str
+) -> None:
     with pytest.raises(UnsupportedFeatureError, match="takes no audio"):
-        transcriptions(client).create(file=WAV, model="mimo-v2.5-pro")
+        transcriptions(client).create(file=WAV, model=text_model)
     with pytest.warns(UnknownModelWarning, match="whisper-9"), pytest.raises(openai.BadRequestError):
         transcriptions(client).create(file=WAV, model="whisper-9")
 

@@ -26,7 +26,7 @@ from .._ask import ask_with, ask_with_async
 from .._ask_request import AskOptions
 from .._audio.source import AudioSource
 from .._client import check_client, client_key
-from .._config import DEFAULT_MODEL, Limits
+from .._config import DEFAULT_MODEL, Limits, ReasoningEffort
 from .._retry import NO_RETRY, RetryPolicy
 from .._twins import twin_of
 from .engine import BATCH_OPTIONS, AskOne, BatchOptions, run_batch
@@ -78,6 +78,7 @@ def ask_batch(
     *,
     model: str = DEFAULT_MODEL,
     thinking: bool = True,
+    reasoning_effort: ReasoningEffort | None = None,
     max_completion_tokens: int | None = None,
     system: str | None = None,
     convert: bool = False,
@@ -102,7 +103,8 @@ def ask_batch(
     requests run at once and at most ``requests_per_minute`` (default
     ``limits.requests_per_minute``, MiMo's 100) start in any minute — retries included;
     pass a shared ``rate_limiter`` instead to pace several batches together. ``system``
-    is an optional system prompt sent with every request; ``convert=True`` re-encodes
+    is an optional system prompt sent with every request; ``thinking`` and
+    ``reasoning_effort`` work as in :func:`ask`; ``convert=True`` re-encodes
     formats MiMo refuses (AAC, WebM, ...) first, as ``ask(convert=True)`` does. A failed
     item keeps its error (``result.error``: type, message, status) and the batch goes on.
     With ``results_path`` every result is appended to that JSONL file as it completes;

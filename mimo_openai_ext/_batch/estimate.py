@@ -18,7 +18,7 @@ from .._checks import check_bool, check_completion_tokens, check_limits, check_s
 from .._config import DEFAULT_MODEL, Limits
 from .._exceptions import MimoAudioError, UnsupportedAudioFormatError
 from .._format import esc, money, seconds_text, table
-from .._models import get_model
+from .._models import check_model, model_warned
 from .._request_estimate import estimate_request
 from .engine import check_sources, questions_for
 from .results import source_label, without_source
@@ -144,14 +144,15 @@ def estimate_batch(
     its own duration instead of as "would fail".
     """
     check_str(model, option="model")
+    spec = check_model(model)  # a retired model is refused; unknown or retiring soon warns
     if max_completion_tokens is not None:
-        check_completion_tokens(max_completion_tokens, get_model(model, warn=False))
+        check_completion_tokens(max_completion_tokens, spec)
     check_limits(limits)
     check_bool(convert, option="convert")
     items = check_sources(sources)
-    spec = get_model(model)
     questions = questions_for(question, len(items))
-    tally = _tally(items, questions, model=spec.id, limits=limits, convert=convert)
+    with model_warned(spec.id):  # warned once above, not once per item
+        tally = _tally(items, questions, model=spec.id, limits=limits, convert=convert)
     completion = (
         spec.default_max_completion_tokens if max_completion_tokens is None else max_completion_tokens
     )

@@ -7,13 +7,15 @@ raise: :func:`main` is the one boundary that turns a :class:`MimoAudioError`, a
 :class:`CliUsageError` (exit 2) or an ``openai`` API error (exit 1) into one line on
 stderr, prints warnings as ``mimo-audio: warning: ...``, and masks the API key in all of it.
 It also adds the flag that fixes an error when the command has one (``--convert``,
-``--split``), and ends quietly with exit 141 when the reader of stdout goes away
+``--split``, ``--allow-retired``), applies ``--allow-retired`` to the command's ``--model``,
+and ends quietly with exit 141 when the reader of stdout goes away
 (``mimo-audio ... | head -1``).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import os
 import sys
@@ -24,6 +26,7 @@ from typing import Any
 from .._api_errors import api_error_detail, api_error_hint
 from .._config import ENV_API_KEY
 from .._exceptions import AudioTooLargeError, MimoAudioError, UnsupportedAudioFormatError
+from .._models import allow_retired
 from .._redact import mask as _mask  # the one masking rule, shared with the library's errors
 from .._version import __version__
 
@@ -128,6 +131,14 @@ def _is_api_error(exc: BaseException) -> bool:
     return openai is not None and isinstance(exc, openai.APIError)
 
 
+def _allowance(args: argparse.Namespace) -> contextlib.AbstractContextManager[object]:
+    """``--allow-retired``: the named ``--model`` is sent even if the table says it retired."""
+    model = getattr(args, "model", None)
+    if getattr(args, "allow_retired", False) and isinstance(model, str):
+        return allow_retired(model)
+    return contextlib.nullcontext()
+
+
 def _run_command(args: argparse.Namespace) -> int:
     secrets = _secrets(args)
 
@@ -140,7 +151,8 @@ def _run_command(args: argparse.Namespace) -> int:
     with warnings.catch_warnings():
         warnings.showwarning = show
         try:
-            code: int = args.func(args)
+            with _allowance(args):
+                code: int = args.func(args)
         except (CliUsageError, MimoAudioError) as exc:
             say(f"error: {exc}{_cli_hint(exc, args)}")
             return EXIT_USAGE

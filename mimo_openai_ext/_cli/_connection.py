@@ -1,10 +1,11 @@
 """How the commands that call MiMo connect: options, client, emulator, retry reporting.
 
-``add_connection_arguments(parser)`` adds ``--base-url``, ``--api-key``, ``--offline`` and
-``--model``; ``open_client(args)`` / ``open_async_client(args)`` yield a client for them
-(``--offline`` starts the emulator in-process and runs the very same path against it),
-closed on exit. ``retry_reporter()`` is the default retry policy with one stderr line per
-retry. Used by ``ask``/``transcribe``, ``ask --split`` and ``batch``.
+``add_connection_arguments(parser)`` adds ``--base-url``, ``--api-key``, ``--offline``,
+``--model`` and ``--allow-retired`` (applied at the CLI's boundary, ``_cli.main``);
+``open_client(args)`` / ``open_async_client(args)`` yield a client for them (``--offline``
+starts the emulator in-process and runs the very same path against it), closed on exit.
+``retry_reporter()`` is the default retry policy with one stderr line per retry. Used by
+``ask``/``transcribe``, ``ask --split`` and ``batch``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING
 
 from .._client import mimo_async_client, mimo_client
-from .._config import DEFAULT_BASE_URL, ENV_API_KEY, ENV_BASE_URL
+from .._config import DEFAULT_BASE_URL, DEFAULT_MODEL, ENV_API_KEY, ENV_BASE_URL
 from .._retry import DEFAULT_RETRY, RetryEvent, RetryPolicy
 from ..emulator import run_emulator
 from . import CliUsageError
@@ -48,7 +49,17 @@ def add_connection_arguments(parser: argparse.ArgumentParser, *, model_help: str
         help="run against a MiMo emulator started in-process (no key, no network; answers are emulated)",
     )
     group.add_argument(
-        "--model", type=model_id, metavar="M", help=model_help or "model id (default: mimo-v2.5)"
+        "--model", type=model_id, metavar="M", help=model_help or f"model id (default: {DEFAULT_MODEL})"
+    )
+    add_allow_retired_argument(group)
+
+
+def add_allow_retired_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """``--allow-retired``: send a --model the table says MiMo retired anyway (``allow_retired``)."""
+    parser.add_argument(
+        "--allow-retired",
+        action="store_true",
+        help="send --model even if the model table says MiMo retired it (the table can be wrong)",
     )
 
 

@@ -10,6 +10,8 @@ import argparse
 import math
 from typing import TypeVar
 
+from .._config import DEFAULT_MODEL
+
 __all__ = ["fraction", "model_id", "non_negative_float", "port", "positive_float", "positive_int"]
 
 _N = TypeVar("_N", int, float)
@@ -62,7 +64,7 @@ def model_id(text: str) -> str:
     """A non-empty model id (``--model``), without surrounding spaces."""
     value = text.strip()
     if not value:
-        raise argparse.ArgumentTypeError("the model id is empty: give one, e.g. --model mimo-v2.5")
+        raise argparse.ArgumentTypeError(f"the model id is empty: give one, e.g. --model {DEFAULT_MODEL}")
     return value
 
 

@@ -23,7 +23,14 @@ from .._answer import TRUNCATED_FINISH_REASONS, Answer
 from .._ask import ask, ask_stream
 from .._audio.source import is_url
 from .._chat import audio_chat
-from .._config import ASR_LANGUAGES, AUDIO_FORMATS, CONVERTIBLE_EXTENSIONS, DEFAULT_ASR_MODEL, DEFAULT_MODEL
+from .._config import (
+    ASR_LANGUAGES,
+    AUDIO_FORMATS,
+    CONVERTIBLE_EXTENSIONS,
+    DEFAULT_ASR_MODEL,
+    DEFAULT_MODEL,
+    REASONING_EFFORTS,
+)
 from .._exceptions import TruncatedAnswerWarning, UnsupportedFeatureError
 from .._sample import sample_audio_path
 from .._transcribe import transcribe
@@ -205,6 +212,7 @@ def _run_ask(args: argparse.Namespace) -> int:
     options: dict[str, Any] = {
         "model": args.model or DEFAULT_MODEL,
         "thinking": not args.no_thinking,
+        "reasoning_effort": args.reasoning_effort,
         "max_completion_tokens": args.max_completion_tokens,
         "convert": args.convert,
         "retry": retry_reporter(),
@@ -313,6 +321,11 @@ def _add_ask(sub: Any) -> None:
         "--no-thinking", action="store_true", help="turn MiMo's thinking off (faster, cheaper)"
     )
     parser.add_argument(
+        "--reasoning-effort",
+        choices=REASONING_EFFORTS,
+        help="how hard the model thinks, on models that take it (none turns thinking off)",
+    )
+    parser.add_argument(
         "--convert",
         action="store_true",
         help="convert formats MiMo refuses (AAC, WebM, ...) before sending",
@@ -398,6 +411,7 @@ def ask_split(
         combine=not args.no_combine,
         model=options["model"],
         thinking=options["thinking"],
+        reasoning_effort=options["reasoning_effort"],
         max_completion_tokens=options["max_completion_tokens"],
         retry=options.get("retry"),
         on_chunk=lambda c: print(

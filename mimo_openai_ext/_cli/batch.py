@@ -24,7 +24,7 @@ from .._batch.estimate import estimate_batch
 from .._batch.inputs import collect_sources
 from .._batch.results import BatchResults, without_source
 from .._batch.results_file import resume_state
-from .._config import DEFAULT_LIMITS, DEFAULT_MODEL
+from .._config import DEFAULT_LIMITS, DEFAULT_MODEL, REASONING_EFFORTS
 from .._exceptions import MimoAudioError, ResultsFileError, UnsupportedAudioFormatError
 from . import CliUsageError
 from ._connection import add_connection_arguments, open_async_client
@@ -130,6 +130,7 @@ async def _run_async(
             args.question,
             model=model,
             thinking=not args.no_thinking,
+            reasoning_effort=args.reasoning_effort,
             max_completion_tokens=args.max_completion_tokens,
             concurrency=args.concurrency,
             requests_per_minute=args.rpm,
@@ -219,6 +220,11 @@ def register(subparsers: Any) -> None:
     _add_work_arguments(parser)
     _add_results_file_arguments(parser)
     parser.add_argument("--no-thinking", action="store_true", help="turn MiMo's thinking off (cheaper)")
+    parser.add_argument(
+        "--reasoning-effort",
+        choices=REASONING_EFFORTS,
+        help="how hard the model thinks, on models that take it (none turns thinking off)",
+    )
     parser.add_argument(
         "--convert",
         action="store_true",

@@ -15,9 +15,10 @@ import warnings
 
 from .._audio.probe import AudioInfo, probe_audio
 from .._config import DEFAULT_MODEL, ModelSpec
-from .._exceptions import MimoAudioError, UnknownModelWarning
-from .._models import get_model
+from .._exceptions import MimoAudioError, MimoAudioWarning
+from .._models import check_model, model_warned
 from .._request_estimate import check_audio_limits
+from ._connection import add_allow_retired_argument
 from ._stdin import is_stdin, stdin_file
 from ._types import model_id
 
@@ -51,6 +52,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     estimate.add_argument(
         "--model", type=model_id, default=DEFAULT_MODEL, help=f"model id (default: {DEFAULT_MODEL})"
     )
+    add_allow_retired_argument(estimate)
     estimate.add_argument("--json", action="store_true", help="print one JSON document")
     estimate.set_defaults(func=run_estimate)
 
@@ -159,10 +161,10 @@ def _advice(row: dict[str, object], model: ModelSpec) -> str:
 
 
 def _model(model_id: str) -> ModelSpec:
-    """Look the model up; an unknown id is a one-line warning, not a Python traceback-style one."""
+    """Look the model up (a retired one raises); an unknown or retiring one is a one-line warning."""
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", UnknownModelWarning)
-        spec = get_model(model_id)
+        warnings.simplefilter("always", MimoAudioWarning)
+        spec = check_model(model_id)
     for warning in caught:
         print(f"mimo-audio: warning: {warning.message}", file=sys.stderr)
     return spec
@@ -171,7 +173,8 @@ def _model(model_id: str) -> ModelSpec:
 def run_estimate(args: argparse.Namespace) -> int:
     model = _model(args.model)
     results, ok = _probe_all(args.files)
-    rows = [_row(p, r, model) for p, r in results]
+    with model_warned(model.id):  # said once above
+        rows = [_row(p, r, model) for p, r in results]
     good = [r for r in rows if "error" not in r]
     total = sum(int(str(r["audio_tokens"])) for r in good)
     fits = total <= model.context_tokens and all(r["fits"] for r in good)

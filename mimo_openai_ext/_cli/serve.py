@@ -65,9 +65,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--rpm", type=positive_int, default=None, metavar="N", help="requests per minute per model"
     )
     parser.add_argument(
-        "--reasoning-only",
+        "--answer-in-content",
         action="store_true",
-        help="MiMo's quirk: empty content, the answer in reasoning_content",
+        help="with thinking on, answer in content (default: as MiMo documents, an empty content "
+        "and the answer in reasoning_content)",
     )
     parser.add_argument("--quiet", action="store_true", help="do not log each request to stderr")
     parser.set_defaults(func=_run)
@@ -105,7 +106,7 @@ def _run(args: argparse.Namespace) -> int:
         fault_rate=args.fault_rate,
         seed=args.seed,
         rpm=args.rpm,
-        reasoning_only=args.reasoning_only,
+        answer_in_content=args.answer_in_content,
         **({"faults": args.faults} if args.faults else {}),
     )
     try:

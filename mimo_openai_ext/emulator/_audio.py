@@ -37,7 +37,8 @@ class HeardAudio:
     tokens: int
     digest: bytes
     origin: str
-    """``"data-uri"``, ``"url"`` or ``"ignored"`` (raw base64 without ``data:``)."""
+    """``"data-uri"``, ``"url"``, ``"raw-base64"`` (heard, when so configured) or ``"ignored"``
+    (raw base64 without ``data:``, by default)."""
 
 
 def _invalid_format(where: str, detail: str, *, allowed: tuple[str, ...]) -> ApiError:
@@ -203,21 +204,53 @@ def _probe(
 
 
 def read_audio_part(
-    part: dict[str, object], where: str, *, model: ModelSpec, limits: Limits, timeout_s: float
+    part: dict[str, object],
+    where: str,
+    *,
+    model: ModelSpec,
+    limits: Limits,
+    timeout_s: float,
+    format_key: str = "ignore",
+    raw_base64: str = "ignore",
 ) -> HeardAudio:
-    """Decode and probe one ``input_audio`` part, or raise the ``ApiError`` MiMo would send."""
+    """Decode and probe one ``input_audio`` part, or raise the ``ApiError`` MiMo would send.
+
+    ``format_key`` and ``raw_base64`` say what a ``format`` key beside a data URI or URL
+    and raw base64 without ``data:`` get (``EmulatorOptions``; MiMo's own rule is unknown).
+    """
     body = part.get("input_audio")
     data_field = body.get("data") if isinstance(body, dict) else None
     if not isinstance(data_field, str) or not data_field:
         raise ApiError(400, f"{where}.input_audio.data is required (a data: URI or an https URL)")
-    if data_field[:5].lower() == "data:":
+    declared = body.get("format") if isinstance(body, dict) else None
+    is_uri = data_field[:5].lower() == "data:"
+    is_url = data_field[:8].lower().startswith(("http://", "https://"))
+    if declared is not None and (is_uri or is_url) and format_key == "refuse":
+        raise ApiError(
+            400, f"{where}.input_audio.format is not a field MiMo takes: send only input_audio.data"
+        )
+    if is_uri:
         data, label = _decode_data_uri(data_field, where, model, limits)
         return _probe(data, where, model, limits, "data-uri", label)
-    if data_field[:8].lower().startswith(("http://", "https://")):
+    if is_url:
         if model.asr:
             raise ApiError(400, f"{where}: {model.id} accepts audio only as a data: URI, not a URL")
         fetched = _fetch(data_field, where, limits=limits, timeout_s=timeout_s)
         return _probe(fetched, where, model, limits, "url", None, url=data_field)
+    if raw_base64 == "refuse":
+        raise ApiError(
+            400,
+            f"{where}.input_audio.data must be a data: URI (data:<mime>;base64,<data>) or an http(s) URL",
+        )
+    if raw_base64 == "hear":
+        try:
+            raw = _b64decode(data_field, 0)
+        except binascii.Error:
+            raise ApiError(
+                400, f"{where}: the base64 payload is malformed", message="invalid audio data"
+            ) from None
+        named = declared if isinstance(declared, str) and declared in AUDIO_FORMATS else None
+        return _probe(raw, where, model, limits, "raw-base64", named)
     # OpenAI's raw base64 (+ "format"): MiMo reportedly ignores the audio without an error.
     digest = hashlib.sha256(data_field[:1_000_000].encode("ascii", "replace")).digest()
     return HeardAudio("unknown", 0.0, 0, 0, 0, 0, digest, "ignored")

@@ -1,7 +1,21 @@
-"""Validating a chat request the way MiMo does: statuses, limits, audio rules.
+"""Validating a chat request the way MiMo does: statuses, limits, audio rules, models.
 
 ``validate_chat`` turns a JSON body into a ``ChatRequest`` or raises the ``ApiError``
-MiMo would answer (see ``shared/reference/mimo-api-facts.md``).
+MiMo would answer. ``model_listing`` / ``model_entry`` answer ``GET /v1/models``.
+
+Today's MiMo, from the model table (``MODELS``, or ``EmulatorOptions.models``):
+
+* ``/v1/models`` lists the models the table says are served now; retired ones are gone.
+* A retired id gets 400 ``Param Incorrect`` with the date and the successor in ``param``.
+  MiMo's exact body for a retired id is not known (third parties saw "an error telling the
+  caller to migrate"); this is our guess in MiMo's documented error shape, and it names no
+  redirect, since MiMo redirects nothing. ``GET /v1/models/<retired>`` is a 404 saying the same.
+* A model without audio input (``mimo-v2.5-pro``) answers audio with 404.
+* ``reasoning_effort``: the values in ``ModelSpec.reasoning_efforts``; anything else is a
+  400 (MiMo refuses ``minimal``, ``xhigh`` and ``max``; a model that takes none refuses all).
+  ``none`` turns thinking off.
+* ``max_completion_tokens`` is the documented cap; OpenAI's ``max_tokens`` is not documented
+  by MiMo, so it is ignored unless ``honour_max_tokens`` (``mimo-audio doctor`` checks MiMo).
 """
 
 from __future__ import annotations
@@ -12,13 +26,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .._config import ASR_LANGUAGES, MODELS, Limits, ModelSpec
+from .._config import ASR_LANGUAGES, DEFAULT_MODEL, MODELS, Limits, ModelSpec
+from .._models import is_retired, successor_of
 from ._audio import HeardAudio, read_audio_part
 from ._errors import ApiError
 from ._options import EmulatorOptions
 from ._usage import MESSAGE_OVERHEAD_TOKENS, Segment, text_tokens
 
-__all__ = ["ChatRequest", "model_table", "parse_json", "validate_chat"]
+__all__ = ["ChatRequest", "model_entry", "model_listing", "model_table", "parse_json", "validate_chat"]
+
+_MODELS_CREATED = 1_745_000_000
 
 _ROLES = ("system", "developer", "user", "assistant", "tool")
 
@@ -37,10 +54,44 @@ class ChatRequest:
     segments: tuple[Segment, ...]
     prompt_tokens: int
     asr_language: str | None
+    reasoning_effort: str | None = None
 
 
 def model_table(options: EmulatorOptions) -> Mapping[str, ModelSpec]:
     return MODELS if options.models is None else options.models
+
+
+def _retired_detail(spec: ModelSpec, table: Mapping[str, ModelSpec]) -> str:
+    """Our guess at MiMo's words for a retired model (its exact body is unknown)."""
+    retirement = spec.retirement
+    on = retirement.on if retirement is not None else "?"
+    successor = successor_of(spec) if table is MODELS else None
+    name = successor.id if successor is not None else (retirement.successor if retirement else None)
+    migrate = f"; please migrate to {name}" if name else "; please migrate to a current model"
+    return f"the model {spec.id} has been retired since {on} and is no longer served{migrate}"
+
+
+def model_listing(options: EmulatorOptions) -> dict[str, object]:
+    """``GET /v1/models``: the models the table says MiMo serves now."""
+    table = model_table(options)
+    data = [_entry(name) for name, spec in table.items() if not is_retired(spec)]
+    return {"object": "list", "data": data}
+
+
+def model_entry(name: str, options: EmulatorOptions) -> dict[str, object]:
+    """``GET /v1/models/<name>``, or a 404 (unknown, or retired: saying so)."""
+    table = model_table(options)
+    spec = table.get(name)
+    if spec is not None and is_retired(spec):
+        raise ApiError(404, _retired_detail(spec, table))
+    if spec is None:
+        current = ", ".join(k for k, v in table.items() if not is_retired(v))
+        raise ApiError(404, f"model {name!r} does not exist; current models: {current}")
+    return _entry(name)
+
+
+def _entry(name: str) -> dict[str, object]:
+    return {"id": name, "object": "model", "created": _MODELS_CREATED, "owned_by": "xiaomi"}
 
 
 def parse_json(body: bytes) -> dict[str, object]:
@@ -63,8 +114,10 @@ def _number(payload: Mapping[str, object], key: str) -> float | None:
     return float(value)
 
 
-def _max_tokens(payload: Mapping[str, object], model: ModelSpec) -> int:
-    key = "max_completion_tokens" if payload.get("max_completion_tokens") is not None else "max_tokens"
+def _max_tokens(payload: Mapping[str, object], model: ModelSpec, *, honour_max_tokens: bool) -> int:
+    key = "max_completion_tokens"
+    if payload.get(key) is None and honour_max_tokens:
+        key = "max_tokens"
     value = payload.get(key)
     if value is None:
         return model.default_max_completion_tokens
@@ -89,10 +142,24 @@ def _sampling(payload: Mapping[str, object], limits: Limits) -> None:
         raise ApiError(400, f"n is not supported (only one choice per request), got {n!r}")
 
 
-def _thinking(payload: Mapping[str, object], model: ModelSpec) -> bool:
+def _reasoning_effort(payload: Mapping[str, object], model: ModelSpec) -> str | None:
+    value = payload.get("reasoning_effort")
+    if value is None:
+        return None
+    if value not in model.reasoning_efforts:
+        takes = ", ".join(model.reasoning_efforts)
+        raise ApiError(
+            400,
+            f"reasoning_effort {value!r} is not supported by {model.id}"
+            + (f" (supported: {takes})" if takes else " (it takes no reasoning_effort)"),
+        )
+    return str(value)
+
+
+def _thinking(payload: Mapping[str, object], model: ModelSpec, effort: str | None) -> bool:
     value = payload.get("thinking")
     if value is None:
-        return not model.asr
+        return not model.asr and effort != "none"
     kind = value.get("type") if isinstance(value, dict) else None
     if kind not in ("enabled", "disabled"):
         raise ApiError(
@@ -126,11 +193,14 @@ def _asr_language(payload: Mapping[str, object], model: ModelSpec) -> str | None
 def _model(payload: Mapping[str, object], options: EmulatorOptions) -> ModelSpec:
     name = payload.get("model")
     if not isinstance(name, str) or not name:
-        raise ApiError(400, "model is required (a MiMo model id such as mimo-v2.5)")
+        raise ApiError(400, f"model is required (a MiMo model id such as {DEFAULT_MODEL})")
     table = model_table(options)
     spec = table.get(name)
     if spec is None:
-        raise ApiError(400, f"model {name!r} does not exist; known models: {', '.join(sorted(table))}")
+        current = ", ".join(k for k, v in table.items() if not is_retired(v))
+        raise ApiError(400, f"model {name!r} does not exist; current models: {current}")
+    if is_retired(spec):
+        raise ApiError(400, _retired_detail(spec, table))
     return spec
 
 
@@ -159,7 +229,9 @@ class _Reader:
 
     def audio(self, part: dict[str, object], where: str) -> None:
         if not self.model.audio_input:
-            audio_models = ", ".join(sorted(k for k, v in self.table.items() if v.audio_input and not v.asr))
+            audio_models = ", ".join(
+                k for k, v in self.table.items() if v.audio_input and not v.asr and not is_retired(v)
+            )
             raise ApiError(
                 404,
                 f"model {self.model.id} does not support audio input ({where}); use one of: {audio_models}",
@@ -170,6 +242,8 @@ class _Reader:
             model=self.model,
             limits=self.options.limits,
             timeout_s=self.options.url_fetch_timeout_s,
+            format_key=self.options.format_key,
+            raw_base64=self.options.raw_base64,
         )
         self.audios.append(heard)
         self._add(heard.digest, heard.tokens)
@@ -219,10 +293,11 @@ class _Reader:
 def validate_chat(payload: Mapping[str, object], *, options: EmulatorOptions) -> ChatRequest:
     """Check a chat completion request; raise ``ApiError`` exactly where MiMo would."""
     model = _model(payload, options)
-    max_tokens = _max_tokens(payload, model)
+    max_tokens = _max_tokens(payload, model, honour_max_tokens=options.honour_max_tokens)
     _sampling(payload, options.limits)
     stream, include_usage = _stream(payload)
-    thinking = _thinking(payload, model)
+    effort = _reasoning_effort(payload, model)
+    thinking = _thinking(payload, model, effort)
     language = _asr_language(payload, model)
     messages = payload.get("messages")
     if not isinstance(messages, list) or not messages:
@@ -250,4 +325,5 @@ def validate_chat(payload: Mapping[str, object], *, options: EmulatorOptions) ->
         tuple(reader.segments),
         prompt_tokens,
         language,
+        effort,
     )

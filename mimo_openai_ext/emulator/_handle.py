@@ -129,7 +129,7 @@ def start_emulator(
     faults: Sequence[str] = FAULT_NAMES,
     seed: int | None = None,
     rpm: int | None = None,
-    reasoning_only: bool = False,
+    answer_in_content: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     models: Mapping[str, ModelSpec] | None = None,
     verbose: bool = False,
@@ -153,7 +153,7 @@ def start_emulator(
             faults=tuple(faults),
             seed=seed,
             rpm=rpm,
-            reasoning_only=reasoning_only,
+            answer_in_content=answer_in_content,
             limits=limits,
             models=models,
         )

@@ -4,19 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Literal
 
 from .._checks import check_bool, check_count, check_seconds, check_str, check_type
 from .._config import DEFAULT_LIMITS, Limits, ModelSpec
 from .._exceptions import InvalidOptionError
 from ._faults import parse_fault
 
-__all__ = ["DEFAULT_EMULATOR_API_KEY", "FAULT_NAMES", "EmulatorOptions", "RequestRecord"]
+__all__ = [
+    "DEFAULT_EMULATOR_API_KEY",
+    "FAULT_NAMES",
+    "EmulatorOptions",
+    "FormatKeyRule",
+    "RawBase64Rule",
+    "RequestRecord",
+]
 
 DEFAULT_EMULATOR_API_KEY = "sk-mimo-emulator"
 """The key a default emulator accepts (a pay-as-you-go ``sk-`` key, like MiMo's)."""
 
 FAULT_NAMES = ("429", "500", "503", "reset")
 """Faults drawn by ``fault_rate``: ``429`` (with ``Retry-After``), ``500``, ``503``, ``reset``."""
+
+
+FormatKeyRule = Literal["ignore", "refuse"]
+"""What a ``format`` key beside a data URI gets: ignored (the default guess) or a 400."""
+RawBase64Rule = Literal["ignore", "hear", "refuse"]
+"""What raw base64 without ``data:`` gets: ignored silently (``audio_tokens: 0``, reported by
+third parties), heard (its ``format`` key names the format), or a 400."""
 
 
 @dataclass(frozen=True)
@@ -36,9 +51,19 @@ class EmulatorOptions:
     rpm: int | None = None
     """Requests per minute per model; past it the answer is 429 with ``Retry-After``."""
     retry_after_s: float | None = 1.0
-    """``Retry-After`` sent with drawn 429 faults (``None``: no header)."""
-    reasoning_only: bool = False
-    """MiMo's quirk: ``content`` is ``""`` and the answer is in ``reasoning_content``."""
+    """``Retry-After`` sent with drawn 429 faults (``None``: no header, on ``rpm`` 429s too)."""
+    answer_in_content: bool = False
+    """With thinking on, put the answer in ``content`` (and a short thought in
+    ``reasoning_content``). Off by default: MiMo's documented thinking-mode response has an
+    empty ``content`` and the answer in ``reasoning_content``."""
+    format_key: FormatKeyRule = "ignore"
+    """A ``format`` key beside a data URI: ``"ignore"`` (our guess: MiMo's schema has none) or
+    ``"refuse"`` (400)."""
+    raw_base64: RawBase64Rule = "ignore"
+    """Raw base64 without ``data:``: ``"ignore"`` (third parties: ``audio_tokens: 0``),
+    ``"hear"`` or ``"refuse"`` (400)."""
+    honour_max_tokens: bool = False
+    """Apply OpenAI's ``max_tokens``. Off by default: MiMo documents only ``max_completion_tokens``."""
     limits: Limits = DEFAULT_LIMITS
     models: Mapping[str, ModelSpec] | None = None
     """The model table; ``None`` reads ``mimo_openai_ext.MODELS`` on every request."""
@@ -69,7 +94,10 @@ class EmulatorOptions:
         check_count(self.seed, option="seed", minimum=0, none=True)
         check_count(self.rpm, option="rpm", none=True)
         check_seconds(self.retry_after_s, option="retry_after_s", none=True)
-        check_bool(self.reasoning_only, option="reasoning_only")
+        check_bool(self.answer_in_content, option="answer_in_content")
+        _check_choice(self.format_key, ("ignore", "refuse"), option="format_key")
+        _check_choice(self.raw_base64, ("ignore", "hear", "refuse"), option="raw_base64")
+        check_bool(self.honour_max_tokens, option="honour_max_tokens")
         check_type(self.limits, Limits, option="limits", expected="a Limits")
         check_type(
             self.models, Mapping, option="models", expected="a dict of model id to ModelSpec", none=True
@@ -80,6 +108,13 @@ class EmulatorOptions:
         check_seconds(self.url_fetch_timeout_s, option="url_fetch_timeout_s", minimum=0.001)
         check_count(self.max_log_records, option="max_log_records")
         check_str(self.extra_answer, option="extra_answer", empty=True)
+
+
+def _check_choice(value: object, choices: tuple[str, ...], *, option: str) -> None:
+    if value not in choices:
+        raise InvalidOptionError(
+            f"{option}={value!r}: must be one of {', '.join(map(repr, choices))}", option=option
+        )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,12 @@
-"""The emulator's deterministic answers: what audio it received, and the question echoed."""
+"""The emulator's deterministic answers: what audio it received, and the question echoed.
+
+Like MiMo's documented thinking-mode response (its audio page's example), an answer with
+thinking on comes with an empty ``content`` and the answer in ``reasoning_content``;
+``answer_in_content`` puts it in ``content`` with a short thought beside it. With thinking
+off (``thinking: disabled`` or ``reasoning_effort: none``) the answer is in ``content``.
+A text-only request (no audio part) gets a text answer: ``ask_across_chunks``' combining
+call a merged answer over the parts' timeline, any other an echo of the request.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +23,7 @@ from ._usage import text_tokens
 __all__ = ["Reply", "build_reply", "completion_body", "stream_chunks"]
 
 _NOTE = "(MiMo emulator: it reports the audio it received; it does not listen to it.)"
+_TEXT_NOTE = "(MiMo emulator: it echoes a text-only request; it does not reason about it.)"
 
 
 @dataclass(frozen=True)
@@ -83,14 +92,17 @@ def _answer(request: ChatRequest, extra: str) -> str:
     combined = None if request.audios else _combined(request.question)
     if combined is not None:
         return " ".join(p for p in (combined, extra) if p)
+    question = request.question.strip() or "(no question)"
+    if not request.audios:
+        head = f'A text-only request (no audio was sent), answered in text: "{question}"'
+        return " ".join(p for p in (head, _TEXT_NOTE, extra) if p)
     heard = [a for a in request.audios if a.origin != "ignored"]
     if heard:
         clips = _clips(len(heard))
         described = "; ".join(_describe(a, i) for i, a in enumerate(heard, 1))
         head = f"I received {clips}: {described}."
     else:
-        head = "I received no audio."
-    question = request.question.strip() or "(no question)"
+        head = "I heard none of the audio parts (raw base64 without a data: prefix is ignored)."
     return " ".join(p for p in (head, f'You asked: "{question}"', _NOTE, extra) if p)
 
 
@@ -110,13 +122,18 @@ def _cut(text: str, budget: int) -> str:
     return " ".join(words)
 
 
-def build_reply(request: ChatRequest, *, cached_tokens: int, reasoning_only: bool, extra: str) -> Reply:
-    """The answer and its usage, cut to ``max_completion_tokens`` (finish_reason ``length``)."""
+def build_reply(request: ChatRequest, *, cached_tokens: int, answer_in_content: bool, extra: str) -> Reply:
+    """The answer and its usage, cut to ``max_completion_tokens`` (finish_reason ``length``).
+
+    With thinking on, the answer is the ``reasoning_content`` and ``content`` is empty (MiMo's
+    documented response), unless ``answer_in_content``.
+    """
     answer = _transcript(request) if request.model.asr else _answer(request, extra)
     reasoning: str | None = None
     if request.thinking:
-        reasoning = _reasoning(request)
-        if reasoning_only:
+        if answer_in_content:
+            reasoning = _reasoning(request)
+        else:
             reasoning, answer = answer, ""
     budget = request.max_completion_tokens
     finish = "stop"

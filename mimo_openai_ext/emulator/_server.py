@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .._config import TOKEN_PLAN_KEY_PREFIXES
 from ._body import declared_length, read_body
-from ._dialect import model_table, parse_json, validate_chat
+from ._dialect import model_entry, model_listing, parse_json, validate_chat
 from ._errors import ApiError
 from ._faults import FAULT_HEADER, Fault, FaultSyntaxError
 from ._options import RequestRecord
@@ -30,7 +30,6 @@ from ._state import EmulatorState
 
 __all__ = ["EmulatorServer"]
 
-_MODELS_CREATED = 1_745_000_000
 _CHAT = "/v1/chat/completions"
 _MODELS = "/v1/models"
 _FILES = "/files/"
@@ -253,12 +252,15 @@ class _Handler(BaseHTTPRequestHandler):
                 raise ApiError(
                     429,
                     f"rate limit: {options.rpm} requests per minute for {ex.model}",
-                    headers={"Retry-After": retry},
+                    headers={} if options.retry_after_s is None else {"Retry-After": retry},
                 )
         request = validate_chat(payload, options=options)
         cached, prefixes = state.cache.lookup(request.model.id, request.segments, ttl_s=options.cache_ttl_s)
         reply = build_reply(
-            request, cached_tokens=cached, reasoning_only=options.reasoning_only, extra=options.extra_answer
+            request,
+            cached_tokens=cached,
+            answer_in_content=options.answer_in_content,
+            extra=options.extra_answer,
         )
         ex.request_id = reply.id
         ex.audio_tokens = sum(a.tokens for a in request.audios)
@@ -271,19 +273,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(ex, 200, completion_body(reply))
 
     def _models(self, ex: _Exchange, route: str) -> None:
-        table = model_table(self.server.state.options)
-        entries = {
-            name: {"id": name, "object": "model", "created": _MODELS_CREATED, "owned_by": "xiaomi"}
-            for name in table
-        }
+        options = self.server.state.options
         if route == _MODELS:
-            self._send_json(ex, 200, {"object": "list", "data": list(entries.values())})
+            self._send_json(ex, 200, model_listing(options))
             return
-        name = route[len(_MODELS) + 1 :]
-        ex.model = name
-        if name not in entries:
-            raise ApiError(404, f"model {name!r} does not exist; known models: {', '.join(sorted(entries))}")
-        self._send_json(ex, 200, entries[name])
+        ex.model = route[len(_MODELS) + 1 :]
+        self._send_json(ex, 200, model_entry(ex.model, options))
 
     def _serve_file(self, ex: _Exchange) -> None:
         found = self.server.state.files.get(ex.path[len(_FILES) :])

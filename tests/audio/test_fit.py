@@ -43,7 +43,7 @@ def test_six_minute_cd_quality_wav_fits_and_mimo_hears_all_of_it(
     assert fitted.info.format in ("flac", "mp3")
     with mimo_emulator.client() as client:
         completion = client.chat.completions.create(
-            model="mimo-v2.5",
+            model="mimo-v2.6-flash",
             messages=[{"role": "user", "content": [fitted.part, text_part("What is said?")]}],
         )
     assert completion.usage.prompt_tokens_details.audio_tokens == math.ceil(360 * 6.25)

@@ -53,9 +53,9 @@ def test_results_come_back_in_input_order_whatever_the_completion_order(tmp_path
     async def ask_one(source: object, question: str) -> Answer:
         await asyncio.sleep(delays[int(str(source))])
         finished.append(str(source))
-        usage = UsageReport.from_usage({"prompt_tokens": 10, "completion_tokens": 2}, model="mimo-v2.5")
+        usage = UsageReport.from_usage({"prompt_tokens": 10, "completion_tokens": 2}, model="mimo-v2.6-flash")
         return Answer(
-            text=f"answer {source}", reasoning="", finish_reason="stop", model="mimo-v2.5", usage=usage
+            text=f"answer {source}", reasoning="", finish_reason="stop", model="mimo-v2.6-flash", usage=usage
         )
 
     sources = [str(i) for i in range(30)]
@@ -65,7 +65,7 @@ def test_results_come_back_in_input_order_whatever_the_completion_order(tmp_path
             ask_one,
             sources,
             "q",
-            model="mimo-v2.5",
+            model="mimo-v2.6-flash",
             options=BatchOptions(concurrency=8, rate_limiter=RateLimiter(1000), results_path=out),
         )
     )
@@ -89,7 +89,7 @@ def test_concurrency_is_bounded() -> None:
         peak = max(peak, running)
         await asyncio.sleep(0.01)
         running -= 1
-        return Answer("x", "", "stop", "m", UsageReport.from_usage(None, model="mimo-v2.5"))
+        return Answer("x", "", "stop", "m", UsageReport.from_usage(None, model="mimo-v2.6-flash"))
 
     asyncio.run(
         run_batch(
@@ -269,7 +269,7 @@ def test_estimate_adds_up_durations_tokens_and_worst_case_cost(clips, tmp_path: 
     assert estimate.duration_s == pytest.approx(sum(durations))
     assert estimate.audio_tokens == sum(math.ceil(d * 6.25) for d in durations)
     assert [s for s, _ in estimate.unreadable] == [str(bad)]
-    price = MODELS["mimo-v2.5"].price
+    price = MODELS["mimo-v2.6-flash"].price
     expected = (estimate.input_tokens * price.input_usd_per_mtok + 9 * 100 * price.output_usd_per_mtok) / 1e6
     assert estimate.worst_case_cost_usd == pytest.approx(expected)
     assert "would fail" in estimate.summary()
@@ -446,7 +446,7 @@ def test_urls_of_unknown_duration_are_called_out_not_read_as_zeros(clips) -> Non
     assert "https://example.com/b.wav" in html
     plain = estimate_batch(clips[:2], "q")
     assert "unknown duration" not in repr(plain) + plain.summary() + plain._repr_html_()
-    assert repr(plain).startswith("BatchEstimate(2 items for mimo-v2.5: ")
+    assert repr(plain).startswith("BatchEstimate(2 items for mimo-v2.6-flash: ")
 
 
 def test_batch_results_repr_is_short_and_shows_small_costs(mimo_emulator, clips, client) -> None:

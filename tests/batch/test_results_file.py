@@ -17,7 +17,7 @@ def _record(i: int, *, source: str | None = None) -> BatchRecord:
         "index": i,
         "source": source or f"clip{i}.wav",
         "question": "q",
-        "model": "mimo-v2.5",
+        "model": "mimo-v2.6-flash",
         "answer": f"answer {i} — ünïcode",
         "reasoning": "",
         "finish_reason": "stop",

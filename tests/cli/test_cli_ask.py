@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from _audio import write_silence
 
+from mimo_openai_ext import read_answer
 from mimo_openai_ext._cli import main
 from mimo_openai_ext._cli._connection import add_connection_arguments, open_client
 from mimo_openai_ext._retry import set_testing
@@ -132,12 +133,12 @@ def test_usage_mistakes_are_one_line(capsys: pytest.CaptureFixture[str], argv: t
 def test_connection_helpers_are_reusable() -> None:
     parser = argparse.ArgumentParser()
     add_connection_arguments(parser)
-    args = parser.parse_args(["--offline", "--model", "mimo-v2.5"])
+    args = parser.parse_args(["--offline", "--model", "mimo-v2.6-flash"])
     with open_client(args) as client:
         completion = client.chat.completions.create(
             model=args.model, messages=[{"role": "user", "content": "hi"}]
         )
-    assert completion.choices[0].message.content
+    assert read_answer(completion)
 
 
 def test_async_connection_helper() -> None:
@@ -152,9 +153,9 @@ def test_async_connection_helper() -> None:
     async def main() -> str:
         async with open_async_client(args) as client:
             completion = await client.chat.completions.create(
-                model="mimo-v2.5", messages=[{"role": "user", "content": "hi"}]
+                model="mimo-v2.6-flash", messages=[{"role": "user", "content": "hi"}]
             )
-        return completion.choices[0].message.content or ""
+        return read_answer(completion)
 
     assert "hi" in asyncio.run(main())
 
@@ -305,12 +306,12 @@ def test_transcribe_refuses_a_chat_model_locally(
     capsys: pytest.CaptureFixture[str], mimo_emulator: Any
 ) -> None:
     code, out, err = run(
-        capsys, "transcribe", "--sample", "--model", "mimo-v2.5", "--base-url", mimo_emulator.base_url,
+        capsys, "transcribe", "--sample", "--model", "mimo-v2.6-flash", "--base-url", mimo_emulator.base_url,
         "--api-key", mimo_emulator.api_key,
     )  # fmt: skip
     assert code == 2
     assert out == ""
-    assert "mimo-v2.5 is not a transcription model" in err
+    assert "mimo-v2.6-flash is not a transcription model" in err
     assert "mimo-audio ask FILE" in err
     assert "transcriptions(client)" in err
     assert mimo_emulator.completions() == []  # refused before any request

@@ -44,7 +44,7 @@ def test_estimate_only_sends_nothing(mimo_emulator, folder: Path, capsys) -> Non
     out = capsys.readouterr().out
     assert code == 0
     total_s = sum(sf.info(p).duration for p in folder.glob("*.wav"))
-    assert f"6 items for mimo-v2.5: {total_s:,.1f} s of audio" in out
+    assert f"6 items for mimo-v2.6-flash: {total_s:,.1f} s of audio" in out
     assert "max_completion_tokens=100 per item" in out
     assert "$" in out
     assert mimo_emulator.completions() == []

@@ -61,7 +61,7 @@ def test_estimate_text_and_total(
     b = write_audio("b.wav", 4.0, sample_rate=8000)
     assert main(["estimate", str(a), str(b)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert "~25 audio tokens (fits mimo-v2.5's 1,048,576-token context)" in out[0]
+    assert "~25 audio tokens (fits mimo-v2.6-flash's 1,048,576-token context)" in out[0]
     assert "/ 50,000,000 chars (fits)" in out[0]
     assert out[2] == "total: ~50 audio tokens in one request (fits 1,048,576)"
 
@@ -87,8 +87,8 @@ def test_estimate_over_the_context(tmp_path: Path, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "~45,000 audio tokens (DOES NOT FIT mimo-v2.5-asr's 8,192-token context)" in out
     assert "76,800,082 / 10,000,000 chars (TOO LARGE)" in out  # 57.6 MB of WAV as base64
-    assert main(["estimate", "--model", "mimo-v2.5", str(path)]) == 1
-    assert "(fits mimo-v2.5's 1,048,576-token context)" in capsys.readouterr().out
+    assert main(["estimate", "--model", "mimo-v2.6-flash", str(path)]) == 1
+    assert "(fits mimo-v2.6-flash's 1,048,576-token context)" in capsys.readouterr().out
 
 
 def test_python_dash_m_runs_the_cli(write_audio: Callable[..., Path]) -> None:
@@ -126,11 +126,11 @@ def test_unknown_model_is_a_one_line_warning(
 
 
 def test_text_only_model_takes_no_audio(
-    write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+    write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str], text_model: str
 ) -> None:
     path = write_audio("a.wav", 1.0)
-    assert main(["estimate", "--model", "mimo-v2.5-pro", str(path)]) == 1
-    assert "mimo-v2.5-pro takes no audio (a text-only model)" in capsys.readouterr().out
+    assert main(["estimate", "--model", text_model, str(path)]) == 1
+    assert f"{text_model} takes no audio (a text-only model)" in capsys.readouterr().out
 
 
 def test_estimate_says_what_to_do_when_too_large(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -71,7 +71,7 @@ def test_non_negative_float() -> None:
 
 
 def test_model_id() -> None:
-    assert model_id(" mimo-v2.5 ") == "mimo-v2.5"
+    assert model_id(" mimo-v2.6-flash ") == "mimo-v2.6-flash"
     for bad in ("", "   "):
         with pytest.raises(argparse.ArgumentTypeError, match="the model id is empty"):
             model_id(bad)

@@ -9,6 +9,7 @@ import sys
 import openai
 import pytest
 
+from mimo_openai_ext import read_answer
 from mimo_openai_ext._cli import main
 
 
@@ -33,12 +34,12 @@ def test_serve_prints_base_url_serves_and_stops_on_interrupt() -> None:
             assert base_url.endswith("/v1")
             with openai.OpenAI(base_url=base_url, api_key="sk-cli", max_retries=0) as client:
                 reply = client.chat.completions.create(
-                    model="mimo-v2.5", messages=[{"role": "user", "content": "hi"}]
+                    model="mimo-v2.6-flash", messages=[{"role": "user", "content": "hi"}]
                 )
-                assert 'You asked: "hi"' in (reply.choices[0].message.content or "")
+                assert 'answered in text: "hi"' in read_answer(reply)
                 with pytest.raises(openai.RateLimitError):  # --rpm 1
                     client.chat.completions.create(
-                        model="mimo-v2.5", messages=[{"role": "user", "content": "hi"}]
+                        model="mimo-v2.6-flash", messages=[{"role": "user", "content": "hi"}]
                     )
         finally:
             proc.send_signal(signal.SIGINT)

@@ -14,7 +14,7 @@ import pytest
 from _audio import encode_tone
 from _emulator_support import ask, audio_part, raw_post, uri
 
-from mimo_openai_ext import DEFAULT_LIMITS
+from mimo_openai_ext import DEFAULT_LIMITS, MODELS
 from mimo_openai_ext._api_errors import api_error_hint
 from mimo_openai_ext.emulator import EmulatorHandle, EmulatorOptions, run_emulator
 from mimo_openai_ext.retry import NO_RETRY, create_completion
@@ -78,7 +78,7 @@ BAD_REQUESTS = {
 @pytest.mark.parametrize("case", BAD_REQUESTS, ids=list(BAD_REQUESTS))
 def test_bad_requests_are_400(client: openai.OpenAI, case: str) -> None:
     changes, detail = BAD_REQUESTS[case]
-    request: dict[str, object] = {"model": "mimo-v2.5", "messages": ask("q"), **changes}
+    request: dict[str, object] = {"model": "mimo-v2.6-flash", "messages": ask("q"), **changes}
     extra_body = {k: request.pop(k) for k in ("asr_options", "thinking") if k in request}
     with pytest.raises(openai.BadRequestError) as exc:
         client.chat.completions.create(**request, extra_body=extra_body)  # type: ignore[call-overload]
@@ -97,7 +97,7 @@ def assert_no_library_advice(body: dict[str, object]) -> None:
 
 def test_boundaries_are_accepted(client: openai.OpenAI) -> None:
     completion = client.chat.completions.create(
-        model="mimo-v2.5", messages=ask("q"), temperature=1.5, max_completion_tokens=131_072, n=1
+        model="mimo-v2.6-flash", messages=ask("q"), temperature=1.5, max_completion_tokens=131_072, n=1
     )
     assert completion.choices[0].finish_reason == "stop"
 
@@ -113,7 +113,7 @@ def test_boundaries_are_accepted(client: openai.OpenAI) -> None:
 )
 def test_unsupported_or_mislabelled_audio(client: openai.OpenAI, data: bytes, mime: str, detail: str) -> None:
     with pytest.raises(openai.BadRequestError) as exc:
-        client.chat.completions.create(model="mimo-v2.5", messages=ask(audio_part(data, mime), "q"))
+        client.chat.completions.create(model="mimo-v2.6-flash", messages=ask(audio_part(data, mime), "q"))
     body = error_of(exc)
     assert body["message"] == FORMAT_ERROR
     assert detail in str(body["param"])
@@ -123,11 +123,14 @@ def test_unsupported_or_mislabelled_audio(client: openai.OpenAI, data: bytes, mi
 
 def test_corrupt_audio_is_400(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as exc:
-        client.chat.completions.create(model="mimo-v2.5", messages=ask(audio_part(WAV[:30]), "q"))
+        client.chat.completions.create(model="mimo-v2.6-flash", messages=ask(audio_part(WAV[:30]), "q"))
     assert "failed to decode" in str(error_of(exc)["message"])
 
 
-def test_model_without_audio_input_is_404(client: openai.OpenAI) -> None:
+def test_model_without_audio_input_is_404(client: openai.OpenAI, mimo_emulator: EmulatorHandle) -> None:
+    # mimo-v2.5-pro never took audio; before its retirement MiMo answered audio with a 404.
+    unretired = dataclasses.replace(MODELS["mimo-v2.5-pro"], retirement=None)
+    mimo_emulator.configure(models={**MODELS, "mimo-v2.5-pro": unretired})
     with pytest.raises(openai.NotFoundError) as exc:
         client.chat.completions.create(model="mimo-v2.5-pro", messages=ask(audio_part(WAV), "q"))
     assert "does not support audio input" in str(error_of(exc)["param"])
@@ -140,7 +143,7 @@ def test_data_uri_over_the_limit_is_400() -> None:
         DEFAULT_LIMITS, max_data_uri_chars=len(data_uri) - 1, asr_max_data_uri_chars=100
     )
     with run_emulator(limits=limits) as emu, emu.client(max_retries=0) as client:
-        for model in ("mimo-v2.5", "mimo-v2.5-asr"):
+        for model in ("mimo-v2.6-flash", "mimo-v2.5-asr"):
             with pytest.raises(openai.BadRequestError) as exc:
                 client.chat.completions.create(model=model, messages=ask(audio_part(data_uri), "q"))
             assert f"{len(data_uri):,} characters" in str(error_of(exc)["param"])
@@ -154,7 +157,7 @@ def test_bad_keys_are_401(mimo_emulator: EmulatorHandle, key: str, detail: str) 
         openai.OpenAI(base_url=mimo_emulator.base_url, api_key=key, max_retries=0) as client,
         pytest.raises(openai.AuthenticationError) as exc,
     ):
-        client.chat.completions.create(model="mimo-v2.5", messages=ask("q"))
+        client.chat.completions.create(model="mimo-v2.6-flash", messages=ask("q"))
     assert detail in str(error_of(exc)["param"])
     assert mimo_emulator.request_log[-1].status == 401
 
@@ -172,7 +175,7 @@ def test_any_key_mode_still_refuses_token_plan_keys() -> None:
 
 def test_api_key_header_and_missing_key(mimo_emulator: EmulatorHandle) -> None:
     url = mimo_emulator.base_url + "/chat/completions"
-    body = json.dumps({"model": "mimo-v2.5", "messages": ask("q")}).encode()
+    body = json.dumps({"model": "mimo-v2.6-flash", "messages": ask("q")}).encode()
     status, answer, _ = raw_post(url, body, {"api-key": mimo_emulator.api_key})
     assert status == 200
     assert answer["object"] == "chat.completion"
@@ -189,7 +192,7 @@ def test_bad_json_is_400_not_a_crash(mimo_emulator: EmulatorHandle, body: bytes)
     assert answer["error"]["message"] == "Param Incorrect"
     status, _, _ = raw_post(
         url,
-        json.dumps({"model": "mimo-v2.5", "messages": ask("q")}).encode(),
+        json.dumps({"model": "mimo-v2.6-flash", "messages": ask("q")}).encode(),
         {"api-key": mimo_emulator.api_key},
     )
     assert status == 200
@@ -204,7 +207,7 @@ def test_unknown_endpoint_is_404(mimo_emulator: EmulatorHandle) -> None:
 def test_bad_fault_header_is_400(client: openai.OpenAI) -> None:
     with pytest.raises(openai.BadRequestError) as exc:
         client.chat.completions.create(
-            model="mimo-v2.5", messages=ask("q"), extra_headers={"x-emulator-fault": "teapot"}
+            model="mimo-v2.6-flash", messages=ask("q"), extra_headers={"x-emulator-fault": "teapot"}
         )
     assert "x-emulator-fault" in str(error_of(exc)["param"])
 
@@ -226,7 +229,7 @@ def _raw(
 
 
 def test_chunked_bodies_are_read(mimo_emulator: EmulatorHandle) -> None:
-    body = json.dumps({"model": "mimo-v2.5", "messages": ask(audio_part(WAV), "chunked?")}).encode()
+    body = json.dumps({"model": "mimo-v2.6-flash", "messages": ask(audio_part(WAV), "chunked?")}).encode()
     pieces = iter([body[:1000], body[1000:]])
     headers = {"api-key": mimo_emulator.api_key, "Transfer-Encoding": "chunked"}
     status, answer = _raw(mimo_emulator, "POST", pieces, headers)
@@ -262,7 +265,7 @@ def test_refused_audio_details_suit_a_request(
     aac = (Path(__file__).parent.parent / "fixtures" / "adts.aac").read_bytes()
     data = mimo_emulator.add_file(aac, "clip.aac") if by_url else uri(aac, "audio/mpeg")
     with pytest.raises(openai.BadRequestError) as exc:
-        client.chat.completions.create(model="mimo-v2.5", messages=ask(audio_part(data), "q"))
+        client.chat.completions.create(model="mimo-v2.6-flash", messages=ask(audio_part(data), "q"))
     param = str(error_of(exc)["param"])
     assert param.startswith("messages[0].content[0]: the audio")
     assert "AAC in ADTS" in param
@@ -280,7 +283,7 @@ def test_the_library_adds_its_hints_on_the_client_side(
     ]
     for messages, hint in cases:
         with pytest.raises(openai.BadRequestError) as exc:
-            create_completion(client, retry=NO_RETRY, model="mimo-v2.5", messages=messages)
+            create_completion(client, retry=NO_RETRY, model="mimo-v2.6-flash", messages=messages)
         assert_no_library_advice(error_of(exc))  # the server's words stay MiMo's
         notes = " ".join(getattr(exc.value, "__notes__", []))
         assert hint in api_error_hint(exc.value)  # the hint is ours, read from MiMo's words
@@ -291,7 +294,7 @@ def test_the_library_adds_its_hints_on_the_client_side(
 def test_empty_audio_by_url_names_the_url(client: openai.OpenAI, mimo_emulator: EmulatorHandle) -> None:
     url = mimo_emulator.add_file(b"", "empty.wav")
     with pytest.raises(openai.BadRequestError) as exc:
-        client.chat.completions.create(model="mimo-v2.5", messages=ask(audio_part(url), "q"))
+        client.chat.completions.create(model="mimo-v2.6-flash", messages=ask(audio_part(url), "q"))
     param = str(error_of(exc)["param"])
     assert param.startswith(f"messages[0].content[0]: the audio (fetched from {url}) is empty (0 bytes)")
     assert "<audio>" not in param

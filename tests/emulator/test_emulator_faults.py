@@ -12,6 +12,7 @@ import pytest
 from _audio import encode_tone
 from _emulator_support import ask, audio_part, uri
 
+from mimo_openai_ext import read_answer
 from mimo_openai_ext.emulator import EmulatorHandle, run_emulator
 
 QUESTION = ask("q")
@@ -22,7 +23,7 @@ pytestmark = pytest.mark.sdk_retries(0)  # the SDK sends each request once: the 
 
 def create(client: openai.OpenAI, fault: str | None = None) -> object:
     headers = {"x-emulator-fault": fault} if fault else None
-    return client.chat.completions.create(model="mimo-v2.5", messages=QUESTION, extra_headers=headers)
+    return client.chat.completions.create(model="mimo-v2.6-flash", messages=QUESTION, extra_headers=headers)
 
 
 @pytest.mark.parametrize(
@@ -49,7 +50,9 @@ def test_forced_status_faults(
     assert exc.value.response.headers.get("retry-after") == retry_after
     assert isinstance(exc.value.body, dict)
     assert exc.value.body["code"] == str(status)
-    assert [(r.status, r.fault, r.model) for r in mimo_emulator.request_log] == [(status, fault, "mimo-v2.5")]
+    assert [(r.status, r.fault, r.model) for r in mimo_emulator.request_log] == [
+        (status, fault, "mimo-v2.6-flash")
+    ]
 
 
 def test_reset_drops_the_connection(mimo_emulator: EmulatorHandle, client: openai.OpenAI) -> None:
@@ -75,11 +78,11 @@ def test_slow_answers_late_and_trips_client_timeouts(
 
 def test_times_lets_the_sdk_retry_succeed(mimo_emulator: EmulatorHandle, client: openai.OpenAI) -> None:
     completion = client.with_options(max_retries=2).chat.completions.create(
-        model="mimo-v2.5",
+        model="mimo-v2.6-flash",
         messages=QUESTION,
         extra_headers={"x-emulator-fault": "503; retry-after=0.01; times=2"},
     )
-    assert completion.choices[0].message.content
+    assert read_answer(completion)
     assert [r.status for r in mimo_emulator.completions()] == [503, 503, 200]
 
 
@@ -117,7 +120,7 @@ def test_rpm_answers_429_with_retry_after(mimo_emulator: EmulatorHandle, client:
     with pytest.raises(openai.RateLimitError) as exc:
         create(client)
     assert 1 <= int(exc.value.response.headers["retry-after"]) <= 60
-    assert client.chat.completions.create(model="mimo-v2.5-pro", messages=QUESTION).choices  # per model
+    assert client.chat.completions.create(model="mimo-v2.6-pro", messages=QUESTION).choices  # per model
     assert [(r.status, r.fault) for r in mimo_emulator.request_log][-2:] == [(429, "rpm"), (200, None)]
 
 
@@ -134,8 +137,10 @@ def test_32_concurrent_sync_requests_run_in_parallel(mimo_emulator: EmulatorHand
     with mimo_emulator.client(max_retries=0) as client:
 
         def one(i: int) -> str:
-            reply = client.chat.completions.create(model="mimo-v2.5", messages=ask(wav, f"question {i}"))
-            return reply.choices[0].message.content or ""
+            reply = client.chat.completions.create(
+                model="mimo-v2.6-flash", messages=ask(wav, f"question {i}")
+            )
+            return read_answer(reply)
 
         start = time.monotonic()
         with ThreadPoolExecutor(32) as pool:
@@ -152,7 +157,10 @@ def test_48_concurrent_async_requests(mimo_emulator: EmulatorHandle) -> None:
     async def main() -> list[str]:
         async with mimo_emulator.async_client(max_retries=0) as client:
             replies = await asyncio.gather(
-                *(client.chat.completions.create(model="mimo-v2.5", messages=ask(f"n{i}")) for i in range(48))
+                *(
+                    client.chat.completions.create(model="mimo-v2.6-flash", messages=ask(f"n{i}"))
+                    for i in range(48)
+                )
             )
         return [r.id for r in replies]
 
@@ -168,12 +176,14 @@ def test_a_50_mb_body_is_accepted(client: openai.OpenAI, mimo_emulator: Emulator
     wav = encode_tone(1168.0, sample_rate=16_000)
     data_uri = uri(wav)
     assert 49_000_000 < len(data_uri) <= 50_000_000
-    completion = client.chat.completions.create(model="mimo-v2.5", messages=ask(audio_part(data_uri), "long"))
+    completion = client.chat.completions.create(
+        model="mimo-v2.6-flash", messages=ask(audio_part(data_uri), "long")
+    )
     assert completion.usage is not None
     assert completion.usage.prompt_tokens_details
     assert completion.usage.prompt_tokens_details.audio_tokens == 7300
     assert mimo_emulator.request_log[-1].body_bytes > 49_000_000
     with pytest.raises(openai.BadRequestError):
         client.chat.completions.create(
-            model="mimo-v2.5", messages=ask(audio_part(data_uri + "AAAA" * 300), "q")
+            model="mimo-v2.6-flash", messages=ask(audio_part(data_uri + "AAAA" * 300), "q")
         )

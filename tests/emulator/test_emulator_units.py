@@ -142,11 +142,11 @@ def test_start_and_close_without_context_manager() -> None:
 
 def test_configure_and_reset() -> None:
     with run_emulator(rpm=5) as emu:
-        assert emu.configure(rpm=10, reasoning_only=True).rpm == 10
-        assert emu.options.reasoning_only
+        assert emu.configure(rpm=10, answer_in_content=True).rpm == 10
+        assert emu.options.answer_in_content
         emu.reset()
         assert emu.options.rpm == 5
-        assert not emu.options.reasoning_only
+        assert not emu.options.answer_in_content
 
 
 @pytest.mark.parametrize("strict", [True, False])
