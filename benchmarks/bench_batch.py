@@ -25,7 +25,7 @@ import soundfile as sf
 from _common import arg_parser, emulator_argv, max_in_window, start_server, stop_server
 from openai import AsyncOpenAI, OpenAI
 
-from mimo_openai_ext import ask_batch_async, input_audio_part, text_part, user_message
+from mimo_openai_ext import DEFAULT_MODEL, ask_batch_async, input_audio_part, text_part, user_message
 from mimo_openai_ext._retry import RetryPolicy
 from mimo_openai_ext.batch import RateLimiter
 from mimo_openai_ext.emulator import DEFAULT_EMULATOR_API_KEY, run_emulator
@@ -48,7 +48,7 @@ def _sequential(base_url: str, api_key: str, paths: list[Path]) -> float:
     began = time.perf_counter()
     for path in paths:
         message = user_message(input_audio_part(path), text_part(QUESTION))
-        client.chat.completions.create(model="mimo-v2.5", messages=[message])
+        client.chat.completions.create(model=DEFAULT_MODEL, messages=[message])
     elapsed = time.perf_counter() - began
     client.close()
     return elapsed

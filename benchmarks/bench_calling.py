@@ -21,7 +21,7 @@ from typing import Any
 
 from _common import arg_parser, elapsed_s
 
-from mimo_openai_ext import ask, input_audio_part, sample_audio_path, text_part, user_message
+from mimo_openai_ext import DEFAULT_MODEL, ask, input_audio_part, sample_audio_path, text_part, user_message
 from mimo_openai_ext.emulator import run_emulator
 from mimo_openai_ext.retry import create_completion
 
@@ -35,7 +35,7 @@ def main() -> None:
 
     audio = sample_audio_path().read_bytes()
     payload: dict[str, Any] = {
-        "model": "mimo-v2.5",
+        "model": DEFAULT_MODEL,
         "messages": [user_message(input_audio_part(audio), text_part(QUESTION))],
         "extra_body": {"thinking": {"type": "disabled"}},
     }

@@ -30,6 +30,8 @@ from concurrent.futures import ThreadPoolExecutor
 from _audio import write_tone
 from _common import arg_parser, emulator_argv, peak_rss_mb, start_server, stop_server
 
+from mimo_openai_ext import DEFAULT_MODEL
+
 BASELINE_SERVER = r"""
 import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -62,7 +64,7 @@ server.serve_forever()
 
 KEY = "sk-bench"
 SMALL_BODY = json.dumps(
-    {"model": "mimo-v2.5", "messages": [{"role": "user", "content": "What is the capital of France?"}]}
+    {"model": DEFAULT_MODEL, "messages": [{"role": "user", "content": "What is the capital of France?"}]}
 ).encode()
 
 
@@ -105,7 +107,7 @@ def big_body() -> bytes:
     uri = "data:audio/wav;base64," + base64.b64encode(buf.getvalue()).decode()
     part = {"type": "input_audio", "input_audio": {"data": uri}}
     message = {"role": "user", "content": [part, {"type": "text", "text": "Summarise the recording."}]}
-    return json.dumps({"model": "mimo-v2.5", "messages": [message]}).encode()
+    return json.dumps({"model": DEFAULT_MODEL, "messages": [message]}).encode()
 
 
 def big_seconds(base_url: str, body: bytes, repeats: int) -> float:

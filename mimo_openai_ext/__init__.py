@@ -3,7 +3,8 @@
 The main verbs and types are here. Specialist pieces live in named submodules:
 ``mimo_openai_ext.audio`` (sniff, probe bytes, encode, convert), ``.batch`` (rate limits,
 results files), ``.config`` (the table of models, limits, formats and prices),
-``.migrate`` (OpenAI shapes, the Whisper shim), ``.retry`` (the retry layer),
+``.doctor`` (a live check of the table against MiMo), ``.migrate`` (OpenAI shapes, the
+Whisper shim), ``.retry`` (the retry layer),
 ``.streaming`` (stream types) and ``.emulator`` (a local MiMo for offline work and tests).
 
 Nothing happens at import: no environment reads, no network, no optional extras.
@@ -11,7 +12,7 @@ Nothing happens at import: no environment reads, no network, no optional extras.
 
 import warnings
 
-from . import audio, batch, config, emulator, migrate, retry, streaming
+from . import audio, batch, config, doctor, emulator, migrate, retry, streaming
 from ._across import AcrossChunksAnswer, ChunkAnswer, ask_across_chunks, ask_across_chunks_async
 from ._answer import Answer, AnswersTable, compare_answers, read_answer, read_reasoning
 from ._ask import ask, ask_async, ask_stream, ask_stream_async
@@ -140,6 +141,7 @@ __all__ = [
     "config",
     "convert_audio",
     "display_part",
+    "doctor",
     "emulator",
     "estimate_audio_tokens",
     "estimate_batch",
@@ -170,7 +172,7 @@ __all__ = [
 
 _MOVED = {
     module.__name__.rpartition(".")[2]: module
-    for module in (audio, batch, config, emulator, migrate, retry, streaming)
+    for module in (audio, batch, config, doctor, emulator, migrate, retry, streaming)
 }
 _MOVED_NAMES = {
     name: where for where, module in _MOVED.items() for name in module.__all__ if name not in __all__

@@ -156,12 +156,18 @@ def _price_words(old: Price | None, new: Price | None) -> str:
 
 
 def retirement_note(spec: ModelSpec, *, now: datetime | None = None) -> str:
-    """``"mimo-v2.5 retired on 2026-10-21; use mimo-v2.6-flash, same price"`` (or "retires on ...")."""
+    """``"mimo-v2.5 retired on 2026-10-21 (source); use mimo-v2.6-flash, same price"``, or
+    ``"... retires on 2026-12-11, in 10 days (source); use ..."`` before the date."""
     check_type(spec, ModelSpec, option="spec", expected="a ModelSpec (MODELS[id] or get_model(id))")
     if spec.retirement is None:
         return f"{spec.id} has no known retirement"
-    verb = "retired" if is_retired(spec, now=now) else "retires"
-    note = f"{spec.id} {verb} on {spec.retirement.on} ({spec.retirement.source})"
+    now = now or _now()
+    if is_retired(spec, now=now):
+        when = "retired on " + spec.retirement.on
+    else:
+        left = max(int((spec.retirement.at - now).total_seconds() // 86_400), 0)
+        when = f"retires on {spec.retirement.on}, in {left} day{'s' * (left != 1)}"
+    note = f"{spec.id} {when} ({spec.retirement.source})"
     successor = successor_of(spec)
     if successor is not None:
         note += f"; use {successor.id}, {_price_words(spec.price, successor.price)}"
@@ -236,9 +242,7 @@ def check_model(model_id: str, *, warn: bool = True) -> ModelSpec:
         raise _retired_error(spec, spec.retirement.on)
     days = (spec.retirement.at - now).total_seconds() / 86_400
     if warn and days <= RETIREMENT_WARNING_DAYS and model_id not in _WARNED_MODELS.get():
-        left = max(int(days), 0)
-        note = retirement_note(spec, now=now)
-        _warn(f"{note} (in {left} day{'s' * (left != 1)}): move before then", ModelRetiringWarning)
+        _warn(f"{retirement_note(spec, now=now)}: move before then", ModelRetiringWarning)
     return spec
 
 

@@ -22,7 +22,7 @@ from _audio import encode_silence
 import mimo_openai_ext as m
 from mimo_openai_ext import MimoAudioError
 
-SUBMODULES = ("audio", "batch", "config", "emulator", "migrate", "retry", "streaming")
+SUBMODULES = ("audio", "batch", "config", "doctor", "emulator", "migrate", "retry", "streaming")
 
 
 class _Useless:
@@ -45,6 +45,7 @@ NOT_ENTRY_POINTS = {
     "AnswerStream", "AsyncAnswerStream", "AsyncStreamStarter", "EmulatorHandle", "AudioLimitCheck",
     "CollectedSources", "ResumeState", "AnswersTable", "Plot",
     "AudioChat", "AsyncAudioChat", "ChatTurn",
+    "DoctorReport", "ProbeResult", "ProbeName",
     # plain tables of the config a user fills in
     "FormatSpec", "Limits", "ModelSpec", "Price", "TimeSpan", "Retirement", "AudioEvidence",
     "ReasoningEffort",
@@ -184,6 +185,7 @@ def _valid_calls(
         ),
         "set_testing": (m.retry.set_testing, (True,), {}),
         "run_emulator": (m.emulator.run_emulator, (), {}),
+        "run_doctor": (m.doctor.run_doctor, (client,), {}),
         "start_emulator": (m.emulator.start_emulator, (), {}),
     }
 

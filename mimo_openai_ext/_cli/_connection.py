@@ -14,8 +14,8 @@ import argparse
 import contextlib
 import dataclasses
 import sys
-from collections.abc import AsyncIterator, Iterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from .._client import mimo_async_client, mimo_client
 from .._config import DEFAULT_BASE_URL, DEFAULT_MODEL, ENV_API_KEY, ENV_BASE_URL
@@ -31,8 +31,13 @@ if TYPE_CHECKING:
 __all__ = ["add_connection_arguments", "open_async_client", "open_client", "retry_reporter"]
 
 
-def add_connection_arguments(parser: argparse.ArgumentParser, *, model_help: str | None = None) -> None:
-    """Add ``--base-url``, ``--api-key``, ``--offline`` and ``--model`` (default: None = the command's)."""
+def add_connection_arguments(
+    parser: argparse.ArgumentParser, *, model_help: str | None = None, many_models: bool = False
+) -> None:
+    """Add ``--base-url``, ``--api-key``, ``--offline`` and ``--model`` (default: None = the command's).
+
+    ``many_models``: ``--model`` may be repeated (a list) and ``--allow-retired`` is left out.
+    """
 
     group = parser.add_argument_group("connection")
     group.add_argument(
@@ -49,9 +54,14 @@ def add_connection_arguments(parser: argparse.ArgumentParser, *, model_help: str
         help="run against a MiMo emulator started in-process (no key, no network; answers are emulated)",
     )
     group.add_argument(
-        "--model", type=model_id, metavar="M", help=model_help or f"model id (default: {DEFAULT_MODEL})"
+        "--model",
+        type=model_id,
+        metavar="M",
+        action="append" if many_models else "store",
+        help=model_help or f"model id (default: {DEFAULT_MODEL})",
     )
-    add_allow_retired_argument(group)
+    if not many_models:
+        add_allow_retired_argument(group)
 
 
 def add_allow_retired_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -64,7 +74,9 @@ def add_allow_retired_argument(parser: argparse.ArgumentParser | argparse._Argum
 
 
 def _connection(
-    args: argparse.Namespace, stack: contextlib.ExitStack | contextlib.AsyncExitStack
+    args: argparse.Namespace,
+    stack: contextlib.ExitStack | contextlib.AsyncExitStack,
+    emulator_options: Mapping[str, Any] | None = None,
 ) -> tuple[str | None, str | None]:
     """``(api_key, base_url)`` for the options; ``--offline`` starts an emulator on ``stack``."""
     if not getattr(args, "offline", False):
@@ -72,16 +84,21 @@ def _connection(
     if args.base_url or args.api_key:
         raise CliUsageError("--offline talks to a local emulator: drop --base-url / --api-key")
 
-    emulator = stack.enter_context(run_emulator())
+    emulator = stack.enter_context(run_emulator(**(emulator_options or {})))
     return emulator.api_key, emulator.base_url
 
 
 @contextlib.contextmanager
-def open_client(args: argparse.Namespace) -> Iterator[OpenAI]:
-    """An ``OpenAI`` for the parsed connection options; closed (and the emulator stopped) on exit."""
+def open_client(
+    args: argparse.Namespace, *, emulator_options: Mapping[str, Any] | None = None
+) -> Iterator[OpenAI]:
+    """An ``OpenAI`` for the parsed connection options; closed (and the emulator stopped) on exit.
+
+    ``emulator_options`` go to the emulator ``--offline`` starts (``rpm=100``, ...).
+    """
 
     with contextlib.ExitStack() as stack:
-        api_key, base_url = _connection(args, stack)
+        api_key, base_url = _connection(args, stack, emulator_options)
         client = mimo_client(api_key=api_key, base_url=base_url)
         stack.callback(client.close)
         yield client
