@@ -130,13 +130,18 @@ def current_models(*, audio: bool | None = None) -> list[ModelSpec]:
 
 
 def successor_of(spec: ModelSpec) -> ModelSpec | None:
-    """The current model that replaces ``spec``, following successors that retired in turn."""
+    """The current model that replaces ``spec``, following successors that retired in turn.
+
+    A successor the table does not hold is returned as an unknown model (its id is all we
+    know); a loop of successors gives None.
+    """
     seen = {spec.id}
     current = spec
     while current.retirement is not None and current.retirement.successor:
-        nxt = MODELS.get(current.retirement.successor)
-        if nxt is None or nxt.id in seen:
-            return nxt
+        name = current.retirement.successor
+        nxt = MODELS.get(name, ModelSpec(name, True, 1_048_576, status="unknown"))
+        if nxt.id in seen:
+            return None
         if not is_retired(nxt):
             return nxt
         seen.add(nxt.id)
@@ -294,7 +299,8 @@ def model_error_note(model_id: str | None, status: int | None, detail: str | Non
     text = (detail or "").lower()
     speaks_of_model = "model" in text and any(word in text for word in _MODEL_ERROR_WORDS)
     if spec is not None and spec.retirement is not None and (is_retired(spec) or speaks_of_model):
-        return f"{retirement_note(spec)}; MiMo confirms it (HTTP {status})"
+        said = "MiMo confirms it" if is_retired(spec) else "MiMo already refuses it"
+        return f"{retirement_note(spec)}; {said} (HTTP {status})"
     if not speaks_of_model:  # a bare 404 is as likely a wrong endpoint or a missing modality
         return None
     current = ", ".join(m.id for m in current_models(audio=True))

@@ -165,6 +165,8 @@ def estimate_request(
 ) -> RequestEstimate:
     """Estimate a ``messages`` list; with ``check`` raise ``ContextOverflowError`` if it cannot fit.
 
+    A ``model`` the table says MiMo retired raises :class:`RetiredModelError` (as ``ask`` would).
+
     Data URIs are decoded and probed for their duration, unless ``probed`` already pairs
     that very data string with its ``AudioInfo`` (what ``audio_part_and_info`` returns).
     """

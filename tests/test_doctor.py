@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -168,6 +169,10 @@ def test_every_probe_has_a_timeout(mimo_emulator: Any) -> None:
     late = [r for r in report.results if r.outcome != "refused"]
     assert len(late) == 5 + 4 + 3  # the formats, the efforts MiMo takes, the three single probes
     assert {(r.outcome, r.status, r.detail) for r in late} == {("error", None, "no answer within 0.1 s")}
+    deadline = time.monotonic() + 5  # the late answers finish on the server: keep them out of the next test
+    while len(mimo_emulator.completions()) < report.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(mimo_emulator.completions()) == report.requests
 
 
 def test_an_unreachable_server_is_said_once_and_the_rest_skipped() -> None:
@@ -200,3 +205,13 @@ def test_the_base64_limit_probe_tells_the_two_limits_apart(mimo_emulator: Any) -
     (result,) = accepted.of("base64_limit")
     assert result.audio_tokens == 15_000  # 2,400 s of 8 kHz silence
     assert accepted.findings()["base64_limit"].endswith("the limit is 50 MiB (52,428,800)")
+
+
+def test_it_needs_a_sync_client(mimo_emulator: Any) -> None:
+    from mimo_openai_ext import InvalidClientError
+
+    with pytest.raises(InvalidClientError, match="there is no async twin"):
+        run_doctor(mimo_emulator.async_client())
+    with pytest.raises(InvalidClientError, match=r"needs a sync openai\.OpenAI client"):
+        run_doctor("https://api.xiaomimimo.com/v1")  # type: ignore[arg-type]
+    assert mimo_emulator.request_log == []

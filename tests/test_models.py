@@ -488,3 +488,23 @@ def test_capabilities_are_never_read_at_import(tmp_path: Path) -> None:
     env = {**__import__("os").environ, "MIMO_CAPABILITIES": str(broken)}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "on lookup: CapabilitiesFileError"
+
+
+def test_successors_the_table_does_not_hold_or_that_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    past = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    flash = MODELS[DEFAULT_MODEL]
+    monkeypatch.setitem(
+        MODELS, "a", dataclasses.replace(flash, id="a", retirement=Retirement(past, "b", "t"))
+    )
+    monkeypatch.setitem(
+        MODELS, "b", dataclasses.replace(flash, id="b", retirement=Retirement(past, "a", "t"))
+    )
+    monkeypatch.setitem(
+        MODELS, "c", dataclasses.replace(flash, id="c", retirement=Retirement(past, "mimo-v9", "t"))
+    )
+    assert successor_of(MODELS["a"]) is None
+    assert retirement_note(MODELS["a"]) == "a retired on 2026-01-01 (t)"
+    successor = successor_of(MODELS["c"])
+    assert successor is not None
+    assert successor.id == "mimo-v9"
+    assert retirement_note(MODELS["c"]).endswith("; use mimo-v9, price unknown")

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from .._checks import check_bool, check_callable, check_number, check_seconds, check_str, check_type
 from .._client import check_client
 from .._config import AUDIO_FORMATS, DEFAULT_LIMITS, MODELS, REASONING_EFFORTS, REFUSED_REASONING_EFFORTS
-from .._exceptions import InvalidOptionError, MissingExtraError
+from .._exceptions import InvalidClientError, InvalidOptionError, MissingExtraError
 from .._models import current_models, get_model, is_retired
 from .clips import tone_clips
 from .probes import (
@@ -47,6 +47,19 @@ __all__ = ["run_doctor"]
 _CONCURRENCY = 4
 _SIZE_TIMEOUT_S = 300.0
 """The size probe uploads about 51 MB: it gets at least this long."""
+
+
+def _check_sync_client(client: object) -> None:
+    """A sync ``openai.OpenAI`` (the doctor has no async twin: its requests run on threads)."""
+    try:
+        check_client(client, sync=True, call="run_doctor")
+    except InvalidClientError as exc:
+        if "(async)" not in str(exc):
+            raise
+        raise InvalidClientError(
+            f"run_doctor() needs a sync openai.OpenAI client, got {type(client).__name__}: there is no "
+            "async twin (the probes run on threads); pass mimo_client() or openai.OpenAI(...)"
+        ) from None
 
 
 def _default_models() -> list[str]:
@@ -90,7 +103,7 @@ def run_doctor(
     ``include_size`` sends one 51,200,000-character base64 WAV (about 51 MB) to learn which
     limit holds. ``on_probe`` is called with each result as it comes.
     """
-    check_client(client, sync=True, call="run_doctor", twin="run_doctor")
+    _check_sync_client(client)
     chosen = _checked_models(models)
     check_number(max_cost_usd, option="max_cost_usd", low=0.0, high=100.0)
     check_seconds(timeout_s, option="timeout_s", minimum=0.1)
