@@ -78,7 +78,11 @@ class InvalidAudioSourceError(MimoAudioError, ValueError):
 
 
 class UnsupportedAudioFormatError(MimoAudioError, ValueError):
-    """Real media, but in a format MiMo does not accept."""
+    """Real media, but in a format MiMo does not accept.
+
+    ``convertible`` is False when converting cannot help: not audio at all (an image,
+    text, a MIDI file), a tracker module, DRM-protected or headerless audio.
+    """
 
     def __init__(
         self,
@@ -87,11 +91,13 @@ class UnsupportedAudioFormatError(MimoAudioError, ValueError):
         source_name: str = "<bytes>",
         found: str = "unknown",
         allowed: tuple[str, ...] = ("mp3", "wav", "flac", "m4a", "ogg"),
+        convertible: bool = True,
     ) -> None:
         super().__init__(message)
         self.source_name = source_name
         self.found = found
         self.allowed = allowed
+        self.convertible = convertible
 
 
 class CorruptAudioError(MimoAudioError, ValueError):

@@ -1,24 +1,37 @@
 """ISO base media (MP4/M4A/MOV/3GP) box walking: brands, tracks, codecs and timing.
 
-Only box headers and a few small boxes (``mvhd``, ``mdhd``, ``elst``, ``stsd``) are
-read, so a 600 MB movie costs a few dozen small reads. The duration honours the edit
-list (as ffprobe does), so AAC's encoder priming is not counted.
+Only box headers and a few small boxes (``mvhd``, ``mdhd``, ``elst``, ``stsd`` with its
+``esds``, ``trun``) are read, so a 600 MB movie costs a few dozen small reads. The
+duration honours the edit list (as ffprobe does), so AAC's encoder priming is not
+counted; in a fragmented file the edit list never shortens what the fragments hold.
+
+The bytes are untrusted: every read is bounds-checked, nesting stops at
+:data:`MAX_DEPTH` levels, and :func:`summarize_mp4` never raises: what it could not
+make sense of is recorded in :attr:`Mp4Summary.damage` for the caller to word.
 """
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Literal
 
+from .mp4_codecs import AUDIO_ENTRIES, ENCRYPTED_ENTRIES, STILL_IMAGE_ENTRIES, VIDEO_ENTRIES
 from .source import ByteData
 
-__all__ = ["Mp4Summary", "Mp4Track", "is_iso_bmff", "summarize_mp4"]
+__all__ = ["MAX_DEPTH", "Mp4Summary", "Mp4Track", "is_iso_bmff", "summarize_mp4"]
 
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"mvex"}
-_MAX_DEPTH = 8
-# AAC sampling frequency indexes (ISO 14496-3, 1.6.3.4).
+MAX_DEPTH = 8
+"""Box nesting we follow (``moov/trak/mdia/minf/stbl/stsd`` is 6 deep); deeper is damage."""
+# AAC sampling frequency indexes (ISO 14496-3, 1.6.3.4); 13 and 14 are reserved.
 _AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
+# Audio object types whose config starts with GASpecificConfig (ISO 14496-3, 1.6.2.1).
+_GA_TYPES = frozenset({1, 2, 3, 4, 6, 7, 17, 19, 20, 21, 22, 23})
+_MAX_CONFIG_BYTES = 64
+_MAX_STTS_ENTRIES = 1 << 20
 
 
 @dataclass
@@ -34,7 +47,46 @@ class Mp4Track:
     """``elst`` (segment duration in movie units, media time in track units; -1 = empty)."""
     channels: int = 0
     sample_rate_hz: int = 0
+    """The decoder's output rate: for HE-AAC the SBR rate, not the AAC core's."""
     track_id: int = 0
+    object_type: int = 0
+    """The ``esds`` objectTypeIndication: 0x40 MPEG-4 audio, 0x6B MPEG-1 audio, ... (0: none)."""
+    audio_object_type: int = 0
+    """The AudioSpecificConfig's core object type: 2 AAC LC, 36 ALS, ... (0: none or unread)."""
+    sbr: bool = False
+    """HE-AAC: spectral band replication signalled (explicitly, or by a doubled sample rate)."""
+    ps: bool = False
+    """HE-AAC v2: parametric stereo signalled."""
+    original_codec: str = ""
+    """For an encrypted entry (``enca``, ``encv``): the codec inside, from ``frma``."""
+    stts_units: int = 0
+    """Summed sample durations of the ``stts`` table (track units)."""
+    first_chunk_at: int = 0
+    """File offset of the track's first chunk of samples (``stco``/``co64``; 0: unknown)."""
+    sample_table_at: tuple[int, int] = (0, 0)
+    """Where the ``stsd`` payload is (start, stop); read once the whole track is walked."""
+
+    @property
+    def encrypted(self) -> bool:
+        """A DRM-protected entry (Common Encryption ``enca``/``encv``, FairPlay ``drms``/``drmi``)."""
+        return self.codec in ENCRYPTED_ENTRIES
+
+    @property
+    def kind(self) -> Literal["audio", "video", "image", "other"]:
+        """What the track holds, from its sample entry's codec first and its handler second.
+
+        A handler is a label one changed byte defeats; an ``avc1`` entry is video whatever
+        the handler says. Still pictures (cover art, chapter images) in 'vide' tracks are
+        ``"image"``.
+        """
+        codec = self.original_codec if self.encrypted and self.original_codec else self.codec
+        if codec in VIDEO_ENTRIES or self.codec in ("encv", "drmi"):
+            return "video"
+        if codec in AUDIO_ENTRIES:
+            return "audio"
+        if self.handler == "vide":
+            return "image" if codec in STILL_IMAGE_ENTRIES else "video"
+        return "audio" if self.handler == "soun" else "other"
 
 
 @dataclass
@@ -43,8 +95,14 @@ class Mp4Summary:
     compatible_brands: tuple[str, ...]
     tracks: list[Mp4Track] = field(default_factory=list)
     has_moov: bool = False
+    compressed_moov: bool = False
+    """An old QuickTime ``cmov`` (a zlib-compressed header we do not read)."""
     truncated: bool = False
     """A box claims more bytes than the data holds."""
+    damage: str = ""
+    """What else did not parse ("boxes nested deeper than 8 levels", ...); "" if nothing."""
+    fragmented: bool = False
+    """``mvex`` or ``moof`` seen: samples live in movie fragments."""
     movie_timescale: int = 0
     movie_duration: int = 0
     fragment_duration: int = 0
@@ -55,18 +113,31 @@ class Mp4Summary:
     """Track id -> ``trex`` default sample duration."""
 
     def duration_s(self, track: Mp4Track) -> float:
-        """Presentation time of ``track``: its edit list if any, else its media duration."""
+        """Presentation time of ``track``: its edit list if any, else its media duration.
+
+        In a fragmented file the edit list may describe only the first fragment (a
+        recorder writes it before the rest exists), so there it can lengthen, never shorten.
+        """
+        edited = 0.0
         if track.edits and self.movie_timescale:
-            total = sum(seg for seg, _ in track.edits)
-            if total > 0:
-                return total / self.movie_timescale
-        media = track.duration or self.fragment_units.get(track.track_id, 0)
+            edited = max(sum(max(seg, 0) for seg, _ in track.edits), 0) / self.movie_timescale
+            if edited > 0 and not self.fragmented:
+                return edited
+        media = self._media_units(track)
         if track.timescale and media:
-            skip = track.edits[0][1] if track.edits and track.edits[0][1] > 0 else 0
-            return max(media - skip, 0) / track.timescale
+            skip = next((start for _, start in track.edits if start >= 0), 0)
+            return max(max(media - skip, 0) / track.timescale, edited)
         if self.movie_timescale:
             return max(self.movie_duration, self.fragment_duration) / self.movie_timescale
-        return 0.0
+        return edited
+
+    def _media_units(self, track: Mp4Track) -> int:
+        fragments = self.fragment_units.get(track.track_id, 0)
+        if not self.fragmented:
+            return track.duration or fragments
+        # Samples in the moov (stts) plus those in the fragments; an mdhd that already
+        # counts everything (a finished recording) wins when it is longer.
+        return max(track.duration, track.stts_units + fragments)
 
 
 _HEADLESS_FIRST_BOXES = (b"moov", b"mdat", b"wide", b"free", b"skip")
@@ -86,6 +157,7 @@ def is_iso_bmff(data: ByteData) -> bool:
 def _boxes(data: ByteData, start: int, end: int, summary: Mp4Summary) -> Iterator[tuple[bytes, int, int]]:
     """(type, payload start, payload end) of each box in ``data[start:end]``."""
     pos = start
+    end = min(end, len(data))
     while pos + 8 <= end:
         size, kind = struct.unpack_from(">I4s", data, pos)
         header = 8
@@ -98,7 +170,7 @@ def _boxes(data: ByteData, start: int, end: int, summary: Mp4Summary) -> Iterato
         elif size == 0:
             size = end - pos
         if size < header:
-            summary.truncated = True
+            summary.damage = summary.damage or f"a '{_fourcc(kind).strip()}' box smaller than its own header"
             return
         if pos + size > end:
             summary.truncated = True
@@ -112,9 +184,9 @@ def _fourcc(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
-def _times(data: ByteData, body: int) -> tuple[int, int]:
+def _times(data: ByteData, body: int, stop: int) -> tuple[int, int]:
     """(timescale, duration) of an ``mvhd`` or ``mdhd`` payload."""
-    if data[body] == 1:
+    if data[body] == 1 and body + 32 <= stop:
         timescale, duration = struct.unpack_from(">IQ", data, body + 20)
     else:
         timescale, duration = struct.unpack_from(">II", data, body + 12)
@@ -134,12 +206,51 @@ def _edits(data: ByteData, body: int, stop: int) -> list[tuple[int, int]]:
     return edits
 
 
-def _read_descriptor_length(data: ByteData, pos: int, stop: int) -> tuple[int, int]:
+def _stts_units(data: ByteData, body: int, stop: int) -> int:
+    (count,) = struct.unpack_from(">I", data, body + 4)
+    count = min(count, (stop - body - 8) // 8, _MAX_STTS_ENTRIES)
+    return sum(
+        n * delta for n, delta in struct.iter_unpack(">II", bytes(data[body + 8 : body + 8 + 8 * count]))
+    )
+
+
+# --- the esds and its AudioSpecificConfig -------------------------------------------
+
+
+class _OutOfBits(Exception):
+    """A config shorter than its own fields say: keep what was read before it."""
+
+
+class _Bits:
+    """Big-endian bit reader over a short byte string; reading past its end raises _OutOfBits."""
+
+    def __init__(self, raw: bytes) -> None:
+        self._value = int.from_bytes(raw, "big")
+        self.left = 8 * len(raw)
+
+    def take(self, count: int) -> int:
+        if count > self.left:
+            raise _OutOfBits
+        self.left -= count
+        return (self._value >> self.left) & ((1 << count) - 1)
+
+    def object_type(self) -> int:
+        kind = self.take(5)
+        return 32 + self.take(6) if kind == 31 else kind
+
+    def rate(self) -> int:
+        index = self.take(4)
+        if index == 15:
+            return self.take(24)
+        return _AAC_RATES[index] if index < len(_AAC_RATES) else 0
+
+
+def _descriptor_length(raw: bytes, pos: int) -> tuple[int, int]:
     length = 0
     for _ in range(4):
-        if pos >= stop:
+        if pos >= len(raw):
             break
-        byte = data[pos]
+        byte = raw[pos]
         pos += 1
         length = (length << 7) | (byte & 0x7F)
         if not byte & 0x80:
@@ -147,77 +258,137 @@ def _read_descriptor_length(data: ByteData, pos: int, stop: int) -> tuple[int, i
     return length, pos
 
 
-def _aac_config(data: ByteData, pos: int, stop: int, track: Mp4Track) -> None:
-    """Channels and output rate from an ``esds`` AudioSpecificConfig."""
-    while pos + 2 <= stop:
-        tag = data[pos]
-        length, pos = _read_descriptor_length(data, pos + 1, stop)
-        if tag == 0x03:  # ES_Descriptor: ES_ID(2) + flags(1) + optional fields
-            flags = data[pos + 2]
-            pos += 3 + (2 if flags & 0x80 else 0) + (2 if flags & 0x20 else 0)
-            if flags & 0x40:
-                pos += 1 + data[pos]
-        elif tag == 0x04:  # DecoderConfigDescriptor: 13 fixed bytes, then children
+def _esds(raw: bytes, track: Mp4Track) -> None:
+    """objectTypeIndication, then the AudioSpecificConfig, from an ``esds`` payload."""
+    pos = 4  # version and flags
+    while pos + 2 <= len(raw):
+        tag = raw[pos]
+        length, pos = _descriptor_length(raw, pos + 1)
+        end = min(pos + length, len(raw))
+        if tag == 0x03 and pos + 3 <= end:  # ES_Descriptor: ES_ID(2), flags(1), optional fields, children
+            flags = raw[pos + 2]
+            pos += 3 + (2 if flags & 0x80 else 0)
+            if flags & 0x40 and pos < end:
+                pos += 1 + raw[pos]  # URL
+            pos += 2 if flags & 0x20 else 0
+        elif tag == 0x04 and pos < end:  # DecoderConfigDescriptor: 13 fixed bytes, then children
+            track.object_type = raw[pos]
             pos += 13
-        elif tag == 0x05:
-            bits = int.from_bytes(bytes(data[pos : pos + min(length, 8)]).ljust(8, b"\0"), "big")
-            _apply_asc(bits, track)
+        elif tag == 0x05:  # DecoderSpecificInfo
+            _audio_config(raw[pos : min(end, pos + _MAX_CONFIG_BYTES)], track)
             return
         else:
-            pos += length
+            pos = end
 
 
-class _Bits:
-    """Big-endian bit reader over the first 8 bytes of a config."""
-
-    def __init__(self, value: int) -> None:
-        self.value, self.used = value, 0
-
-    def take(self, count: int) -> int:
-        self.used += count
-        return (self.value >> (64 - self.used)) & ((1 << count) - 1)
-
-    def rate(self, fallback: int) -> int:
-        index = self.take(4)
-        if index == 15:
-            return self.take(24)
-        return _AAC_RATES[index] if index < len(_AAC_RATES) else fallback
+def _audio_config(raw: bytes, track: Mp4Track) -> None:
+    """Channels, output rate and object type from an AudioSpecificConfig (ISO 14496-3)."""
+    with contextlib.suppress(_OutOfBits):  # a config cut short: what was read before the cut stands
+        _read_audio_config(_Bits(raw), track)
 
 
-def _apply_asc(value: int, track: Mp4Track) -> None:
-    bits = _Bits(value)
-    object_type = bits.take(5)
-    if object_type == 31:
-        object_type = 32 + bits.take(6)
-    rate = bits.rate(0)
+def _read_audio_config(bits: _Bits, track: Mp4Track) -> None:
+    kind = bits.object_type()
+    track.audio_object_type = kind
+    rate = bits.rate()
     channels = bits.take(4)
-    if object_type in (5, 29):  # SBR / PS: the decoder's output rate follows
-        rate = bits.rate(rate)
+    if 0 < channels < 8:
+        track.channels = 8 if channels == 7 else channels
     if rate:
         track.sample_rate_hz = rate
-    if 0 < channels < 8:
-        track.channels = channels if channels != 7 else 8
+    if kind in (5, 29):  # explicit hierarchical SBR (HE-AAC) / PS (HE-AAC v2): output rate, core type
+        track.sbr, track.ps = True, kind == 29
+        track.sample_rate_hz = bits.rate() or rate
+        kind = track.audio_object_type = bits.object_type()
+        if kind == 22:
+            bits.take(4)
+    if kind not in _GA_TYPES or not _skip_ga_config(bits, kind, channels):
+        return
+    backward_compatible = not track.sbr and bits.left >= 16 and bits.take(11) == 0x2B7
+    if backward_compatible and bits.object_type() == 5 and bits.take(1):  # SBR after the AAC config
+        track.sbr = True
+        track.sample_rate_hz = bits.rate() or track.sample_rate_hz
+        if bits.left >= 12 and bits.take(11) == 0x548:
+            track.ps = bool(bits.take(1))
 
 
-def _sample_entry(data: ByteData, body: int, stop: int, track: Mp4Track) -> None:
+def _skip_ga_config(bits: _Bits, kind: int, channels: int) -> bool:
+    """Step over a GASpecificConfig; False when a program_config_element follows (not read)."""
+    bits.take(1)  # frameLengthFlag
+    if bits.take(1):  # dependsOnCoreCoder
+        bits.take(14)
+    extension = bits.take(1)
+    if channels == 0:
+        return False
+    if kind in (6, 20):
+        bits.take(3)
+    if extension:
+        if kind == 22:
+            bits.take(16)
+        if kind in (17, 19, 20, 23):
+            bits.take(3)
+        bits.take(1)
+    return True
+
+
+# --- sample entries -------------------------------------------------------------------
+
+
+_AUDIO_ENTRY_HEADER = 36
+"""Box header (8), reserved + data reference index (8), then version .. sample rate (20)."""
+
+
+def _sample_entry(data: ByteData, body: int, stop: int, track: Mp4Track, summary: Mp4Summary) -> None:
+    """The first sample entry of an ``stsd``: its codec, and for audio its rate, channels and config."""
     entry = body + 8  # version/flags + entry count
-    if entry + 36 > stop:
+    if entry + 8 > stop:
         return
     size, kind = struct.unpack_from(">I4s", data, entry)
     track.codec = _fourcc(kind)
-    if track.handler not in ("soun", ""):
+    entry_stop = min(entry + max(size, 8), stop)
+    if entry + _AUDIO_ENTRY_HEADER > entry_stop or track.kind != "audio":
         return
     version, _rev, _vendor, channels, _bits, _cid, _pkt, rate = struct.unpack_from(
         ">HHIHHHHI", data, entry + 16
     )
     track.channels, track.sample_rate_hz = channels, rate >> 16
-    children = entry + 36 + {1: 16, 2: 36}.get(version, 0)
-    for child, cbody, cstop in _boxes(data, children, min(entry + size, stop), Mp4Summary("", ())):
+    if version == 2 and entry + 56 <= entry_stop:  # QuickTime v2: a float64 rate and a 32-bit count
+        rate_f, count = struct.unpack_from(">dI", data, entry + 40)
+        track.sample_rate_hz = round(rate_f) if 0 < rate_f < 1e7 else 0
+        track.channels = count
+    children = entry + _AUDIO_ENTRY_HEADER + {1: 16, 2: 36}.get(version, 0)
+    _audio_children(data, children, entry_stop, track, summary, depth=0)
+    entry_rate = track.sample_rate_hz
+    if track.object_type == 0 and kind in (b"mp4a", b"enca"):
+        found = bytes(data[entry:entry_stop]).find(b"esds")  # an ISO v1 entry: children sit elsewhere
+        if found >= 4:
+            (esds_size,) = struct.unpack_from(">I", data, entry + found - 4)
+            _esds(bytes(data[entry + found + 4 : min(entry + found - 4 + esds_size, entry_stop)]), track)
+    core = track.sample_rate_hz
+    doubled = 0 < core <= 24000 and 2 * core in (entry_rate, track.timescale)
+    if doubled and not track.sbr and track.audio_object_type == 2:
+        # Implicit SBR: the config names only the AAC core; the container's rate is the output.
+        track.sbr, track.sample_rate_hz = True, 2 * core
+    if track.ps and track.channels == 1:
+        track.channels = 2
+
+
+def _audio_children(
+    data: ByteData, start: int, stop: int, track: Mp4Track, summary: Mp4Summary, *, depth: int
+) -> None:
+    for child, cbody, cstop in _boxes(data, start, stop, summary):
         if child == b"esds":
-            _aac_config(data, cbody + 4, cstop, track)
+            _esds(bytes(data[cbody : min(cstop, cbody + 4096)]), track)
         elif child == b"alac" and cstop - cbody >= 28:
             track.channels = data[cbody + 13]
             (track.sample_rate_hz,) = struct.unpack_from(">I", data, cbody + 24)
+        elif child in (b"wave", b"sinf") and depth < 2:  # QuickTime's wrapper; encryption info
+            _audio_children(data, cbody, cstop, track, summary, depth=depth + 1)
+        elif child == b"frma" and cstop - cbody >= 4:
+            track.original_codec = _fourcc(bytes(data[cbody : cbody + 4]))
+
+
+# --- fragments ------------------------------------------------------------------------
 
 
 def _fragment(data: ByteData, start: int, end: int, summary: Mp4Summary) -> None:
@@ -238,50 +409,77 @@ def _fragment(data: ByteData, start: int, end: int, summary: Mp4Summary) -> None
             if flags & 0x100:
                 pos = body + 8 + (4 if flags & 0x01 else 0) + (4 if flags & 0x04 else 0)
                 step = 4 * sum(1 for bit in (0x100, 0x200, 0x400, 0x800) if flags & bit)
-                count = min(count, (stop - pos) // step)
+                count = max(min(count, (stop - pos) // step), 0)
                 total = sum(struct.unpack_from(">I", data, pos + i * step)[0] for i in range(count))
             summary.fragment_units[track_id] = summary.fragment_units.get(track_id, 0) + total
 
 
+# --- the walk -------------------------------------------------------------------------
+
+
 def _walk(data: ByteData, start: int, end: int, summary: Mp4Summary, depth: int, track: Mp4Track) -> None:
+    if depth > MAX_DEPTH:
+        summary.damage = summary.damage or f"boxes nested deeper than {MAX_DEPTH} levels"
+        return
     for kind, body, stop in _boxes(data, start, end, summary):
         if kind == b"trak":
             current = Mp4Track()
             _walk(data, body, stop, summary, depth + 1, current)
+            if current.sample_table_at != (0, 0):  # read last: handler and timescale are known now
+                _sample_entry(data, *current.sample_table_at, current, summary)
             summary.tracks.append(current)
-        elif kind in _CONTAINERS and depth < _MAX_DEPTH:
+        elif kind in _CONTAINERS:
             summary.has_moov = summary.has_moov or kind == b"moov"
+            summary.fragmented = summary.fragmented or kind == b"mvex"
             _walk(data, body, stop, summary, depth + 1, track)
-        elif kind == b"mvhd" and stop - body >= 24:
-            summary.movie_timescale, summary.movie_duration = _times(data, body)
-        elif kind == b"mehd" and stop - body >= 8:
-            fmt = ">Q" if data[body] == 1 else ">I"
-            (summary.fragment_duration,) = struct.unpack_from(fmt, data, body + 4)
-        elif kind == b"mdhd" and stop - body >= 24:
-            track.timescale, track.duration = _times(data, body)
-        elif kind == b"elst" and stop - body >= 8:
-            track.edits = _edits(data, body, stop)
-        elif kind == b"hdlr" and stop - body >= 12 and not track.handler:
-            # The first is the media handler; QuickTime adds a data handler ('alis') in minf.
-            track.handler = _fourcc(bytes(data[body + 8 : body + 12]))
-        elif kind == b"tkhd" and stop - body >= 24:
-            (track.track_id,) = struct.unpack_from(">I", data, body + (20 if data[body] == 1 else 12))
-        elif kind == b"trex" and stop - body >= 16:
-            track_id, _, duration = struct.unpack_from(">III", data, body + 4)
-            summary.default_durations[track_id] = duration
         elif kind == b"moof":
+            summary.fragmented = True
             for child, cbody, cstop in _boxes(data, body, stop, summary):
                 if child == b"traf":
                     _fragment(data, cbody, cstop, summary)
-        elif kind == b"stsd" and stop - body >= 16:
-            _sample_entry(data, body, stop, track)
+        else:
+            _leaf(data, kind, body, stop, summary, track)
+
+
+def _leaf(data: ByteData, kind: bytes, body: int, stop: int, summary: Mp4Summary, track: Mp4Track) -> None:
+    if kind == b"mvhd" and stop - body >= 20:
+        summary.movie_timescale, summary.movie_duration = _times(data, body, stop)
+    elif kind == b"mehd" and stop - body >= 8:
+        fmt = ">Q" if data[body] == 1 and stop - body >= 12 else ">I"
+        (summary.fragment_duration,) = struct.unpack_from(fmt, data, body + 4)
+    elif kind == b"mdhd" and stop - body >= 20:
+        track.timescale, track.duration = _times(data, body, stop)
+    elif kind == b"elst" and stop - body >= 8:
+        track.edits = _edits(data, body, stop)
+    elif kind == b"hdlr" and stop - body >= 12 and not track.handler:
+        # The first is the media handler; QuickTime adds a data handler ('alis') in minf.
+        track.handler = _fourcc(bytes(data[body + 8 : body + 12]))
+    elif kind == b"tkhd" and stop - body >= (24 if data[body] == 1 else 16):
+        (track.track_id,) = struct.unpack_from(">I", data, body + (20 if data[body] == 1 else 12))
+    elif kind == b"trex" and stop - body >= 16:
+        track_id, _, duration = struct.unpack_from(">III", data, body + 4)
+        summary.default_durations[track_id] = duration
+    elif kind == b"stts" and stop - body >= 8 and track.handler in ("soun", ""):
+        track.stts_units = _stts_units(data, body, stop)
+    elif kind == b"stsd" and stop - body >= 16:
+        track.sample_table_at = (body, stop)
+    elif kind in (b"stco", b"co64") and stop - body >= 12:
+        (count,) = struct.unpack_from(">I", data, body + 4)
+        if count and (kind == b"stco" or stop - body >= 16):
+            (track.first_chunk_at,) = struct.unpack_from(">I" if kind == b"stco" else ">Q", data, body + 8)
+    elif kind == b"cmov":
+        summary.compressed_moov = True
 
 
 def summarize_mp4(data: ByteData) -> Mp4Summary:
-    """Brands, tracks and timing of an ISO base media file (call only if :func:`is_iso_bmff`)."""
+    """Brands, tracks and timing of an ISO base media file (call only if :func:`is_iso_bmff`).
+
+    Never raises on bad bytes: a box cut short sets :attr:`Mp4Summary.truncated`, anything
+    else that does not parse sets :attr:`Mp4Summary.damage`.
+    """
     if bytes(data[4:8]) == b"ftyp":
         (ftyp_size,) = struct.unpack_from(">I", data, 0)
-        brands_end = min(len(data), max(ftyp_size, 16))
+        brands_end = min(len(data), max(ftyp_size, 16), 16 + 4 * 64)
         compatible = tuple(_fourcc(bytes(data[i : i + 4])) for i in range(16, brands_end - 3, 4))
         summary = Mp4Summary(_fourcc(bytes(data[8:12])), compatible)
     else:
@@ -290,4 +488,6 @@ def summarize_mp4(data: ByteData) -> Mp4Summary:
         _walk(data, 0, len(data), summary, 0, Mp4Track())
     except (struct.error, IndexError):  # a box cut short inside its payload
         summary.truncated = True
+    except (ValueError, OverflowError, RecursionError) as exc:  # pragma: no cover - a bug, not the input
+        summary.damage = summary.damage or f"unreadable boxes ({type(exc).__name__})"
     return summary

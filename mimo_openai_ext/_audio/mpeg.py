@@ -15,7 +15,9 @@ __all__ = [
     "find_frame_chain",
     "id3v2_size",
     "is_adts",
+    "lone_frame",
     "parse_frame",
+    "skip_leading_tags",
     "xing_frames",
 ]
 
@@ -49,16 +51,39 @@ class FrameHeader:
     bitrate_bps: int
 
 
-def id3v2_size(data: ByteData) -> int:
-    """Bytes taken by a leading ID3v2 tag (0 if none)."""
-    if len(data) < 10 or bytes(data[:3]) != b"ID3":
+def id3v2_size(data: ByteData, offset: int = 0) -> int:
+    """Bytes taken by an ID3v2 tag at ``offset`` (0 if none)."""
+    if offset + 10 > len(data) or bytes(data[offset : offset + 3]) != b"ID3":
         return 0
-    size_bytes = bytes(data[6:10])
-    if any(b & 0x80 for b in size_bytes):
+    size_bytes = bytes(data[offset + 6 : offset + 10])
+    if any(b & 0x80 for b in size_bytes) or data[offset + 3] == 0xFF:
         return 0
     size = (size_bytes[0] << 21) | (size_bytes[1] << 14) | (size_bytes[2] << 7) | size_bytes[3]
-    footer = 10 if data[5] & 0x10 else 0
+    footer = 10 if data[offset + 5] & 0x10 else 0
     return 10 + size + footer
+
+
+_MAX_LEADING_TAGS = 16
+_MAX_TAG_PADDING = 65536
+
+
+def skip_leading_tags(data: ByteData) -> int:
+    """Where the audio starts after every leading ID3v2 tag (0 if there is none).
+
+    Taggers that do not read an existing tag prepend a second one; zero padding between
+    two tags is stepped over too, as decoders do.
+    """
+    pos = 0
+    for _ in range(_MAX_LEADING_TAGS):
+        size = id3v2_size(data, pos)
+        if size == 0:
+            break
+        pos += size
+        window = bytes(data[pos : pos + _MAX_TAG_PADDING])
+        padded = pos + len(window) - len(window.lstrip(b"\0"))
+        if padded > pos and id3v2_size(data, padded):
+            pos = padded
+    return pos
 
 
 def parse_frame(data: ByteData, offset: int) -> FrameHeader | None:
@@ -92,37 +117,59 @@ def parse_frame(data: ByteData, offset: int) -> FrameHeader | None:
 
 
 def is_adts(data: ByteData, offset: int = 0) -> bool:
-    """An ADTS (raw AAC) frame header: sync 0xFFF, layer 00, valid rate index."""
+    """An ADTS (raw AAC) frame at ``offset``, confirmed by the next one (or the end of the data).
+
+    Two sync bytes alone are too weak: big-endian PCM holds ``FF F1`` often enough.
+    """
     if offset + 7 > len(data):
         return False
     b1 = data[offset + 1]
-    return data[offset] == 0xFF and (b1 & 0xF6) == 0xF0 and ((data[offset + 2] >> 2) & 0x0F) < 13
+    if data[offset] != 0xFF or (b1 & 0xF6) != 0xF0 or ((data[offset + 2] >> 2) & 0x0F) >= 13:
+        return False
+    length = ((data[offset + 3] & 0x03) << 11) | (data[offset + 4] << 3) | (data[offset + 5] >> 5)
+    following = offset + length
+    if length < 7 or following > len(data):
+        return False
+    return following + 2 > len(data) or (data[following] == 0xFF and (data[following + 1] & 0xF6) == 0xF0)
 
 
 def find_frame_chain(data: ByteData, start: int, *, chain: int = 3, search: int = 0) -> int | None:
     """Offset of the first frame followed by ``chain - 1`` consistent frames.
 
-    A chain that runs into the end of the data also counts (a very short file).
-    ``search`` bytes after ``start`` are scanned for the first frame.
+    A chain that runs into the end of the data (or a trailing ID3v1/APE tag) also
+    counts, once a second frame has confirmed the first: one lone frame is not a stream
+    (ffmpeg will not open it). ``search`` bytes after ``start`` are scanned for the first
+    frame, jumping from one ``0xFF`` byte to the next.
     """
     end = min(len(data), start + search + 1)
-    for offset in range(start, end):
+    window = bytes(data[start:end])
+    pos = window.find(b"\xff")
+    while pos >= 0:
+        offset = start + pos
         first = parse_frame(data, offset)
-        if first is None:
-            continue
-        if _chain_holds(data, offset, first, chain):
+        if first is not None and _chain_holds(data, offset, first, chain):
             return offset
+        pos = window.find(b"\xff", pos + 1)
     return None
+
+
+def lone_frame(data: ByteData, offset: int) -> bool:
+    """A valid frame header at ``offset`` whose frame reaches the end of the data: one frame, no stream."""
+    header = parse_frame(data, offset)
+    return header is not None and len(data) - 4 < offset + header.frame_bytes <= len(data)
+
+
+_TRAILERS = (b"TAG", b"APETAGEX", b"LYRICSBEGIN")
 
 
 def _chain_holds(data: ByteData, offset: int, first: FrameHeader, chain: int) -> bool:
     if offset + first.frame_bytes > len(data):  # not even one whole frame
         return False
     pos, current = offset, first
-    for _ in range(chain - 1):
+    for found in range(1, chain):
         pos += current.frame_bytes
-        if pos >= len(data) - 3:
-            return True
+        if pos > len(data) - 4 or bytes(data[pos : pos + 11]).startswith(_TRAILERS):
+            return found >= 2  # the audio ends here
         nxt = parse_frame(data, pos)
         if nxt is None or (nxt.version, nxt.layer, nxt.sample_rate_hz) != (
             first.version,

@@ -19,9 +19,10 @@ from .._exceptions import CorruptAudioError
 from .._format import seconds_text, table
 from . import mp4, mpeg
 from .datauri import data_uri_chars
-from .sniff import SniffResult, sniff_audio, wav_fact_frames, wav_seconds_from_size
+from .sniff import SniffResult, sniff_audio
 from .source import AudioSource, BufferReader, ByteData, open_source
 from .tokens import estimate_audio_tokens
+from .wav import wav_fact_frames, wav_seconds_from_size
 
 __all__ = ["AudioInfo", "probe_audio", "probe_bytes"]
 
@@ -82,10 +83,18 @@ def _guarded(name: str, what: str, call: Callable[[], AudioInfo]) -> AudioInfo:
         ) from exc
 
 
+_MISLEADING = {
+    # libsndfile's words for "mpg123 would not open the stream": nothing to do with files on disk.
+    "File does not exist or is not a regular file (possibly a pipe?).": "its audio data cannot be decoded",
+    "System error.": "its audio data cannot be read",
+}
+
+
 def _reason(exc: Exception) -> str:
     """A dependency's complaint without its internals (libsndfile names our reader object)."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return re.sub(r"Error opening <[^>]*>: ", "", text)
+    text = re.sub(r"Error opening <[^>]*>: ", "", text)
+    return _MISLEADING.get(text, text)
 
 
 def _info(sniff: SniffResult, name: str, size: int, duration_s: float, rate: int, channels: int) -> AudioInfo:
@@ -111,6 +120,9 @@ def _check_flac_end(sf: Any, frames: int, name: str) -> None:
         ) from exc
 
 
+_OPUS_RATE_HZ = 48000
+
+
 def _probe_soundfile(data: ByteData, sniff: SniffResult, name: str) -> AudioInfo:
     import soundfile
 
@@ -119,6 +131,8 @@ def _probe_soundfile(data: ByteData, sniff: SniffResult, name: str) -> AudioInfo
         if sniff.format == "flac" and frames > 0:
             _check_flac_end(sf, frames, name)
     duration_s = frames / rate if rate else 0.0
+    if sniff.codec == "opus":
+        rate = _OPUS_RATE_HZ  # libsndfile reports OpusHead's input rate; Opus decodes at 48 kHz
     if sniff.format == "wav" and frames == 0:
         duration_s = wav_seconds_from_size(data)
     elif sniff.format == "wav" and not sniff.codec.startswith("pcm") and rate:
@@ -149,7 +163,7 @@ def _probe_mp3(data: ByteData, sniff: SniffResult, name: str) -> AudioInfo:
 
 def _probe_m4a(data: ByteData, sniff: SniffResult, name: str) -> AudioInfo:
     summary = mp4.summarize_mp4(data)
-    track = next(t for t in summary.tracks if t.handler == "soun")
+    track = next(t for t in summary.tracks if t.kind == "audio")
     duration_s = summary.duration_s(track)  # 0 (no audio in it) is refused by _info
     return _info(sniff, name, len(data), duration_s, track.sample_rate_hz, track.channels)
 
@@ -169,7 +183,7 @@ def _probe_mutagen(data: ByteData, sniff: SniffResult, name: str) -> AudioInfo:
 def probe_bytes(data: ByteData, *, source_name: str) -> AudioInfo:
     """Probe audio already in memory (bytes, or any buffer). Headers only."""
     sniff = sniff_audio(data, source_name=source_name)
-    if sniff.format == "mp3":
+    if sniff.codec == "mp3":  # an MP3, or a WAV of MP3 (timed by its frames, not by mpg123)
         return _guarded(source_name, "MP3", lambda: _probe_mp3(data, sniff, source_name))
     if sniff.format == "m4a":
         return _guarded(source_name, sniff.description, lambda: _probe_m4a(data, sniff, source_name))

@@ -3,6 +3,11 @@
 The MIME never comes from a file name. ``filetype`` names the odd things (images,
 archives, documents); our own header checks cover audio, including ``filetype``'s blind
 spots: M4A with ``isom``/``mp42`` brands, MPEG-2.5 MP3 without ID3, RF64.
+
+Three answers, kept apart: a :class:`SniffResult` for what MiMo takes; an
+:class:`UnsupportedAudioFormatError` naming a real format it does not take (with the way
+out); a :class:`CorruptAudioError` only for empty, cut or damaged bytes. No other
+exception leaves :func:`sniff_audio`, whatever the bytes.
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ from dataclasses import dataclass
 
 from .._checks import check_buffer, check_str
 from .._config import AUDIO_FORMATS, AudioFormat
-from .._exceptions import CorruptAudioError, UnsupportedAudioFormatError
+from .._exceptions import CorruptAudioError, MimoAudioError, UnsupportedAudioFormatError
 from . import mp4, mpeg
-from .signatures import other_kind, refused_signature
+from .mp4_codecs import MPEG_AUDIO_OBJECT_TYPES, aac_profile, entry_name, mp4a_refusal
+from .signatures import Refusal, headerless_pcm, other_kind, refused_signature
 from .source import ByteData
+from .wav import WavHeader, read_wav_header
 
 __all__ = ["SniffResult", "canonical_mime", "sniff_audio", "unsupported"]
 
@@ -31,9 +38,9 @@ class SniffResult:
     codec: str
     """Best guess from the headers: ``pcm_s16le``, ``mp3``, ``vorbis``, ``aac``, ..."""
     description: str
-    """For people: ``"MP3 (MPEG-2.5 Layer III)"``, ``"M4A (AAC, brand 'isom')"``."""
+    """For people: ``"MP3 (MPEG-2.5 Layer III)"``, ``"M4A (AAC LC, brand 'isom')"``."""
     audio_offset: int = 0
-    """Where the first audio frame starts (after an ID3 tag), when known."""
+    """Where the first audio frame starts (after ID3 tags; in a WAV of MP3, inside ``data``)."""
 
 
 def canonical_mime(mime: str) -> AudioFormat | None:
@@ -56,11 +63,18 @@ def _shell_name(source_name: str) -> str:
 
 
 def unsupported(
-    found: str, source_name: str, *, why: str = "", convertible: bool = True
+    found: str, source_name: str, *, why: str = "", convertible: bool = True, hint: str = ""
 ) -> UnsupportedAudioFormatError:
-    """The refusal for a real but unaccepted format, with the way out."""
+    """The refusal for a real but unaccepted format, with the way out.
+
+    ``hint`` replaces the conversion advice when converting cannot help; without it,
+    ``convertible=False`` says the bytes are not audio at all.
+    """
     reason = f" ({why})" if why else ""
-    if convertible:
+    if hint:
+        text = f"{source_name}: {found} is not accepted by MiMo{reason}; accepted: {_accepted()}. {hint}"
+        convertible = False
+    elif convertible:
         way_out = (
             "Convert it with input_audio_part(..., convert=True) or fit_audio(), "
             f"or on the command line with `mimo-audio fit {_shell_name(source_name)}`"
@@ -72,8 +86,15 @@ def unsupported(
             "Check that the right file was passed"
         )
     return UnsupportedAudioFormatError(
-        text, source_name=source_name, found=found, allowed=tuple(AUDIO_FORMATS)
+        text, source_name=source_name, found=found, allowed=tuple(AUDIO_FORMATS), convertible=convertible
     )
+
+
+def _refuse(refusal: Refusal, source_name: str, *, where: str = "") -> UnsupportedAudioFormatError:
+    found = f"{refusal.found}{where}"
+    if not refusal.media:
+        return unsupported(found, source_name, convertible=False)
+    return unsupported(found, source_name, convertible=refusal.convertible, hint=refusal.hint)
 
 
 _MISSING = ", and that the right file was passed"
@@ -104,46 +125,74 @@ _WAV_CODECS = {
     0x0040: "adpcm_g726",
     0x0055: "mp3",
 }
-_WAV_REFUSED_NAMES = {0x00FF: "AAC", 0x0161: "WMA", 0x0162: "WMA Pro", 0x2000: "AC-3", 0x2001: "DTS"}
+_WAV_REFUSED_NAMES = {
+    0x0050: "MPEG Layer I/II",
+    0x0092: "AC-3 (S/PDIF)",
+    0x00FF: "AAC",
+    0x0161: "WMA",
+    0x0162: "WMA Pro",
+    0x0163: "WMA Lossless",
+    0x1610: "AAC",
+    0x2000: "AC-3",
+    0x2001: "DTS",
+    0xF1AC: "FLAC",
+}
+_RIFX_LIBSNDFILE = {"pcm_u8", "pcm_s16be", "pcm_f32be", "pcm_f64be", "pcm_mulaw", "pcm_alaw"}
 _SIZE_PLACEHOLDERS = {0, 0xFFFFFFFF, 0x7FFFFFFF, 0xFFFFFFFE, 0x7FFFF000}
 
 
-def _wav_chunks(data: ByteData, endian: str) -> dict[bytes, tuple[int, int]]:
-    """Chunk id -> (payload offset, declared size), stopping at ``data``."""
-    chunks: dict[bytes, tuple[int, int]] = {}
-    pos = 12
-    while pos + 8 <= len(data) and len(chunks) < 64:
-        kind, size = struct.unpack_from(endian + "4sI", data, pos)
-        chunks.setdefault(kind, (pos + 8, size))
-        if kind == b"data":
-            break
-        pos += 8 + size + (size & 1)
-    return chunks
-
-
 def _sniff_wav(data: ByteData, name: str) -> SniffResult:
-    riff = bytes(data[:4])
-    endian = ">" if riff == b"RIFX" else "<"
-    chunks = _wav_chunks(data, endian)
-    fmt = chunks.get(b"fmt ")
-    if fmt is None or fmt[0] + 16 > len(data):
+    header = read_wav_header(data)
+    if header is None:
         raise _corrupt(name, f"WAV without a complete 'fmt ' header (truncated or damaged file){_REDO}")
-    offset, fmt_size = fmt
-    tag, _channels, _rate, _byte_rate, _align, bits = struct.unpack_from(endian + "HHIIHH", data, offset)
-    if tag == 0xFFFE and fmt_size >= 40 and offset + 26 <= len(data):
-        (tag,) = struct.unpack_from(endian + "H", data, offset + 24)
-    codec = _WAV_CODECS.get(tag)
+    codec = _wav_codec(header, name)
+    kind = {b"RF64": "RF64", b"RIFX": "RIFX"}.get(header.riff, "RIFF")
+    if header.big_endian:
+        raise unsupported(
+            f"WAV in big-endian byte order (RIFX, {codec})",
+            name,
+            why="ffmpeg and most decoders read only little-endian WAV",
+            convertible=codec in _RIFX_LIBSNDFILE,
+            hint="" if codec in _RIFX_LIBSNDFILE else "Re-export it as a little-endian WAV (RIFF)",
+        )
+    _check_wav_length(data, header.chunks, header.riff, name)
+    offset = 0
+    if codec == "mp3":  # timed by its MPEG frames, not by libsndfile's mpg123
+        start = header.chunks[b"data"][0]
+        found = mpeg.find_frame_chain(data, start, search=4096)
+        if found is None:
+            raise _corrupt(name, f"WAV of MP3 whose 'data' chunk holds no MPEG audio frames{_REDO}")
+        offset = found
+    return _result("wav", codec, f"WAV ({kind}, {codec})", offset)
+
+
+def _wav_codec(header: WavHeader, name: str) -> str:
+    """``pcm_s16le``, ``pcm_f32le``, ``adpcm_ms``, ...; a codec MiMo cannot take is refused."""
+    codec = _WAV_CODECS.get(header.tag)
     if codec is None:
-        what = _WAV_REFUSED_NAMES.get(tag, f"codec tag 0x{tag:04X}")
+        what = _WAV_REFUSED_NAMES.get(header.tag, f"codec tag 0x{header.tag:04X}")
         raise unsupported(f"WAV holding {what} audio", name, why="MiMo decodes PCM-family WAV")
+    bits, order = header.bits, ("be" if header.big_endian else "le")
     if codec == "pcm":
-        order = "be" if endian == ">" else "le"
-        codec = "pcm_u8" if bits == 8 else f"pcm_s{bits}{order}"
+        container = 8 * (header.block_align // header.channels) if header.channels else 0
+        if bits == 8:
+            return "pcm_u8"
+        if bits in (16, 24, 32):
+            return f"pcm_s{bits}{order}"
+        if bits == 64:
+            raise unsupported(
+                "WAV holding 64-bit integer PCM", name, why="decoders read integer PCM up to 32 bits"
+            )
+        if container in (16, 24, 32) and 0 < bits < container:  # 12 bits in 16, 20 in 24: padded
+            return f"pcm_s{container}{order}"
     elif codec == "pcm_f":
-        codec = f"pcm_f{bits}le"
-    _check_wav_length(data, chunks, riff, name)
-    kind = {b"RF64": "RF64", b"RIFX": "RIFX"}.get(riff, "RIFF")
-    return _result("wav", codec, f"WAV ({kind}, {codec})")
+        if bits in (32, 64):
+            return f"pcm_f{bits}{order}"
+        if bits in (16, 24):
+            raise unsupported(f"WAV holding {bits}-bit float PCM", name, why="MiMo takes 32/64-bit float")
+    else:
+        return codec
+    raise _corrupt(name, f"WAV whose header declares {bits}-bit samples, which no decoder reads{_REDO}")
 
 
 def _check_wav_length(data: ByteData, chunks: dict[bytes, tuple[int, int]], riff: bytes, name: str) -> None:
@@ -160,35 +209,7 @@ def _check_wav_length(data: ByteData, chunks: dict[bytes, tuple[int, int]], riff
         )
 
 
-def wav_fact_frames(data: ByteData) -> int:
-    """Samples per channel from a compressed WAV's ``fact`` chunk (0 if absent).
-
-    Block codecs (ADPCM, GSM) pad their last block; ``fact`` holds the true length.
-    """
-    endian = ">" if bytes(data[:4]) == b"RIFX" else "<"
-    fact = _wav_chunks(data, endian).get(b"fact")
-    if fact is None or fact[1] < 4 or fact[0] + 4 > len(data):
-        return 0
-    (frames,) = struct.unpack_from(endian + "I", data, fact[0])
-    return int(frames) if frames != 0xFFFFFFFF else 0
-
-
-def wav_seconds_from_size(data: ByteData) -> float:
-    """A WAV's duration from the bytes after its ``data`` chunk header and its byte rate.
-
-    For files whose header was never finished (``data`` size 0, as a recorder leaves it
-    while still writing): ffprobe then times what is there, and so do we.
-    """
-    endian = ">" if bytes(data[:4]) == b"RIFX" else "<"
-    chunks = _wav_chunks(data, endian)
-    fmt, payload = chunks.get(b"fmt "), chunks.get(b"data")
-    if fmt is None or payload is None:
-        return 0.0
-    (byte_rate,) = struct.unpack_from(endian + "I", data, fmt[0] + 8)
-    return max(len(data) - payload[0], 0) / byte_rate if byte_rate else 0.0
-
-
-# --- Ogg, MP4, MPEG ----------------------------------------------------------------
+# --- Ogg, MP4 ----------------------------------------------------------------------
 
 _OGG_AUDIO = {b"\x01vorbis": "vorbis", b"OpusHead": "opus", b"\x7fFLAC": "flac", b"Speex   ": "speex"}
 _OGG_VIDEO = {b"\x80theora": "Theora", b"BBCD\x00": "Dirac", b"\x80daala": "Daala"}
@@ -220,51 +241,80 @@ def _sniff_ogg(data: ByteData, name: str) -> SniffResult:
     raise unsupported(f"an Ogg stream of an unknown codec ({codecs[0][:8]!r})", name)
 
 
-_MP4_AUDIO = {"mp4a": "aac", "alac": "alac"}
-_COVER_ART = {"jpeg", "png ", "mjpa"}
-_MP4_OTHER_AUDIO = {
-    "Opus": "Opus",
-    "fLaC": "FLAC",
-    "samr": "AMR-NB",
-    "sawb": "AMR-WB",
-    "ac-3": "AC-3",
-    "ec-3": "E-AC-3",
-    ".mp3": "MP3",
-    "lpcm": "PCM",
-    "sowt": "PCM",
-    "twos": "PCM",
-}
+_DRM_HINT = "An encrypted track cannot be decoded by anyone but its licensed player; use an unprotected copy"
 
 
 def _sniff_mp4(data: ByteData, name: str) -> SniffResult:
     summary = mp4.summarize_mp4(data)
     brand = summary.major_brand.strip()
     container = "QuickTime movie" if brand in ("qt", "") else f"MP4 (brand '{brand}')"
+    damaged = summary.truncated or bool(summary.damage)
+    if summary.compressed_moov:
+        raise unsupported(f"{container} with a compressed header ('cmov')", name)
     if not summary.has_moov:
         raise _corrupt(name, f"{container} without a 'moov' header box (truncated or damaged file)")
-    videos = [t for t in summary.tracks if t.handler == "vide" and t.codec not in _COVER_ART]
+    videos = [t for t in summary.tracks if t.kind == "video"]
     if videos:
+        codec = videos[0].original_codec or videos[0].codec
         raise unsupported(
-            f"{container} with a video track ({videos[0].codec.strip()})",
-            name,
-            why="MiMo takes audio-only M4A",
+            f"{container} with a video track ({codec.strip()})", name, why="MiMo takes audio-only M4A"
         )
-    audio = [t for t in summary.tracks if t.handler == "soun"]
+    audio = [t for t in summary.tracks if t.kind == "audio"]
+    if not audio and damaged:
+        raise _corrupt(name, f"{container} whose track boxes are {_mp4_damage(summary)}{_REDO}")
     if not audio:
         raise unsupported(f"{container} without an audio track", name)
-    codec = _MP4_AUDIO.get(audio[0].codec)
-    if codec is None:
-        found = _MP4_OTHER_AUDIO.get(audio[0].codec, f"'{audio[0].codec.strip()}'")
-        raise unsupported(f"{container} holding {found} audio", name, why="M4A is AAC or ALAC")
-    if summary.truncated:
-        raise _corrupt(name, f"{container} is truncated: a box claims more bytes than the file holds")
-    return _result("m4a", codec, f"M4A ({codec.upper()}, brand '{brand or 'none'}')")
+    codec, profile = _mp4_audio_codec(data, audio[0], container, name)
+    if damaged:
+        raise _corrupt(name, f"{container} is {_mp4_damage(summary)}")
+    return _result("m4a", codec, f"M4A ({profile}, brand '{brand or 'none'}')")
 
 
-def _sniff_mpeg(data: ByteData, start: int, name: str, *, search: int) -> SniffResult | None:
+def _mp4_damage(summary: mp4.Mp4Summary) -> str:
+    if summary.damage:
+        return f"damaged ({summary.damage})"
+    return "truncated: a box claims more bytes than the file holds"
+
+
+def _mpeg_layer(data: ByteData, track: mp4.Mp4Track) -> str:
+    """ "MP3 (MPEG-1 Layer III)" from the first frame of an MPEG-audio track ("" if unreadable)."""
+    if track.object_type not in MPEG_AUDIO_OBJECT_TYPES or not track.first_chunk_at:
+        return ""
+    header = mpeg.parse_frame(data, track.first_chunk_at)
+    if header is None:
+        return ""
+    return f"MP{header.layer} (MPEG-{header.version:g} Layer {'I' * header.layer})"
+
+
+def _mp4_audio_codec(data: ByteData, track: mp4.Mp4Track, container: str, name: str) -> tuple[str, str]:
+    """(codec, profile) of an accepted M4A track; anything but AAC or ALAC is refused by name."""
+    if track.encrypted:
+        inner = entry_name(track.original_codec) if track.original_codec else "audio"
+        if track.original_codec == "mp4a":
+            inner = "AAC"
+        raise unsupported(f"{container} holding DRM-protected (encrypted) {inner}", name, hint=_DRM_HINT)
+    if track.codec == "alac":
+        return "alac", "ALAC"
+    if track.codec == "mp4a":
+        refusal = mp4a_refusal(track.object_type, track.audio_object_type)
+        if refusal is None:
+            return "aac", aac_profile(track.audio_object_type, sbr=track.sbr, ps=track.ps)
+        found = _mpeg_layer(data, track) or refusal
+    else:
+        found = entry_name(track.codec)
+    raise unsupported(f"{container} holding {found} audio", name, why="M4A is AAC or ALAC")
+
+
+# --- MPEG audio and what is left -------------------------------------------------------
+
+_FRAME_SEARCH = 65536
+"""How far past the tags (or the start) a first frame is looked for: ffmpeg looks 64 KiB."""
+
+
+def _sniff_mpeg(data: ByteData, start: int, name: str, *, search: int, chain: int = 3) -> SniffResult | None:
     if mpeg.is_adts(data, start):
         raise unsupported("AAC in ADTS (a raw .aac stream)", name, why="AAC is accepted inside M4A")
-    offset = mpeg.find_frame_chain(data, start, search=search)
+    offset = mpeg.find_frame_chain(data, start, search=search, chain=chain)
     if offset is None:
         return None
     header = mpeg.parse_frame(data, offset)
@@ -276,6 +326,44 @@ def _sniff_mpeg(data: ByteData, start: int, name: str, *, search: int) -> SniffR
     return _result("mp3", "mp3", f"MP3 ({version} Layer III)", offset)
 
 
+def _lone_frame(data: ByteData, offset: int, name: str) -> CorruptAudioError:
+    header = mpeg.parse_frame(data, offset)
+    ms = 1000 * header.samples / header.sample_rate_hz if header else 0
+    return _corrupt(
+        name,
+        f"holds a single MPEG audio frame ({ms:.0f} ms) and nothing after it: too short to be "
+        f"an MP3 stream (truncated?){_REDO}",
+    )
+
+
+def _after_tags(data: ByteData, start: int, name: str) -> SniffResult:
+    """What follows one or more leading ID3v2 tags: MP3 (searched for, as decoders do), FLAC, or a refusal."""
+    if start >= len(data):
+        raise _corrupt(name, "holds only an ID3 tag, no audio (truncated?)")
+    head = bytes(data[start : start + 4096])
+    if head[:4] == b"fLaC":
+        return _result("flac", "flac", "FLAC (with an ID3 tag)", start)
+    refusal = refused_signature(head, after_id3=True)
+    if refusal is not None:
+        raise _refuse(refusal, name, where=" behind an ID3 tag")
+    found = _sniff_mpeg(data, start, name, search=_FRAME_SEARCH)
+    if found is not None:
+        return found
+    if mpeg.lone_frame(data, start):
+        raise _lone_frame(data, start, name)
+    raise _corrupt(name, f"has an ID3 tag but no MPEG audio frames after it{_REDO}")
+
+
+def _headerless(name: str, dtype: str) -> UnsupportedAudioFormatError:
+    return unsupported(
+        f"headerless (raw) {'little' if dtype[0] == '<' else 'big'}-endian 16-bit PCM",
+        name,
+        why="no header says its sample rate or channels",
+        hint="If you know them, wrap the samples: input_audio_part(numpy.frombuffer(data, "
+        f"dtype='{dtype}'), sample_rate=RATE). Or it is a WAV whose header was lost or damaged",
+    )
+
+
 # --- entry point -------------------------------------------------------------------
 
 
@@ -284,14 +372,19 @@ def sniff_audio(data: ByteData, *, source_name: str) -> SniffResult:
 
     Raises :class:`UnsupportedAudioFormatError` for real media MiMo does not take
     (saying what it is) and :class:`CorruptAudioError` for empty, truncated or
-    unrecognisable bytes.
+    unrecognisable bytes. Nothing else escapes, whatever the bytes.
     """
     check_buffer(data)
     check_str(source_name, option="source_name")
     try:
         return _sniff(data, source_name)
-    except (struct.error, IndexError) as exc:  # a header cut short in a way we did not foresee
-        raise _corrupt(source_name, f"damaged or truncated headers ({exc})") from exc
+    except MimoAudioError:
+        raise
+    except (struct.error, IndexError, ValueError, OverflowError, KeyError, ZeroDivisionError) as exc:
+        # A header cut or bent in a way the checks above did not foresee.
+        raise _corrupt(
+            source_name, f"damaged or truncated headers ({type(exc).__name__}: {exc}){_REDO}"
+        ) from exc
 
 
 def _sniff(data: ByteData, source_name: str) -> SniffResult:
@@ -308,26 +401,28 @@ def _sniff(data: ByteData, source_name: str) -> SniffResult:
         return _sniff_ogg(data, source_name)
     if mp4.is_iso_bmff(data):
         return _sniff_mp4(data, source_name)
-    tag = mpeg.id3v2_size(data)
-    if tag:
-        if tag >= len(data):
-            raise _corrupt(source_name, "holds only an ID3 tag, no audio (truncated?)")
-        if bytes(data[tag : tag + 4]) == b"fLaC":
-            return _result("flac", "flac", "FLAC (with an ID3 tag)", tag)
-        found = _sniff_mpeg(data, tag, source_name, search=4096)
-        if found is None:
-            raise _corrupt(source_name, "has an ID3 tag but no MPEG audio frames after it")
-        return found
+    tags_end = mpeg.skip_leading_tags(data)
+    if tags_end:
+        return _after_tags(data, tags_end, source_name)
     padding = len(head) - len(head.lstrip(b"\0"))  # some encoders pad the start with zeros
     found = _sniff_mpeg(data, padding, source_name, search=0) if padding < len(head) else None
     if found is not None:
         return found
-    refused = refused_signature(data, head)
-    if refused is not None:
-        raise unsupported(refused, source_name, convertible=not refused.startswith("a "))
-    other = other_kind(head, is_accepted_mime=lambda mime: canonical_mime(mime) is not None)
-    if other is not None:
-        raise unsupported(other[0], source_name, convertible=other[1])
+    refusal = refused_signature(head) or other_kind(
+        head, is_accepted_mime=lambda mime: canonical_mime(mime) is not None
+    )
+    if refusal is not None:
+        raise _refuse(refusal, source_name)
+    # A stream that starts mid-frame or after junk: search on, as decoders do, but ask a
+    # longer chain of frames than at the expected place.
+    found = _sniff_mpeg(data, padding, source_name, search=_FRAME_SEARCH, chain=4)
+    if found is not None:
+        return found
+    dtype = headerless_pcm(bytes(data[padding : padding + 8192]))
+    if dtype is not None:
+        raise _headerless(source_name, dtype)
+    if mpeg.lone_frame(data, padding):
+        raise _lone_frame(data, padding, source_name)
     if len(data) < 64:
         raise _corrupt(source_name, f"only {len(data)} bytes, too short to be audio{_REDO}")
     raise _corrupt(

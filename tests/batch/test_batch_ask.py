@@ -383,7 +383,8 @@ def test_convert_reencodes_refused_formats_in_the_estimate_and_the_batch(
 
 def test_would_fail_lines_name_the_file_once(tmp_path: Path) -> None:
     bad = tmp_path / "speech.aac"
-    bad.write_bytes(b"\xff\xf1\x50\x80" + bytes(400))  # an ADTS header: AAC MiMo refuses
+    frame = b"\xff\xf1\x50\x80\x19\x1f\xfc" + bytes(193)  # a 200-byte ADTS frame: AAC MiMo refuses
+    bad.write_bytes(frame * 2)
     summary = estimate_batch([bad], "q").summary()
     line = next(line for line in summary.splitlines() if line.startswith("would fail"))
     assert line.startswith(f"would fail: {bad}: AAC in ADTS")
