@@ -7,7 +7,9 @@ foundation: ``_config``, ``_exceptions``, ``_types``, ``_format``)::
     source      paths, bytes, file objects, data URIs -> one buffer (memory-mapped)
     tokens      duration -> audio tokens (6.25 a second)
     signatures  magic numbers of formats MiMo refuses, and of things that are not audio
+    mp4_codecs  what an MP4 track holds: sample-entry codes, esds object types, AAC profiles
     mp4, mpeg   hand-written header parsers (measured better than the libraries, see each)
+    wav         RIFF/RIFX/RF64 chunks: the 'fmt ' header, 'data' and 'fact'
     sniff       the real format from the bytes (filetype, plus the deeper checks above)
     probe       duration, rate and channels from headers (soundfile, mp4, mpeg)
     quiet       a C library's stderr lines filtered out around one call (libmpg123's)

@@ -31,7 +31,7 @@ def describe_media(data: ByteData, name: str) -> str:
     try:
         return sniff_audio(data, source_name=name).description
     except UnsupportedAudioFormatError as exc:
-        if exc.found.startswith(_NOT_MEDIA) or ", not audio;" in str(exc):
+        if not exc.convertible or exc.found.startswith(_NOT_MEDIA) or ", not audio;" in str(exc):
             raise
         return exc.found
 

@@ -205,8 +205,8 @@ def _tally(
             tally.unreadable.append(
                 (label, without_source(str(exc), label, getattr(exc, "source_name", None)))
             )
-            if isinstance(exc, UnsupportedAudioFormatError) and not exc.found.startswith(("a ", "an ")):
-                tally.convertible.append(label)  # real audio, not an image or text
+            if isinstance(exc, UnsupportedAudioFormatError) and exc.convertible:
+                tally.convertible.append(label)  # real audio our converter decodes, not an image or text
             continue
         tally.text_tokens += question_tokens
         tally.duration_s += duration_s

@@ -1,8 +1,10 @@
 """``mimo-audio probe FILE...`` and ``mimo-audio estimate FILE... [--model M] [--json]``.
 
 Each file is handled on its own: a refused file prints one error line and the others
-still run. Exit codes: 0 all good; 2 some file could not be read; 1 (``estimate``) every
-file was read but something is over a limit.
+still run, whatever happened to it (even an unexpected error inside the library is one
+line naming the file, never a traceback that stops the rest). Exit codes: 0 all good;
+2 some file could not be read; 1 (``estimate``) every file was read but something is
+over a limit.
 """
 
 from __future__ import annotations
@@ -57,22 +59,30 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     estimate.set_defaults(func=run_estimate)
 
 
-def _probe_all(files: list[str]) -> tuple[list[tuple[str, AudioInfo | MimoAudioError]], bool]:
-
-    results: list[tuple[str, AudioInfo | MimoAudioError]] = []
-    ok = True
+def _probe_all(files: list[str]) -> tuple[list[tuple[str, AudioInfo | Exception]], bool]:
+    results: list[tuple[str, AudioInfo | Exception]] = []
     for path in files:
         try:
             source = stdin_file() if is_stdin(path) else path
             results.append((path, probe_audio(source)))
-        except MimoAudioError as exc:
+        except Exception as exc:  # one file's failure, whatever it is, never stops the others
             results.append((path, exc))
-            ok = False
-    return results, ok
+    return results, not any(isinstance(result, Exception) for _, result in results)
 
 
-def _error_line(exc: MimoAudioError) -> str:
-    return f"mimo-audio: error: {exc}"
+def _error_text(path: str, exc: Exception) -> str:
+    if isinstance(exc, MimoAudioError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"{path}: cannot be read ({exc.strerror or exc})"
+    return (
+        f"{path}: unexpected {type(exc).__name__} while reading its headers ({exc}); this is a bug "
+        "in mimo-openai-ext: please report it with the file"
+    )
+
+
+def _error_line(path: str, exc: Exception) -> str:
+    return f"mimo-audio: error: {_error_text(path, exc)}"
 
 
 def _info_dict(path: str, info: AudioInfo) -> dict[str, object]:
@@ -89,20 +99,18 @@ def _info_dict(path: str, info: AudioInfo) -> dict[str, object]:
     }
 
 
-def _error_dict(path: str, exc: MimoAudioError) -> dict[str, object]:
-    return {"file": path, "error": str(exc), "error_type": type(exc).__name__}
+def _error_dict(path: str, exc: Exception) -> dict[str, object]:
+    return {"file": path, "error": _error_text(path, exc), "error_type": type(exc).__name__}
 
 
 def run_probe(args: argparse.Namespace) -> int:
     results, ok = _probe_all(args.files)
     if args.json:
-        rows = [
-            _info_dict(p, r) if not isinstance(r, MimoAudioError) else _error_dict(p, r) for p, r in results
-        ]
+        rows = [_error_dict(p, r) if isinstance(r, Exception) else _info_dict(p, r) for p, r in results]
         print(json.dumps({"files": rows}, indent=2))
     for path, result in results:
-        if isinstance(result, MimoAudioError):
-            print(_error_line(result), file=sys.stderr)
+        if isinstance(result, Exception):
+            print(_error_line(path, result), file=sys.stderr)
         elif not args.json:
             print(
                 f"{path}: {result.format} ({result.mime}, {result.codec}), {result.duration_s:.3f} s, "
@@ -112,8 +120,8 @@ def run_probe(args: argparse.Namespace) -> int:
     return 0 if ok else _FAILED
 
 
-def _row(path: str, result: AudioInfo | MimoAudioError, model: ModelSpec) -> dict[str, object]:
-    if isinstance(result, MimoAudioError):
+def _row(path: str, result: AudioInfo | Exception, model: ModelSpec) -> dict[str, object]:
+    if isinstance(result, Exception):
         return _error_dict(path, result)
     check = check_audio_limits(result, model=model.id)
     row = _info_dict(path, result)
@@ -181,9 +189,9 @@ def run_estimate(args: argparse.Namespace) -> int:
     if args.json:
         summary = {"model": model.id, "files": rows, "total_audio_tokens": total, "all_fit": fits}
         print(json.dumps(summary, indent=2))
-    for row, (_, result) in zip(rows, results, strict=True):
-        if isinstance(result, MimoAudioError):
-            print(_error_line(result), file=sys.stderr)
+    for row, (path, result) in zip(rows, results, strict=True):
+        if isinstance(result, Exception):
+            print(_error_line(path, result), file=sys.stderr)
         elif not args.json:
             print(_fit_text(row, model))
     if not args.json and len(good) > 1:
