@@ -106,7 +106,9 @@ def trak(
     children = [tkhd]
     if edits is not None:
         entries = b"".join(struct.pack(">Ii", seg, start) + b"\x00\x01\x00\x00" for seg, start in edits)
-        children.append(box(b"edts", box(b"elst", payload=bytes(4) + struct.pack(">I", len(edits)) + entries)))
+        children.append(
+            box(b"edts", box(b"elst", payload=bytes(4) + struct.pack(">I", len(edits)) + entries))
+        )
     minf = box(b"minf", box(b"stbl", stsd, stco))
     return box(b"trak", *children, box(b"mdia", mdhd, hdlr, minf))
 
@@ -125,7 +127,9 @@ def movie(
 
 
 def trex(track_id: int, default_duration: int) -> bytes:
-    return box(b"mvex", box(b"trex", payload=bytes(4) + struct.pack(">IIIII", track_id, 1, default_duration, 0, 0)))
+    return box(
+        b"mvex", box(b"trex", payload=bytes(4) + struct.pack(">IIIII", track_id, 1, default_duration, 0, 0))
+    )
 
 
 def fragment(track_id: int, durations: list[int], *, sequence: int = 1) -> bytes:

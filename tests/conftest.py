@@ -48,6 +48,16 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sdk_retries(n): max_retries of the `client` fixture's SDK client")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the long fuzz run unless ``-m`` names it (``pytest -m fuzz``)."""
+    if "fuzz" in (config.option.markexpr or ""):
+        return
+    kept = [item for item in items if item.get_closest_marker("fuzz") is None]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("fuzz")])
+        items[:] = kept
+
+
 @pytest.fixture
 def make_audio() -> Callable[..., bytes]:
     return encode_tone

@@ -32,6 +32,9 @@ _AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 120
 _GA_TYPES = frozenset({1, 2, 3, 4, 6, 7, 17, 19, 20, 21, 22, 23})
 _MAX_CONFIG_BYTES = 64
 _MAX_STTS_ENTRIES = 1 << 20
+_MAX_BOXES = 4_000_000
+"""A 10-hour recording in 100 ms fragments has about 2 million boxes; 8-byte box spam more."""
+_MAX_TRACKS = 1024
 
 
 @dataclass
@@ -101,6 +104,7 @@ class Mp4Summary:
     """A box claims more bytes than the data holds."""
     damage: str = ""
     """What else did not parse ("boxes nested deeper than 8 levels", ...); "" if nothing."""
+    boxes_seen: int = 0
     fragmented: bool = False
     """``mvex`` or ``moof`` seen: samples live in movie fragments."""
     movie_timescale: int = 0
@@ -159,6 +163,10 @@ def _boxes(data: ByteData, start: int, end: int, summary: Mp4Summary) -> Iterato
     pos = start
     end = min(end, len(data))
     while pos + 8 <= end:
+        summary.boxes_seen += 1
+        if summary.boxes_seen > _MAX_BOXES:
+            summary.damage = summary.damage or f"more than {_MAX_BOXES:,} boxes"
+            return
         size, kind = struct.unpack_from(">I4s", data, pos)
         header = 8
         if size == 1:
@@ -422,6 +430,9 @@ def _walk(data: ByteData, start: int, end: int, summary: Mp4Summary, depth: int,
         summary.damage = summary.damage or f"boxes nested deeper than {MAX_DEPTH} levels"
         return
     for kind, body, stop in _boxes(data, start, end, summary):
+        if kind == b"trak" and len(summary.tracks) >= _MAX_TRACKS:
+            summary.damage = summary.damage or f"more than {_MAX_TRACKS:,} tracks"
+            return
         if kind == b"trak":
             current = Mp4Track()
             _walk(data, body, stop, summary, depth + 1, current)

@@ -168,7 +168,7 @@ def mp4a_refusal(object_type: int, audio_object_type: int) -> str | None:
     as every decoder does).
     """
     if object_type and object_type not in _AAC_OBJECT_TYPES:
-        return _OBJECT_TYPE_NAMES.get(object_type, f"an unknown codec (esds object type 0x{object_type:02X})")
+        return _OBJECT_TYPE_NAMES.get(object_type, f"esds object type 0x{object_type:02X} (unknown)")
     if object_type == 0x40 and audio_object_type and audio_object_type not in _DECODABLE_AAC:
         return _AUDIO_OBJECT_NAMES.get(audio_object_type, f"MPEG-4 audio object type {audio_object_type}")
     return None

@@ -9,6 +9,7 @@ is not taken for an icon or a font.
 from __future__ import annotations
 
 import itertools
+import operator
 import struct
 from array import array
 from collections.abc import Callable
@@ -60,6 +61,13 @@ _SIGNATURES: tuple[tuple[int, bytes, Refusal], ...] = (
     (0, b"\xff\x1f\x00\xe8", Refusal("DTS")),
     (4, b"\xf8\x72\x6f\xba", Refusal("Dolby TrueHD")),
     (4, b"\xf8\x72\x6f\xbb", Refusal("MLP (Meridian Lossless Packing)")),
+    (0, b"2BIT", Refusal("Audio Visual Research (AVR)")),
+    (0, b" paf", Refusal("Ensoniq PARIS (PAF)")),
+    (0, b"fap ", Refusal("Ensoniq PARIS (PAF)")),
+    (0, b"PVF1\n", Refusal("Portable Voice Format (PVF)")),
+    (0, b"ALawSoundFile**", Refusal("Psion WVE")),
+    (0, b"Extended Instrument: ", Refusal("FastTracker 2 instrument (XI)")),
+    (0, b"MATLAB 5.0 MAT-file", Refusal("MATLAB 5 (MAT-file) audio")),
     (0, b"DSD ", Refusal("DSD audio (DSF)")),
     (0, b"FRM8", Refusal("DSD audio (DFF)")),
     (0, b"riff\x2e\x91\xcf\x11", Refusal("Sony Wave64")),
@@ -85,6 +93,7 @@ _MOD_TAGS = {
     b"FA06",
 }
 _MUSEPACK_SV7 = Refusal("Musepack (SV7)")
+_IRCAM = {bytes(m) for k in (1, 2, 3, 4) for m in ((0x64, 0xA3, k, 0), (0, k, 0xA3, 0x64))}
 
 
 _AFTER_ID3 = {
@@ -111,6 +120,10 @@ def refused_signature(head: bytes, *, after_id3: bool = False) -> Refusal | None
             return found
     if head[:3] == b"MP+" and len(head) > 3 and head[3] & 0x0F in (7, 8):
         return _MUSEPACK_SV7
+    if head[:4] in _IRCAM:
+        return Refusal("IRCAM sound")
+    if head[:2] == b"\xf0\x7e" and len(head) > 3 and head[2] < 0x80 and head[3] == 0x01:
+        return Refusal("MIDI Sample Dump (SDS)")
     if len(head) >= 1084 and _is_mod_tag(head[1080:1084]):
         return Refusal("a tracker module (MOD)", convertible=False, hint=_TRACKER_HINT)
     return _container(head) or _dolby(head) or _transport_stream(head)
@@ -303,7 +316,7 @@ def headerless_pcm(head: bytes) -> str | None:
     Sound changes little from one sample to the next, so its lag-1 autocorrelation is
     high; compressed or random bytes read as 16-bit numbers have none.
     """
-    size = min(len(head), 8192) // 2 * 2
+    size = min(len(head), 4096) // 2 * 2
     if size < _PCM_MIN_BYTES:
         return None
     best, dtype = 0.0, None
@@ -318,9 +331,10 @@ def headerless_pcm(head: bytes) -> str | None:
 
 
 def _lag1_correlation(samples: array[int]) -> float:
-    mean = sum(samples) / len(samples)
-    centred = [s - mean for s in samples]
-    energy = sum(c * c for c in centred)
-    if energy < len(centred):  # (near) silence says nothing
+    count = len(samples)
+    total = sum(samples)
+    energy: float = sum(map(operator.mul, samples, samples)) - total * total / count
+    if energy < count:  # (near) silence says nothing
         return 0.0
-    return sum(a * b for a, b in itertools.pairwise(centred)) / energy
+    lagged: int = sum(map(operator.mul, samples, itertools.islice(samples, 1, None)))
+    return (lagged - total * total / count) / energy

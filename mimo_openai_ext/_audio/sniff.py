@@ -358,9 +358,10 @@ def _headerless(name: str, dtype: str) -> UnsupportedAudioFormatError:
     return unsupported(
         f"headerless (raw) {'little' if dtype[0] == '<' else 'big'}-endian 16-bit PCM",
         name,
-        why="no header says its sample rate or channels",
-        hint="If you know them, wrap the samples: input_audio_part(numpy.frombuffer(data, "
-        f"dtype='{dtype}'), sample_rate=RATE). Or it is a WAV whose header was lost or damaged",
+        why="16-bit samples with no header we know: nothing says their sample rate or channels",
+        hint="If they are raw samples and you know their rate, wrap them: input_audio_part("
+        f"numpy.frombuffer(data, dtype='{dtype}'), sample_rate=RATE). If the file had a header, it is "
+        "a format we do not know, or a WAV whose header was damaged",
     )
 
 

@@ -274,10 +274,14 @@ class BufferReader(io.RawIOBase):
         return len(chunk)
 
     def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        """Move; a seek before the start (a damaged header's arithmetic) lands at the end.
+
+        libsndfile calls this from C, where an exception cannot travel: it would be
+        printed and lost. At the end, its next read finds nothing and it reports the file
+        as malformed, which becomes our CorruptAudioError.
+        """
         base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: len(self._view)}[whence]
-        if base + offset < 0:
-            raise OSError(f"negative seek position {base + offset}")
-        self._pos = base + offset
+        self._pos = base + offset if base + offset >= 0 else len(self._view)
         return self._pos
 
     def tell(self) -> int:

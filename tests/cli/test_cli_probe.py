@@ -209,3 +209,55 @@ def test_the_fit_command_estimate_suggests_works_on_a_plain_install(
     argv = shlex.split(hint.group(1))[1:]
     assert main([*argv, "-o", str(tmp_path / "out.wav")]) == 0
     assert (tmp_path / "out.wav").read_bytes()[:4] == b"RIFF"
+
+
+def test_probe_goes_on_after_files_that_once_crashed_the_parser(
+    write_audio: Callable[..., Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from _mp4 import asc, audio_entry, box, esds, movie, trak
+
+    nested = box(b"trak")
+    for _ in range(3000):  # a RecursionError before box nesting had a limit
+        nested = box(b"trak", nested)
+    deep = tmp_path / "deep.m4a"
+    deep.write_bytes(box(b"ftyp", payload=b"M4A \0\0\0\0M4A ") + box(b"moov", nested))
+    config = asc(5, 22050, 2, sbr_rate_hz=44100, explicit=True)  # "negative shift count" before
+    entry = audio_entry(b"mp4a", esds(0x40, config), rate_hz=22050)
+    he_aac = tmp_path / "he.m4a"
+    he_aac.write_bytes(movie(trak(b"soun", entry), tail=box(b"mdat", payload=bytes(64))))
+    good = write_audio("good.wav", 1.0)
+    assert main(["probe", str(deep), str(he_aac), str(good)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [
+        "mimo-audio: error: deep.m4a: MP4 (brand 'M4A') whose track boxes are damaged (boxes nested "
+        "deeper than 8 levels): check that the file was fully written or downloaded, or re-export it "
+        "from its source as wav/mp3/flac/m4a/ogg"
+    ]
+    lines = captured.out.splitlines()
+    assert lines[0].startswith(f"{he_aac}: m4a (audio/mp4, aac), 1.000 s, 44100 Hz, 2 ch")
+    assert lines[1].startswith(f"{good}: wav")
+
+
+def test_probe_goes_on_whatever_one_file_raises(
+    write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A stand-in for a bug nobody has found yet: the CLI's per-file guard is what is tested.
+    from mimo_openai_ext._cli import probe as probe_cli
+
+    real = probe_cli.probe_audio
+    broken, good = write_audio("broken.wav", 1.0), write_audio("good.wav", 1.0)
+
+    def probe_audio(source: object) -> object:
+        if str(source).endswith("broken.wav"):
+            raise RuntimeError("something nobody foresaw")
+        return real(source)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(probe_cli, "probe_audio", probe_audio)
+    assert main(["probe", "--json", str(broken), str(good)]) == 2
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)["files"]
+    assert rows[0]["error_type"] == "RuntimeError"
+    assert rows[1]["format"] == "wav"
+    (line,) = captured.err.splitlines()
+    assert line.startswith(f"mimo-audio: error: {broken}: unexpected RuntimeError while reading its headers")
+    assert "Traceback" not in captured.err
