@@ -7,9 +7,11 @@ foundation: ``_config``, ``_exceptions``, ``_types``, ``_format``)::
     source      paths, bytes, file objects, data URIs -> one buffer (memory-mapped)
     tokens      duration -> audio tokens (6.25 a second)
     signatures  magic numbers of formats MiMo refuses, and of things that are not audio
+    refusals    the words of a refusal: UnsupportedAudioFormatError / CorruptAudioError messages
     mp4_codecs  what an MP4 track holds: sample-entry codes, esds object types, AAC profiles
+    aac_config  an mp4a entry's esds: object type, AudioSpecificConfig (rate, channels, SBR/PS)
     mp4, mpeg   hand-written header parsers (measured better than the libraries, see each)
-    wav         RIFF/RIFX/RF64 chunks: the 'fmt ' header, 'data' and 'fact'
+    wav         RIFF/RIFX/RF64 chunks ('fmt ', 'data', 'fact') and which WAVs MiMo takes
     sniff       the real format from the bytes (filetype, plus the deeper checks above)
     probe       duration, rate and channels from headers (soundfile, mp4, mpeg)
     quiet       a C library's stderr lines filtered out around one call (libmpg123's)

@@ -12,12 +12,12 @@ make sense of is recorded in :attr:`Mp4Summary.damage` for the caller to word.
 
 from __future__ import annotations
 
-import contextlib
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .aac_config import read_esds
 from .mp4_codecs import AUDIO_ENTRIES, ENCRYPTED_ENTRIES, STILL_IMAGE_ENTRIES, VIDEO_ENTRIES
 from .source import ByteData
 
@@ -26,11 +26,6 @@ __all__ = ["MAX_DEPTH", "Mp4Summary", "Mp4Track", "is_iso_bmff", "summarize_mp4"
 _CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"mvex"}
 MAX_DEPTH = 8
 """Box nesting we follow (``moov/trak/mdia/minf/stbl/stsd`` is 6 deep); deeper is damage."""
-# AAC sampling frequency indexes (ISO 14496-3, 1.6.3.4); 13 and 14 are reserved.
-_AAC_RATES = (96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350)
-# Audio object types whose config starts with GASpecificConfig (ISO 14496-3, 1.6.2.1).
-_GA_TYPES = frozenset({1, 2, 3, 4, 6, 7, 17, 19, 20, 21, 22, 23})
-_MAX_CONFIG_BYTES = 64
 _MAX_STTS_ENTRIES = 1 << 20
 _MAX_BOXES = 4_000_000
 """A 10-hour recording in 100 ms fragments has about 2 million boxes; 8-byte box spam more."""
@@ -222,123 +217,6 @@ def _stts_units(data: ByteData, body: int, stop: int) -> int:
     )
 
 
-# --- the esds and its AudioSpecificConfig -------------------------------------------
-
-
-class _OutOfBits(Exception):
-    """A config shorter than its own fields say: keep what was read before it."""
-
-
-class _Bits:
-    """Big-endian bit reader over a short byte string; reading past its end raises _OutOfBits."""
-
-    def __init__(self, raw: bytes) -> None:
-        self._value = int.from_bytes(raw, "big")
-        self.left = 8 * len(raw)
-
-    def take(self, count: int) -> int:
-        if count > self.left:
-            raise _OutOfBits
-        self.left -= count
-        return (self._value >> self.left) & ((1 << count) - 1)
-
-    def object_type(self) -> int:
-        kind = self.take(5)
-        return 32 + self.take(6) if kind == 31 else kind
-
-    def rate(self) -> int:
-        index = self.take(4)
-        if index == 15:
-            return self.take(24)
-        return _AAC_RATES[index] if index < len(_AAC_RATES) else 0
-
-
-def _descriptor_length(raw: bytes, pos: int) -> tuple[int, int]:
-    length = 0
-    for _ in range(4):
-        if pos >= len(raw):
-            break
-        byte = raw[pos]
-        pos += 1
-        length = (length << 7) | (byte & 0x7F)
-        if not byte & 0x80:
-            break
-    return length, pos
-
-
-def _esds(raw: bytes, track: Mp4Track) -> None:
-    """objectTypeIndication, then the AudioSpecificConfig, from an ``esds`` payload."""
-    pos = 4  # version and flags
-    while pos + 2 <= len(raw):
-        tag = raw[pos]
-        length, pos = _descriptor_length(raw, pos + 1)
-        end = min(pos + length, len(raw))
-        if tag == 0x03 and pos + 3 <= end:  # ES_Descriptor: ES_ID(2), flags(1), optional fields, children
-            flags = raw[pos + 2]
-            pos += 3 + (2 if flags & 0x80 else 0)
-            if flags & 0x40 and pos < end:
-                pos += 1 + raw[pos]  # URL
-            pos += 2 if flags & 0x20 else 0
-        elif tag == 0x04 and pos < end:  # DecoderConfigDescriptor: 13 fixed bytes, then children
-            track.object_type = raw[pos]
-            pos += 13
-        elif tag == 0x05:  # DecoderSpecificInfo
-            _audio_config(raw[pos : min(end, pos + _MAX_CONFIG_BYTES)], track)
-            return
-        else:
-            pos = end
-
-
-def _audio_config(raw: bytes, track: Mp4Track) -> None:
-    """Channels, output rate and object type from an AudioSpecificConfig (ISO 14496-3)."""
-    with contextlib.suppress(_OutOfBits):  # a config cut short: what was read before the cut stands
-        _read_audio_config(_Bits(raw), track)
-
-
-def _read_audio_config(bits: _Bits, track: Mp4Track) -> None:
-    kind = bits.object_type()
-    track.audio_object_type = kind
-    rate = bits.rate()
-    channels = bits.take(4)
-    if 0 < channels < 8:
-        track.channels = 8 if channels == 7 else channels
-    if rate:
-        track.sample_rate_hz = rate
-    if kind in (5, 29):  # explicit hierarchical SBR (HE-AAC) / PS (HE-AAC v2): output rate, core type
-        track.sbr, track.ps = True, kind == 29
-        track.sample_rate_hz = bits.rate() or rate
-        kind = track.audio_object_type = bits.object_type()
-        if kind == 22:
-            bits.take(4)
-    if kind not in _GA_TYPES or not _skip_ga_config(bits, kind, channels):
-        return
-    backward_compatible = not track.sbr and bits.left >= 16 and bits.take(11) == 0x2B7
-    if backward_compatible and bits.object_type() == 5 and bits.take(1):  # SBR after the AAC config
-        track.sbr = True
-        track.sample_rate_hz = bits.rate() or track.sample_rate_hz
-        if bits.left >= 12 and bits.take(11) == 0x548:
-            track.ps = bool(bits.take(1))
-
-
-def _skip_ga_config(bits: _Bits, kind: int, channels: int) -> bool:
-    """Step over a GASpecificConfig; False when a program_config_element follows (not read)."""
-    bits.take(1)  # frameLengthFlag
-    if bits.take(1):  # dependsOnCoreCoder
-        bits.take(14)
-    extension = bits.take(1)
-    if channels == 0:
-        return False
-    if kind in (6, 20):
-        bits.take(3)
-    if extension:
-        if kind == 22:
-            bits.take(16)
-        if kind in (17, 19, 20, 23):
-            bits.take(3)
-        bits.take(1)
-    return True
-
-
 # --- sample entries -------------------------------------------------------------------
 
 
@@ -371,7 +249,9 @@ def _sample_entry(data: ByteData, body: int, stop: int, track: Mp4Track, summary
         found = bytes(data[entry:entry_stop]).find(b"esds")  # an ISO v1 entry: children sit elsewhere
         if found >= 4:
             (esds_size,) = struct.unpack_from(">I", data, entry + found - 4)
-            _esds(bytes(data[entry + found + 4 : min(entry + found - 4 + esds_size, entry_stop)]), track)
+            _apply_esds(
+                bytes(data[entry + found + 4 : min(entry + found - 4 + esds_size, entry_stop)]), track
+            )
     core = track.sample_rate_hz
     doubled = 0 < core <= 24000 and 2 * core in (entry_rate, track.timescale)
     if doubled and not track.sbr and track.audio_object_type == 2:
@@ -381,12 +261,20 @@ def _sample_entry(data: ByteData, body: int, stop: int, track: Mp4Track, summary
         track.channels = 2
 
 
+def _apply_esds(payload: bytes, track: Mp4Track) -> None:
+    config = read_esds(payload)
+    track.object_type, track.sbr, track.ps = config.object_type, config.sbr, config.ps
+    track.audio_object_type = config.audio_object_type
+    track.sample_rate_hz = config.sample_rate_hz or track.sample_rate_hz
+    track.channels = config.channels or track.channels
+
+
 def _audio_children(
     data: ByteData, start: int, stop: int, track: Mp4Track, summary: Mp4Summary, *, depth: int
 ) -> None:
     for child, cbody, cstop in _boxes(data, start, stop, summary):
         if child == b"esds":
-            _esds(bytes(data[cbody : min(cstop, cbody + 4096)]), track)
+            _apply_esds(bytes(data[cbody : min(cstop, cbody + 4096)]), track)
         elif child == b"alac" and cstop - cbody >= 28:
             track.channels = data[cbody + 13]
             (track.sample_rate_hz,) = struct.unpack_from(">I", data, cbody + 24)

@@ -36,6 +36,7 @@ _TRACKER_HINT = (
     "A tracker module holds notes and instrument samples, not recorded sound: render it to WAV "
     "with a module player first (e.g. `openmpt123 --render FILE`)"
 )
+_XI_HINT = "An XI file is one instrument for a tracker: export its sample to WAV with a tracker first"
 _SIGNATURES: tuple[tuple[int, bytes, Refusal], ...] = (
     (0, b"caff", Refusal("Apple CAF")),
     (0, b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", Refusal("ASF (WMA/WMV)")),
@@ -66,7 +67,7 @@ _SIGNATURES: tuple[tuple[int, bytes, Refusal], ...] = (
     (0, b"fap ", Refusal("Ensoniq PARIS (PAF)")),
     (0, b"PVF1\n", Refusal("Portable Voice Format (PVF)")),
     (0, b"ALawSoundFile**", Refusal("Psion WVE")),
-    (0, b"Extended Instrument: ", Refusal("FastTracker 2 instrument (XI)")),
+    (0, b"Extended Instrument: ", Refusal("a tracker instrument (XI)", convertible=False, hint=_XI_HINT)),
     (0, b"MATLAB 5.0 MAT-file", Refusal("MATLAB 5 (MAT-file) audio")),
     (0, b"DSD ", Refusal("DSD audio (DSF)")),
     (0, b"FRM8", Refusal("DSD audio (DFF)")),
@@ -169,7 +170,7 @@ def _container(head: bytes) -> Refusal | None:
         if kind == b"SMUS":
             return Refusal("an IFF music score (SMUS, notes)", convertible=False, media=False)
         return Refusal(f"an IFF file of type '{name}'", convertible=False, media=False)
-    if head[:4] == b"RIFF" and named:
+    if head[:4] == b"RIFF" and named and head[12:16] != b"fmt ":  # a WAV whose 'WAVE' is damaged
         return _RIFF_KINDS.get(kind) or Refusal(
             f"a RIFF file of type '{kind.decode('latin-1').strip()}'", convertible=False, media=False
         )

@@ -12,7 +12,6 @@ exception leaves :func:`sniff_audio`, whatever the bytes.
 
 from __future__ import annotations
 
-import shlex
 import struct
 from dataclasses import dataclass
 
@@ -21,9 +20,10 @@ from .._config import AUDIO_FORMATS, AudioFormat
 from .._exceptions import CorruptAudioError, MimoAudioError, UnsupportedAudioFormatError
 from . import mp4, mpeg
 from .mp4_codecs import MPEG_AUDIO_OBJECT_TYPES, aac_profile, entry_name, mp4a_refusal
-from .signatures import Refusal, headerless_pcm, other_kind, refused_signature
+from .refusals import MISSING, REDO, accepted_list, corrupt, refuse, unsupported
+from .signatures import headerless_pcm, other_kind, refused_signature
 from .source import ByteData
-from .wav import WavHeader, read_wav_header
+from .wav import sniff_wav
 
 __all__ = ["SniffResult", "canonical_mime", "sniff_audio", "unsupported"]
 
@@ -52,161 +52,8 @@ def canonical_mime(mime: str) -> AudioFormat | None:
     return None
 
 
-def _accepted() -> str:
-    return ", ".join(AUDIO_FORMATS)
-
-
-def _shell_name(source_name: str) -> str:
-    if source_name.startswith("<") or not source_name:
-        return "FILE"
-    return shlex.quote(source_name)
-
-
-def unsupported(
-    found: str, source_name: str, *, why: str = "", convertible: bool = True, hint: str = ""
-) -> UnsupportedAudioFormatError:
-    """The refusal for a real but unaccepted format, with the way out.
-
-    ``hint`` replaces the conversion advice when converting cannot help; without it,
-    ``convertible=False`` says the bytes are not audio at all.
-    """
-    reason = f" ({why})" if why else ""
-    if hint:
-        text = f"{source_name}: {found} is not accepted by MiMo{reason}; accepted: {_accepted()}. {hint}"
-        convertible = False
-    elif convertible:
-        way_out = (
-            "Convert it with input_audio_part(..., convert=True) or fit_audio(), "
-            f"or on the command line with `mimo-audio fit {_shell_name(source_name)}`"
-        )
-        text = f"{source_name}: {found} is not accepted by MiMo{reason}; accepted: {_accepted()}. {way_out}"
-    else:
-        text = (
-            f"{source_name}: this is {found}, not audio; MiMo accepts audio in {_accepted()}. "
-            "Check that the right file was passed"
-        )
-    return UnsupportedAudioFormatError(
-        text, source_name=source_name, found=found, allowed=tuple(AUDIO_FORMATS), convertible=convertible
-    )
-
-
-def _refuse(refusal: Refusal, source_name: str, *, where: str = "") -> UnsupportedAudioFormatError:
-    found = f"{refusal.found}{where}"
-    if not refusal.media:
-        return unsupported(found, source_name, convertible=False)
-    return unsupported(found, source_name, convertible=refusal.convertible, hint=refusal.hint)
-
-
-_MISSING = ", and that the right file was passed"
-_REDO = (
-    ": check that the file was fully written or downloaded, or re-export it from its source "
-    f"as {'/'.join(AUDIO_FORMATS)}"
-)
-
-
-def _corrupt(source_name: str, what: str) -> CorruptAudioError:
-    return CorruptAudioError(f"{source_name}: {what}", source_name=source_name)
-
-
 def _result(fmt: AudioFormat, codec: str, description: str, offset: int = 0) -> SniffResult:
     return SniffResult(fmt, AUDIO_FORMATS[fmt].mime, codec, description, offset)
-
-
-# --- WAV ---------------------------------------------------------------------------
-
-_WAV_CODECS = {
-    0x0001: "pcm",
-    0x0002: "adpcm_ms",
-    0x0003: "pcm_f",
-    0x0006: "pcm_alaw",
-    0x0007: "pcm_mulaw",
-    0x0011: "adpcm_ima_wav",
-    0x0031: "gsm_ms",
-    0x0040: "adpcm_g726",
-    0x0055: "mp3",
-}
-_WAV_REFUSED_NAMES = {
-    0x0050: "MPEG Layer I/II",
-    0x0092: "AC-3 (S/PDIF)",
-    0x00FF: "AAC",
-    0x0161: "WMA",
-    0x0162: "WMA Pro",
-    0x0163: "WMA Lossless",
-    0x1610: "AAC",
-    0x2000: "AC-3",
-    0x2001: "DTS",
-    0xF1AC: "FLAC",
-}
-_RIFX_LIBSNDFILE = {"pcm_u8", "pcm_s16be", "pcm_f32be", "pcm_f64be", "pcm_mulaw", "pcm_alaw"}
-_SIZE_PLACEHOLDERS = {0, 0xFFFFFFFF, 0x7FFFFFFF, 0xFFFFFFFE, 0x7FFFF000}
-
-
-def _sniff_wav(data: ByteData, name: str) -> SniffResult:
-    header = read_wav_header(data)
-    if header is None:
-        raise _corrupt(name, f"WAV without a complete 'fmt ' header (truncated or damaged file){_REDO}")
-    codec = _wav_codec(header, name)
-    kind = {b"RF64": "RF64", b"RIFX": "RIFX"}.get(header.riff, "RIFF")
-    if header.big_endian:
-        raise unsupported(
-            f"WAV in big-endian byte order (RIFX, {codec})",
-            name,
-            why="ffmpeg and most decoders read only little-endian WAV",
-            convertible=codec in _RIFX_LIBSNDFILE,
-            hint="" if codec in _RIFX_LIBSNDFILE else "Re-export it as a little-endian WAV (RIFF)",
-        )
-    _check_wav_length(data, header.chunks, header.riff, name)
-    offset = 0
-    if codec == "mp3":  # timed by its MPEG frames, not by libsndfile's mpg123
-        start = header.chunks[b"data"][0]
-        found = mpeg.find_frame_chain(data, start, search=4096)
-        if found is None:
-            raise _corrupt(name, f"WAV of MP3 whose 'data' chunk holds no MPEG audio frames{_REDO}")
-        offset = found
-    return _result("wav", codec, f"WAV ({kind}, {codec})", offset)
-
-
-def _wav_codec(header: WavHeader, name: str) -> str:
-    """``pcm_s16le``, ``pcm_f32le``, ``adpcm_ms``, ...; a codec MiMo cannot take is refused."""
-    codec = _WAV_CODECS.get(header.tag)
-    if codec is None:
-        what = _WAV_REFUSED_NAMES.get(header.tag, f"codec tag 0x{header.tag:04X}")
-        raise unsupported(f"WAV holding {what} audio", name, why="MiMo decodes PCM-family WAV")
-    bits, order = header.bits, ("be" if header.big_endian else "le")
-    if codec == "pcm":
-        container = 8 * (header.block_align // header.channels) if header.channels else 0
-        if bits == 8:
-            return "pcm_u8"
-        if bits in (16, 24, 32):
-            return f"pcm_s{bits}{order}"
-        if bits == 64:
-            raise unsupported(
-                "WAV holding 64-bit integer PCM", name, why="decoders read integer PCM up to 32 bits"
-            )
-        if container in (16, 24, 32) and 0 < bits < container:  # 12 bits in 16, 20 in 24: padded
-            return f"pcm_s{container}{order}"
-    elif codec == "pcm_f":
-        if bits in (32, 64):
-            return f"pcm_f{bits}{order}"
-        if bits in (16, 24):
-            raise unsupported(f"WAV holding {bits}-bit float PCM", name, why="MiMo takes 32/64-bit float")
-    else:
-        return codec
-    raise _corrupt(name, f"WAV whose header declares {bits}-bit samples, which no decoder reads{_REDO}")
-
-
-def _check_wav_length(data: ByteData, chunks: dict[bytes, tuple[int, int]], riff: bytes, name: str) -> None:
-    payload = chunks.get(b"data")
-    if payload is None:
-        raise _corrupt(name, "WAV without a 'data' chunk (truncated or damaged file)")
-    offset, declared = payload
-    available = len(data) - offset
-    if riff != b"RF64" and declared not in _SIZE_PLACEHOLDERS and available < declared - 1:
-        raise _corrupt(
-            name,
-            f"WAV is truncated: its header declares {declared:,} bytes of audio but only "
-            f"{max(available, 0):,} are present (an interrupted download or copy?)",
-        )
 
 
 # --- Ogg, MP4 ----------------------------------------------------------------------
@@ -229,7 +76,7 @@ def _sniff_ogg(data: ByteData, name: str) -> SniffResult:
         codecs.append(head)
         pos = body + length
     if not codecs:
-        raise _corrupt(name, f"Ogg file without a complete first page (truncated or damaged){_REDO}")
+        raise corrupt(name, f"Ogg file without a complete first page (truncated or damaged){REDO}")
     for head in codecs:
         for magic, video in _OGG_VIDEO.items():
             if head.startswith(magic):
@@ -252,7 +99,7 @@ def _sniff_mp4(data: ByteData, name: str) -> SniffResult:
     if summary.compressed_moov:
         raise unsupported(f"{container} with a compressed header ('cmov')", name)
     if not summary.has_moov:
-        raise _corrupt(name, f"{container} without a 'moov' header box (truncated or damaged file)")
+        raise corrupt(name, f"{container} without a 'moov' header box (truncated or damaged file)")
     videos = [t for t in summary.tracks if t.kind == "video"]
     if videos:
         codec = videos[0].original_codec or videos[0].codec
@@ -261,12 +108,12 @@ def _sniff_mp4(data: ByteData, name: str) -> SniffResult:
         )
     audio = [t for t in summary.tracks if t.kind == "audio"]
     if not audio and damaged:
-        raise _corrupt(name, f"{container} whose track boxes are {_mp4_damage(summary)}{_REDO}")
+        raise corrupt(name, f"{container} whose track boxes are {_mp4_damage(summary)}{REDO}")
     if not audio:
         raise unsupported(f"{container} without an audio track", name)
     codec, profile = _mp4_audio_codec(data, audio[0], container, name)
     if damaged:
-        raise _corrupt(name, f"{container} is {_mp4_damage(summary)}")
+        raise corrupt(name, f"{container} is {_mp4_damage(summary)}")
     return _result("m4a", codec, f"M4A ({profile}, brand '{brand or 'none'}')")
 
 
@@ -329,29 +176,37 @@ def _sniff_mpeg(data: ByteData, start: int, name: str, *, search: int, chain: in
 def _lone_frame(data: ByteData, offset: int, name: str) -> CorruptAudioError:
     header = mpeg.parse_frame(data, offset)
     ms = 1000 * header.samples / header.sample_rate_hz if header else 0
-    return _corrupt(
+    return corrupt(
         name,
         f"holds a single MPEG audio frame ({ms:.0f} ms) and nothing after it: too short to be "
-        f"an MP3 stream (truncated?){_REDO}",
+        f"an MP3 stream (truncated?){REDO}",
     )
+
+
+_ACCEPTED_CONTAINERS = {b"WAVE": "WAV", b"OggS": "Ogg"}
 
 
 def _after_tags(data: ByteData, start: int, name: str) -> SniffResult:
     """What follows one or more leading ID3v2 tags: MP3 (searched for, as decoders do), FLAC, or a refusal."""
     if start >= len(data):
-        raise _corrupt(name, "holds only an ID3 tag, no audio (truncated?)")
+        raise corrupt(name, "holds only an ID3 tag, no audio (truncated?)")
     head = bytes(data[start : start + 4096])
     if head[:4] == b"fLaC":
         return _result("flac", "flac", "FLAC (with an ID3 tag)", start)
+    wrapped = _ACCEPTED_CONTAINERS.get(head[8:12] if head[:4] in (b"RIFF", b"RF64") else head[:4], "")
+    if wrapped or head[4:8] == b"ftyp":
+        raise unsupported(
+            f"{wrapped or 'MP4'} behind an ID3 tag", name, why="the file must start with its own header"
+        )
     refusal = refused_signature(head, after_id3=True)
     if refusal is not None:
-        raise _refuse(refusal, name, where=" behind an ID3 tag")
+        raise refuse(refusal, name, where=" behind an ID3 tag")
     found = _sniff_mpeg(data, start, name, search=_FRAME_SEARCH)
     if found is not None:
         return found
     if mpeg.lone_frame(data, start):
         raise _lone_frame(data, start, name)
-    raise _corrupt(name, f"has an ID3 tag but no MPEG audio frames after it{_REDO}")
+    raise corrupt(name, f"has an ID3 tag but no MPEG audio frames after it{REDO}")
 
 
 def _headerless(name: str, dtype: str) -> UnsupportedAudioFormatError:
@@ -383,19 +238,23 @@ def sniff_audio(data: ByteData, *, source_name: str) -> SniffResult:
         raise
     except (struct.error, IndexError, ValueError, OverflowError, KeyError, ZeroDivisionError) as exc:
         # A header cut or bent in a way the checks above did not foresee.
-        raise _corrupt(
-            source_name, f"damaged or truncated headers ({type(exc).__name__}: {exc}){_REDO}"
+        raise corrupt(
+            source_name, f"damaged or truncated headers ({type(exc).__name__}: {exc}){REDO}"
         ) from exc
 
 
 def _sniff(data: ByteData, source_name: str) -> SniffResult:
     if len(data) == 0:
-        raise _corrupt(
-            source_name, f"is empty (0 bytes): check that the file was fully written or downloaded{_MISSING}"
+        raise corrupt(
+            source_name, f"is empty (0 bytes): check that the file was fully written or downloaded{MISSING}"
         )
     head = bytes(data[:4096])
     if head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[8:12] == b"WAVE":
-        return _sniff_wav(data, source_name)
+        return _result("wav", *sniff_wav(data, source_name))
+    if head[:4] in (b"RIFF", b"RIFX", b"RF64") and head[12:16] == b"fmt ":
+        raise corrupt(
+            source_name, f"WAV whose header is damaged (form type {head[8:12]!r}, not 'WAVE'){REDO}"
+        )
     if head[:4] == b"fLaC":
         return _result("flac", "flac", "FLAC")
     if head[:4] == b"OggS":
@@ -413,7 +272,7 @@ def _sniff(data: ByteData, source_name: str) -> SniffResult:
         head, is_accepted_mime=lambda mime: canonical_mime(mime) is not None
     )
     if refusal is not None:
-        raise _refuse(refusal, source_name)
+        raise refuse(refusal, source_name)
     # A stream that starts mid-frame or after junk: search on, as decoders do, but ask a
     # longer chain of frames than at the expected place.
     found = _sniff_mpeg(data, padding, source_name, search=_FRAME_SEARCH, chain=4)
@@ -425,8 +284,8 @@ def _sniff(data: ByteData, source_name: str) -> SniffResult:
     if mpeg.lone_frame(data, padding):
         raise _lone_frame(data, padding, source_name)
     if len(data) < 64:
-        raise _corrupt(source_name, f"only {len(data)} bytes, too short to be audio{_REDO}")
-    raise _corrupt(
+        raise corrupt(source_name, f"only {len(data)} bytes, too short to be audio{REDO}")
+    raise corrupt(
         source_name,
-        f"not recognisable audio (first bytes: {head[:8].hex(' ')}); expected {_accepted()}{_REDO}",
+        f"not recognisable audio (first bytes: {head[:8].hex(' ')}); expected {accepted_list()}{REDO}",
     )

@@ -182,3 +182,23 @@ def test_ogg_opus_reports_48_khz(make_audio: Callable[..., bytes], rate: int) ->
     info = probe_bytes(make_audio(1.0, format="OGG", subtype="OPUS", sample_rate=rate), source_name="o.opus")
     assert info.sample_rate_hz == 48000
     assert abs(info.duration_s - 1.0) < 0.05
+
+
+@pytest.mark.parametrize("fmt", ["WAV", "OGG"])
+def test_accepted_containers_behind_an_id3_tag_are_refused_and_convert(
+    make_audio: Callable[..., bytes], fmt: str
+) -> None:
+    data = id3(64) + make_audio(0.5, format=fmt)
+    with pytest.raises(
+        UnsupportedAudioFormatError, match=f"{'WAV' if fmt == 'WAV' else 'Ogg'} behind an ID3 tag"
+    ):
+        sniff_audio(data, source_name="tagged")
+    if fmt == "WAV":  # libsndfile reads past the tag
+        assert abs(fit_audio(data, name="tagged.wav").info.duration_s - 0.5) < 0.01
+
+
+def test_a_wav_whose_form_type_is_damaged_is_corrupt_not_foreign(make_audio: Callable[..., bytes]) -> None:
+    data = bytearray(make_audio(0.5))
+    data[8:12] = b"WAVF"
+    with pytest.raises(CorruptAudioError, match="WAV whose header is damaged"):
+        sniff_audio(bytes(data), source_name="x.wav")
