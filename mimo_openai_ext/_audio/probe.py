@@ -72,9 +72,9 @@ class AudioInfo:
 def _guarded(name: str, what: str, call: Callable[[], AudioInfo]) -> AudioInfo:
     try:
         return call()
-    except (CorruptAudioError, MemoryError, RecursionError):
+    except (CorruptAudioError, MemoryError):
         raise
-    except Exception as exc:  # a dependency's own error, whatever its type
+    except Exception as exc:  # a dependency's own error, whatever its type (mutagen recurses into boxes)
         raise CorruptAudioError(
             f"{name}: cannot read the {what} headers ({_reason(exc)}); the file is damaged or truncated: "
             "check that it was fully written or downloaded, or re-export it from its source "

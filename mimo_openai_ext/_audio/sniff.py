@@ -236,7 +236,15 @@ def sniff_audio(data: ByteData, *, source_name: str) -> SniffResult:
         return _sniff(data, source_name)
     except MimoAudioError:
         raise
-    except (struct.error, IndexError, ValueError, OverflowError, KeyError, ZeroDivisionError) as exc:
+    except (
+        struct.error,
+        IndexError,
+        ValueError,
+        OverflowError,
+        KeyError,
+        ZeroDivisionError,
+        RecursionError,
+    ) as exc:
         # A header cut or bent in a way the checks above did not foresee.
         raise corrupt(
             source_name, f"damaged or truncated headers ({type(exc).__name__}: {exc}){REDO}"

@@ -260,3 +260,19 @@ def test_rf64_with_a_huge_ds64_size_raises_nothing_inside_libsndfile() -> None:
         except MimoAudioError as exc:
             assert str(exc).startswith("x.wav: ")  # noqa: PT017 - either outcome is fine; nothing else
     assert unraisable == []
+
+
+def test_fragments_nested_without_end_are_corrupt_not_a_recursion_error(
+    fixture_file: Callable[[str], Path],
+) -> None:
+    # Found by fuzzing: a moof wrapped in 3,000 moofs leaves no fragment duration, and the
+    # fallback reader (mutagen) then recursed until Python gave up.
+    data = fixture_file("aac_fragmented.m4a").read_bytes()
+    at = data.find(b"moof") - 4
+    size = int.from_bytes(data[at : at + 4], "big")
+    nested = data[at : at + size]
+    for _ in range(3000):
+        nested = (len(nested) + 8).to_bytes(4, "big") + b"moof" + nested
+    with pytest.raises(MimoAudioError) as caught:
+        probe_bytes(data[:at] + nested + data[at + size :], source_name="deep.m4a")
+    assert str(caught.value).startswith("deep.m4a: ")
