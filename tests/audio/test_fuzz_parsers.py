@@ -98,6 +98,10 @@ def seeds() -> dict[str, bytes]:
         "nist": _soundfile("NIST", "PCM_16"),
         "ircam": _soundfile("IRCAM", "PCM_16"),
         "rifx": _soundfile("WAV", "FLOAT", endian="BIG"),
+        "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4,
+        "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xdb" + bytes(600),
+        "text": b"Transcript: this is not audio, it is text.\n" * 30,
+        "html": b"<!DOCTYPE html><html><body>404 Not Found</body></html>\n" * 20,
     }
     for path in sorted(FIXTURES.iterdir()):
         if path.suffix != ".md" and path.stat().st_size < 40_000:
