@@ -133,9 +133,8 @@ def _step(data: bytes, rng: random.Random) -> tuple[bytes, str]:
             value = rng.choice((*_HUGE_32, size + 1, size - 1, size * 2)) & 0xFFFFFFFF
             mutant = bytearray(data)
             struct.pack_into(unit.size_format, mutant, unit.size_at, value)
-            if (
-                value == 1 and unit.size_format == ">I" and unit.end - unit.start >= 16
-            ):  # a 64-bit size follows
+            if value == 1 and unit.size_at == unit.start and unit.size_at + 16 <= len(mutant):
+                # An MP4 box whose size 1 means "a 64-bit size follows the type"
                 struct.pack_into(">Q", mutant, unit.size_at + 8, rng.choice((2**64 - 1, 2**63, 2**40)))
             return bytes(mutant), f"size of {unit.start} -> {value}"
         later = [u for u in structure if u.start >= unit.end]
