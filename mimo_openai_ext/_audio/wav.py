@@ -174,7 +174,9 @@ def _wav_codec(header: WavHeader, name: str) -> str:
             return f"pcm_s{bits}{order}"
         if bits == 64:
             raise unsupported(
-                "WAV holding 64-bit integer PCM", name, why="decoders read integer PCM up to 32 bits"
+                "WAV holding 64-bit integer PCM",
+                name,
+                why="libsndfile and most players stop at 32-bit integers",
             )
         if container in (16, 24, 32) and 0 < bits < container:  # 12 bits in 16, 20 in 24: padded
             return f"pcm_s{container}{order}"
