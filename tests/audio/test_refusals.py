@@ -202,3 +202,14 @@ def test_a_wav_whose_form_type_is_damaged_is_corrupt_not_foreign(make_audio: Cal
     data[8:12] = b"WAVF"
     with pytest.raises(CorruptAudioError, match="WAV whose header is damaged"):
         sniff_audio(bytes(data), source_name="x.wav")
+
+
+def test_libsndfiles_misleading_words_are_translated() -> None:
+    from mimo_openai_ext._audio.probe import _reason
+
+    raw = (
+        "Error opening <_io.BufferedReader object at 0x7f>: "
+        "File does not exist or is not a regular file (possibly a pipe?)."
+    )
+    assert _reason(RuntimeError(raw)) == "its audio data cannot be decoded"
+    assert _reason(RuntimeError("Error opening <x>: Format not recognised.")) == "Format not recognised."
