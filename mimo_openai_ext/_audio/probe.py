@@ -74,7 +74,9 @@ def _guarded(name: str, what: str, call: Callable[[], AudioInfo]) -> AudioInfo:
         return call()
     except (CorruptAudioError, MemoryError):
         raise
-    except Exception as exc:  # a dependency's own error, whatever its type (mutagen recurses into boxes)
+    except (
+        Exception
+    ) as exc:  # a dependency's own error, whatever its type (RecursionError: the file's nesting)
         raise CorruptAudioError(
             f"{name}: cannot read the {what} headers ({_reason(exc)}); the file is damaged or truncated: "
             "check that it was fully written or downloaded, or re-export it from its source "

@@ -270,7 +270,7 @@ def test_fragments_nested_without_end_are_corrupt_not_a_recursion_error(
     fixture_file: Callable[[str], Path],
 ) -> None:
     # Found by fuzzing: a moof wrapped in 3,000 moofs leaves no fragment duration, and the
-    # fallback reader (mutagen) then recursed until Python gave up.
+    # M4A fallback reader of the time (mutagen) then recursed until Python gave up.
     data = fixture_file("aac_fragmented.m4a").read_bytes()
     at = data.find(b"moof") - 4
     size = int.from_bytes(data[at : at + 4], "big")
