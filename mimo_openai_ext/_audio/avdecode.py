@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-from .._exceptions import CorruptAudioError, MissingExtraError, UnsupportedAudioFormatError
+from .._exceptions import CorruptAudioError, MimoAudioError, MissingExtraError, UnsupportedAudioFormatError
 from .stream import AudioStream, SourceAudioInfo, open_sf, sf_stream
 
 if TYPE_CHECKING:
@@ -64,6 +64,10 @@ class _AvStream(AudioStream):
             self._container = None
 
     def _restart(self, frame: int) -> None:
+        with decoding(self.name, self.info.codec):
+            self._reopen(frame)
+
+    def _reopen(self, frame: int) -> None:
         """Decode from ``frame`` (less the preroll) on: a fresh open near the start, else a seek."""
         target = frame - _PREROLL_FRAMES
         if self._container is None or target <= _PREROLL_FRAMES:
@@ -71,7 +75,7 @@ class _AvStream(AudioStream):
             # differently from a plain decode, and decoding through is as cheap
             self.close()
             self._container = self._opener()
-        stream = self._container.streams.audio[0]
+        stream = audio_stream(self._container)
         if target > _PREROLL_FRAMES:
             self._container.seek(target, stream=stream, backward=True, any_frame=False)
             stream.codec_context.flush_buffers()  # nothing decoded before the seek leaks into it
@@ -92,10 +96,8 @@ class _AvStream(AudioStream):
         if decoded is None or fifo is None:
             return
         while not self._started or self._fifo_start + fifo.samples < self._position + wanted:
-            try:
+            with decoding(self.name, self.info.codec):
                 frame = next(decoded, None)
-            except self._av.error.FFmpegError as exc:
-                raise self._damaged(exc) from exc
             if frame is None:
                 return
             if not self._started:
@@ -105,6 +107,10 @@ class _AvStream(AudioStream):
             fifo.write(frame)
 
     def read(self, frames: int) -> NDArray[np.float32]:
+        with decoding(self.name, self.info.codec):
+            return self._read(frames)
+
+    def _read(self, frames: int) -> NDArray[np.float32]:
         import numpy as np
 
         if self._decoded is None:
@@ -166,12 +172,22 @@ def _open_container(av: Any, file: Any, name: str, found: str) -> Any:
         container = av.open(file, mode="r")
     except Exception as exc:  # PyAV's own error types vary by version
         raise CorruptAudioError(f"{name}: {found} could not be opened ({exc})", source_name=name) from exc
-    if not container.streams.audio:
+    if audio_stream(container) is None:
         container.close()
         raise UnsupportedAudioFormatError(
             f"{name}: {found} has no audio track", source_name=name, found=found
         )
     return container
+
+
+def audio_stream(container: Any) -> Any:
+    """The first audio stream PyAV can decode (one that only claims to be audio, say a video
+    track behind a damaged ``soun`` handler, has no codec context), or None."""
+    for stream in container.streams.audio:
+        context = getattr(stream, "codec_context", None)
+        if context is not None and (context.sample_rate or getattr(stream, "rate", 0)):
+            return stream
+    return None
 
 
 @contextlib.contextmanager
@@ -180,7 +196,7 @@ def via_av(
 ) -> Iterator[AudioStream]:
     av = _import_av(found, name)
     with _open_container(av, file(), name, found) as container:
-        stream = container.streams.audio[0]
+        stream = audio_stream(container)
         rate = int(stream.codec_context.sample_rate or stream.rate or 0)
         codec = str(stream.codec_context.name)
         channels = int(stream.codec_context.channels or 0) or 1
@@ -220,7 +236,7 @@ def _av_decode_to_flac(av: Any, file: Any, out_path: str, name: str, found: str)
     import soundfile
 
     with _open_container(av, file, name, found) as container:
-        stream = container.streams.audio[0]
+        stream = audio_stream(container)
         channels = int(stream.codec_context.channels or 0) or 1
         if channels > _AV_FLAC_CHANNELS:
             raise UnsupportedAudioFormatError(
@@ -231,23 +247,39 @@ def _av_decode_to_flac(av: Any, file: Any, out_path: str, name: str, found: str)
         rate = int(stream.codec_context.sample_rate or stream.rate)
         codec = str(stream.codec_context.name)
         subtype = "PCM_24" if codec.startswith(_LOSSLESS_CODECS) else "PCM_16"
-        resampler = av.AudioResampler(format="flt", layout=stream.layout.name, rate=rate)
         written = 0
-        with soundfile.SoundFile(out_path, "w", rate, channels, format="FLAC", subtype=subtype) as out:
-            try:
-                for frame in container.decode(stream):
-                    for converted in resampler.resample(frame):
-                        written += _write_frame(out, converted, channels)
-                for converted in resampler.resample(None):
+        with (
+            decoding(name, found),
+            soundfile.SoundFile(out_path, "w", rate, channels, format="FLAC", subtype=subtype) as out,
+        ):
+            resampler = av.AudioResampler(format="flt", layout=stream.layout.name, rate=rate)
+            for frame in container.decode(stream):
+                for converted in resampler.resample(frame):
                     written += _write_frame(out, converted, channels)
-            except av.error.FFmpegError as exc:
-                raise CorruptAudioError(
-                    f"{name}: {found} failed to decode ({exc}); the file is damaged or truncated",
-                    source_name=name,
-                ) from exc
+            for converted in resampler.resample(None):
+                written += _write_frame(out, converted, channels)
         if written == 0:
             raise CorruptAudioError(f"{name}: {found} holds no decodable audio", source_name=name)
         return codec
+
+
+@contextlib.contextmanager
+def decoding(name: str, found: str) -> Iterator[None]:
+    """Whatever a decoder raises on damaged input (PyAV's errors, a ``ValueError`` for a
+    layout of 0 channels, libsndfile's short write) becomes a :class:`CorruptAudioError`.
+
+    Only decoding goes in here, never a caller's code: our own errors pass through as they are.
+    """
+    try:
+        yield
+    except MimoAudioError:
+        raise
+    except Exception as exc:
+        raise CorruptAudioError(
+            f"{name}: {found or 'the audio'} failed to decode ({type(exc).__name__}: {exc}); "
+            "the file is damaged or truncated",
+            source_name=name,
+        ) from exc
 
 
 def _write_frame(out: Any, frame: Any, channels: int) -> int:

@@ -36,6 +36,18 @@ def describe_media(data: ByteData, name: str) -> str:
         return exc.found
 
 
+def _refuse_unconvertible(data: ByteData, name: str) -> None:
+    """A format whose refusal says conversion cannot help (a tracker instrument, DRM, ...) is
+    refused here by name, before a decoder that opens it half-way (libsndfile reads XI
+    headers, then cannot seek in them) is tried."""
+    with contextlib.suppress(CorruptAudioError):  # damaged or unknown: the decoders say more
+        try:
+            sniff_audio(data, source_name=name)
+        except UnsupportedAudioFormatError as exc:
+            if not exc.convertible:
+                raise
+
+
 def _sf_info(handle: Any, name: str, size: int) -> SourceAudioInfo:
     fmt = str(handle.format).lower()
     fmt = {"wavex": "wav", "rf64": "wav", "mp3": "mp3"}.get(fmt, fmt)
@@ -55,6 +67,7 @@ def open_audio(source: AudioSource, *, name: str | None = None) -> Iterator[Audi
             size = opened.size_bytes
             if size == 0:
                 raise CorruptAudioError(f"{display}: is empty (0 bytes)", source_name=display)
+            _refuse_unconvertible(opened.data, display)
             handle = open_sf(path)
             found = "" if handle is not None else describe_media(opened.data, display)
             mp4 = handle is None and is_iso_bmff(opened.data)
@@ -69,6 +82,7 @@ def open_audio(source: AudioSource, *, name: str | None = None) -> Iterator[Audi
     with open_source(source, name=display) as opened:
         if opened.size_bytes == 0:
             raise CorruptAudioError(f"{display}: is empty (0 bytes)", source_name=display)
+        _refuse_unconvertible(opened.data, display)
         with BufferReader(opened.data) as reader:
             handle = open_sf(reader)
             if handle is not None:

@@ -27,10 +27,10 @@ _LOCK = threading.Lock()
 
 
 class StderrFilter:
-    """A reusable capture of descriptor 2 that drops lines containing ``marker``."""
+    """A reusable capture of descriptor 2 that drops lines containing any of ``markers``."""
 
-    def __init__(self, marker: bytes) -> None:
-        self._marker = marker
+    def __init__(self, *markers: bytes) -> None:
+        self._markers = markers
         self._file: IO[bytes] | None = None
 
     @contextlib.contextmanager
@@ -61,7 +61,9 @@ class StderrFilter:
         capture.truncate()
         if not captured:
             return
-        kept = b"".join(line for line in captured.splitlines(keepends=True) if self._marker not in line)
+        kept = b"".join(
+            line for line in captured.splitlines(keepends=True) if not any(m in line for m in self._markers)
+        )
         if kept:
             with contextlib.suppress(OSError):
                 os.write(2, kept)

@@ -21,7 +21,17 @@ if TYPE_CHECKING:
 
 __all__ = ["AudioStream", "SourceAudioInfo", "open_sf", "sf_stream"]
 
-_MPG123_NOISE = b"libmpg123"
+_MPG123_NOISE = (
+    b"libmpg123",  # "[src/libmpg123/layer3.c:...] error: part2_3_length ...", "... id3.c ... error: Whoa!"
+    b"Note: Illegal Audio-MPEG-Header",
+    b"Note: Trying to resync",
+    b"Note: Skipped ",
+    b"Note: Hit end of (available) data",
+    b"Warning: Xing stream size off",
+    b"fuzzy seeking",
+)
+"""What libmpg123 prints on descriptor 2 while libsndfile opens, seeks or reads an MP3 (damaged
+or not); dropped around those calls only."""
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ class SoundFileStream(AudioStream):
         self.channels = int(handle.channels)
         self.subtype = str(handle.subtype)
         mp3 = str(handle.format).upper() in ("MP3", "MPEG")
-        self._filter = StderrFilter(_MPG123_NOISE) if mp3 else None
+        self._filter = StderrFilter(*_MPG123_NOISE) if mp3 else None
         self._quiet: Callable[[], contextlib.AbstractContextManager[None]] = (
             self._filter or contextlib.nullcontext
         )
@@ -103,8 +113,11 @@ class SoundFileStream(AudioStream):
             self._filter.close()
 
     def seek(self, frame: int) -> None:
-        with self._quiet():
-            self._sf.seek(max(0, min(frame, self.frames)))
+        try:
+            with self._quiet():
+                self._sf.seek(max(0, min(frame, self.frames)))
+        except RuntimeError as exc:  # libsndfile: "Seek attempted on unseekable file type", ...
+            raise self._damaged(exc) from exc
 
     def read(self, frames: int) -> NDArray[np.float32]:
         try:
@@ -118,10 +131,14 @@ class SoundFileStream(AudioStream):
 def open_sf(file: Any) -> Any:
     import soundfile
 
+    quiet = StderrFilter(*_MPG123_NOISE)  # opening an MP3 already reads (and complains about) frames
     try:
-        return soundfile.SoundFile(file)
+        with quiet():
+            return soundfile.SoundFile(file)
     except (RuntimeError, TypeError, ValueError):
         return None
+    finally:
+        quiet.close()
 
 
 @contextlib.contextmanager

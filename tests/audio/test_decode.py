@@ -127,3 +127,36 @@ def test_the_filter_keeps_everything_else_written_meanwhile(capfd: pytest.Captur
         pass  # the capture file is emptied between calls
     quiet.close()
     assert capfd.readouterr().err == "a warning from someone else\n"
+
+
+def test_a_video_track_behind_a_sound_handler_is_not_taken_for_the_audio(
+    fixture_file: Callable[[str], Path], tmp_path: Path
+) -> None:
+    from mimo_openai_ext import UnsupportedAudioFormatError, fit_audio
+
+    data = bytearray(fixture_file("video.mp4").read_bytes())  # H.264 video, then AAC audio
+    handler = data.find(b"hdlr") + 12
+    assert data[handler : handler + 4] == b"vide"
+    data[handler : handler + 4] = b"soun"  # the video track now claims to be sound
+    path = tmp_path / "claims.mp4"
+    path.write_bytes(bytes(data))
+    with pytest.raises(UnsupportedAudioFormatError):  # still a video: MiMo refuses it as it is
+        probe_bytes(bytes(data), source_name="claims.mp4")
+    fitted = fit_audio(path)  # PyAV's first "audio" stream is the video: the real one is found
+    assert fitted.info.format == "flac"
+    assert fitted.info.duration_s > 0.3
+
+
+def test_a_format_no_conversion_helps_is_refused_before_any_decoder_tries(tmp_path: Path) -> None:
+    import soundfile as sf
+
+    from mimo_openai_ext import UnsupportedAudioFormatError, fit_audio
+
+    path = tmp_path / "lead.xi"  # libsndfile opens a tracker instrument, then cannot seek in it
+    sf.write(
+        path, (np.sin(np.arange(8000) / 5) * 0.3).astype("float32"), 8000, format="XI", subtype="DPCM_16"
+    )
+    with pytest.raises(UnsupportedAudioFormatError, match=r"tracker instrument \(XI\)"):
+        fit_audio(path)
+    with pytest.raises(UnsupportedAudioFormatError, match=r"tracker instrument \(XI\)"):
+        list(split_audio(path))
