@@ -4,16 +4,19 @@ The main verbs and types are here. Specialist pieces live in named submodules:
 ``mimo_openai_ext.audio`` (sniff, probe bytes, encode, convert), ``.batch`` (rate limits,
 results files), ``.config`` (the table of models, limits, formats and prices),
 ``.doctor`` (a live check of the table against MiMo), ``.migrate`` (OpenAI shapes, the
-Whisper shim), ``.retry`` (the retry layer),
-``.streaming`` (stream types) and ``.emulator`` (a local MiMo for offline work and tests).
+Whisper shim), ``.retry`` (the retry layer), ``.streaming`` (stream types), ``.emulator``
+(a local MiMo for offline work and tests), ``.adapter`` (MiMo's dialect at the HTTP layer,
+for other libraries' clients) and ``.proxy`` (the same as a local OpenAI-compatible endpoint).
 
 Nothing happens at import: no environment reads, no network, no optional extras.
 """
 
 import warnings
 
-from . import audio, batch, config, doctor, emulator, migrate, retry, streaming
+from . import adapter, audio, batch, config, doctor, emulator, migrate, proxy, retry, streaming
 from ._across import AcrossChunksAnswer, ChunkAnswer, ask_across_chunks, ask_across_chunks_async
+from ._adapter._rules import AdapterOptions
+from ._adapter._transport import mimo_async_http_client, mimo_http_client
 from ._answer import Answer, AnswersTable, compare_answers, read_answer, read_reasoning
 from ._ask import ask, ask_async, ask_stream, ask_stream_async
 from ._ask_request import AudioInput, thinking
@@ -76,6 +79,7 @@ __all__ = [
     "MODELS",
     "SAMPLE_TRANSCRIPT",
     "AcrossChunksAnswer",
+    "AdapterOptions",
     "Answer",
     "AnswersTable",
     "AsyncAudioChat",
@@ -124,6 +128,7 @@ __all__ = [
     "UnsupportedAudioFormatError",
     "UnsupportedFeatureError",
     "UsageReport",
+    "adapter",
     "ask",
     "ask_across_chunks",
     "ask_across_chunks_async",
@@ -151,9 +156,12 @@ __all__ = [
     "input_audio_part",
     "migrate",
     "mimo_async_client",
+    "mimo_async_http_client",
     "mimo_client",
+    "mimo_http_client",
     "plot_audio",
     "probe_audio",
+    "proxy",
     "read_answer",
     "read_reasoning",
     "retry",

@@ -13,12 +13,21 @@ from ._request_estimate import RequestEstimate
 from ._usage import UsageReport
 from ._warn import warn as _warn
 
-__all__ = ["check_audio_heard"]
+__all__ = ["check_audio_heard", "not_heard_message"]
 
 _HEARD_RATIO = 0.5
 """``audio_tokens`` below half (or above twice) the estimate counts as "far"."""
 _HEARD_SLACK_TOKENS = 12
 """Absolute slack (about two seconds) so very short clips do not warn on rounding."""
+
+
+def not_heard_message(audio_parts: int, expectation: str = "") -> str:
+    """What to say when MiMo reports ``audio_tokens`` 0 for a request that carried audio."""
+    said = f" ({expectation})" if expectation else ""
+    return (
+        f"MiMo reports audio_tokens=0 for {audio_parts} audio part(s){said}: the audio was NOT heard "
+        "and the answer may be invented"
+    )
 
 
 def check_audio_heard(report: UsageReport, estimate: RequestEstimate, *, warn: bool = True) -> str | None:
@@ -38,10 +47,7 @@ def check_audio_heard(report: UsageReport, estimate: RequestEstimate, *, warn: b
             if not expected
             else f"expected at least {expected}"
         )
-        problem = (
-            f"MiMo reports audio_tokens=0 for {len(estimate.audio)} audio part(s) "
-            f"({expectation}): the audio was NOT heard and the answer may be invented"
-        )
+        problem = not_heard_message(len(estimate.audio), expectation)
     elif expected and (
         actual < expected * _HEARD_RATIO - _HEARD_SLACK_TOKENS
         or (estimate.unknown_audio == 0 and actual > expected / _HEARD_RATIO + _HEARD_SLACK_TOKENS)

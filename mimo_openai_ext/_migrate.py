@@ -11,21 +11,28 @@ MiMo wants a data URI whose MIME matches the bytes, and no ``format``::
 (MiMo is reported to ignore raw base64 silently: ``audio_tokens: 0`` and an invented
 answer.) The converters here never mutate their input: they return new lists and dicts,
 with every message and part that is not audio copied unchanged.
+
+These are the one set of request rules: ``to_mimo_messages`` / ``to_mimo_request`` for
+your own code, and the HTTP adapter (``mimo_http_client()``, ``mimo-audio proxy``), which
+applies :func:`mime_of_raw_base64`, :func:`needs_mimo_shape` and :func:`rename_max_tokens`
+to requests that other libraries send.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import copy
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from ._audio.datauri import ByteData, data_uri_chars, decode_base64
+from ._audio.probe import probe_bytes
 from ._audio.sniff import sniff_audio
 from ._audio.source import is_data_uri, is_url, parse_data_uri, url_scheme
-from ._checks import check_bool, check_limits
-from ._config import AUDIO_FORMATS, DEFAULT_ASR_MODEL, OPENAI_INPUT_AUDIO_FORMATS, Limits
+from ._checks import check_bool, check_limits, check_type
+from ._config import AUDIO_FORMATS, DEFAULT_ASR_MODEL, DEFAULT_LIMITS, OPENAI_INPUT_AUDIO_FORMATS, Limits
 from ._exceptions import (
+    AudioTooLargeError,
     InvalidAudioSourceError,
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
@@ -37,7 +44,18 @@ if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionContentPartInputAudioParam, ChatCompletionMessageParam
 
 
-__all__ = ["mimo_shaped", "to_mimo_messages", "to_mimo_part", "to_openai_messages", "to_openai_part"]
+__all__ = [
+    "convert_request",
+    "mime_of_raw_base64",
+    "mimo_shaped",
+    "needs_mimo_shape",
+    "rename_max_tokens",
+    "to_mimo_messages",
+    "to_mimo_part",
+    "to_mimo_request",
+    "to_openai_messages",
+    "to_openai_part",
+]
 
 _PART_NAME = "input_audio part"
 
@@ -66,25 +84,54 @@ def _audio_fields(part: Mapping[str, object], name: str) -> tuple[str, object]:
     return cast(str, inner["data"]), inner.get("format")
 
 
-def _decode_raw_base64(data: str, name: str) -> tuple[bytes, str]:
-    """Decode OpenAI's raw base64; return the bytes and a compact payload to re-send."""
-    compact = "".join(data.split())
+def _decode_raw_base64(data: str | ByteData, name: str) -> tuple[bytes, str | ByteData]:
+    """Decode OpenAI's raw base64; return the bytes and the payload to re-send (compact base64).
+
+    One strict decode of the payload as it is (no copy); only a payload that fails it is
+    compacted (line breaks and spaces removed) and decoded again.
+    """
     try:
-        decoded = base64.b64decode(compact, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        preview = data[:24] + ("..." if len(data) > 24 else "")
+        return decode_base64(data), data
+    except ValueError:
+        pass
+    text = data if isinstance(data, str) else bytes(data).decode("ascii", "replace")
+    compact = "".join(text.split())
+    try:
+        return decode_base64(compact), compact
+    except ValueError as exc:
+        preview = text[:24] + ("..." if len(text) > 24 else "")
         raise InvalidAudioSourceError(
             f"{name}: input_audio.data {preview!r} is neither base64 ({exc}), a data URI nor an "
             "https URL; put base64.b64encode(audio_bytes).decode() there",
             source_name=name,
         ) from None
-    return decoded, compact
+
+
+_NOT_A_FORMAT = frozenset({"aac"})
+"""Spellings that name a codec, not a container: raw AAC (ADTS) is a format MiMo refuses."""
+
+
+def _format_spellings() -> dict[str, str]:
+    """Every way clients spell a format MiMo takes: its name, extensions and MIME subtypes."""
+    spellings: dict[str, str] = {}
+    for name, spec in AUDIO_FORMATS.items():
+        for mime in (spec.mime, *spec.aliases):
+            subtype = mime.split("/", 1)[1]
+            spellings[mime] = name
+            if subtype not in _NOT_A_FORMAT:
+                spellings[subtype] = name
+        for extension in spec.extensions:
+            spellings[extension.lstrip(".")] = name
+        spellings[name] = name
+    return spellings
 
 
 def _declared_format(declared: object, name: str) -> str | None:
+    """The format a part declares, by our name: ``wav``, ``mpeg``, ``audio/x-wav``, ``mp4`` (M4A), ..."""
     if declared is None:
         return None
-    if not isinstance(declared, str) or declared.lower() not in AUDIO_FORMATS:
+    found = _format_spellings().get(declared.strip().lower()) if isinstance(declared, str) else None
+    if found is None:
         allowed = ", ".join(AUDIO_FORMATS)
         raise UnsupportedAudioFormatError(
             f"{name}: declared format {declared!r} is not one MiMo accepts ({allowed}); "
@@ -93,7 +140,7 @@ def _declared_format(declared: object, name: str) -> str | None:
             found=str(declared),
             allowed=tuple(AUDIO_FORMATS),
         )
-    return declared.lower()
+    return found
 
 
 def _check_declared(declared: str | None, found: str, mime: str, name: str) -> None:
@@ -107,6 +154,49 @@ def _check_declared(declared: str | None, found: str, mime: str, name: str) -> N
         found=found,
         allowed=(declared,),
     )
+
+
+def _too_large(name: str, chars: int, limits: Limits) -> AudioTooLargeError:
+    return AudioTooLargeError(
+        f"{name}: as a data URI this audio is {chars:,} characters, over MiMo's limit of "
+        f"{limits.max_data_uri_chars:,}. Send an https:// URL to it instead (up to 100 MB), or shrink it "
+        "with fit_audio() / `mimo-audio fit` (or cut it with split_audio())",
+        source_name=name,
+        size=chars,
+        limit=limits.max_data_uri_chars,
+    )
+
+
+def mime_of_raw_base64(
+    payload: str | ByteData,
+    declared: object = None,
+    *,
+    check_format: bool = True,
+    limits: Limits | None = None,
+    name: str = _PART_NAME,
+) -> tuple[str, str | ByteData]:
+    """The MIME for OpenAI's raw base64 audio, and the payload to put after ``data:<MIME>;base64,``.
+
+    The one rule for OpenAI-shaped audio: the base64 is decoded once and the bytes are
+    probed (the MIME comes from them, never from ``declared``); a ``declared`` format the
+    bytes contradict is refused (:class:`UnsupportedAudioFormatError`) unless
+    ``check_format`` is false; a data URI over ``limits.max_data_uri_chars`` is refused
+    (:class:`AudioTooLargeError`) before anything is decoded. The payload returned is
+    ``payload`` itself when it is already canonical base64, so nothing is re-encoded.
+    """
+    limits = limits or DEFAULT_LIMITS
+    want = _declared_format(declared, name)
+    at_least = len("data:;base64,") + min(len(spec.mime) for spec in AUDIO_FORMATS.values()) + len(payload)
+    if at_least > limits.max_data_uri_chars:
+        raise _too_large(name, at_least, limits)
+    decoded, compact = _decode_raw_base64(payload, name)
+    info = probe_bytes(decoded, source_name=name)
+    if check_format:
+        _check_declared(want, info.format, info.mime, name)
+    chars = data_uri_chars(len(decoded), info.mime)
+    if chars > limits.max_data_uri_chars:
+        raise _too_large(name, chars, limits)
+    return info.mime, compact
 
 
 def to_mimo_part(
@@ -134,8 +224,13 @@ def to_mimo_part(
     if is_url(data):
         result["input_audio"] = {"data": data}
         return cast("InputAudioPart", result)
-    source: str | bytes = data if is_data_uri(data) else _decode_raw_base64(data, name)[0]
-    audio, info = audio_part_and_info(source, name=name, limits=limits)
+    if not is_data_uri(data):
+        mime, payload = mime_of_raw_base64(
+            data, declared, check_format=check_format, limits=limits, name=name
+        )
+        result["input_audio"] = {"data": f"data:{mime};base64,{payload!s}"}
+        return cast("InputAudioPart", result)
+    audio, info = audio_part_and_info(data, name=name, limits=limits)
     if check_format and info is not None:
         _check_declared(declared, info.format, info.mime, name)
     result["input_audio"] = dict(audio["input_audio"])
@@ -164,7 +259,8 @@ def to_openai_part(
         if uri.canonical_payload:
             b64 = data.partition(",")[2]
     else:
-        payload, b64 = _decode_raw_base64(data, name)
+        payload, compact = _decode_raw_base64(data, name)
+        b64 = cast(str, compact)  # a str in, a str out
     sniffed = sniff_audio(payload, source_name=name)
     if sniffed.format not in OPENAI_INPUT_AUDIO_FORMATS:
         allowed = " and ".join(OPENAI_INPUT_AUDIO_FORMATS)
@@ -257,12 +353,89 @@ def to_openai_messages(
     return cast("list[ChatCompletionMessageParam]", _convert_messages(messages, _PartConverter(False)))
 
 
+def needs_mimo_shape(part: object) -> bool:
+    """True for an ``input_audio`` part MiMo would not hear as it is: raw base64, or a ``format`` key.
+
+    A part with an http(s) URL or a data URI and no ``format`` is MiMo's own shape and is
+    sent untouched; anything that is not an ``input_audio`` part is not ours to change.
+    """
+    if not _is_audio_part(part):
+        return False
+    audio = cast(Mapping[str, Any], part).get("input_audio")
+    if not isinstance(audio, Mapping):
+        return True  # refused by to_mimo_part with a message that says what is wrong
+    data = audio.get("data")
+    mimo_form = isinstance(data, str) and url_scheme(data[:16]) in ("http", "https", "data")
+    return "format" in audio or not mimo_form
+
+
 def mimo_shaped(part: Mapping[str, Any], *, limits: Limits | None = None) -> InputAudioPart:
     """An ``input_audio`` part in MiMo's shape: OpenAI-shaped ones (raw base64 and/or a
     ``format`` key, which MiMo ignores silently) are converted with ``to_mimo_part``."""
-    audio = part.get("input_audio")
-    data = audio.get("data") if isinstance(audio, Mapping) else None
-    mimo_form = isinstance(data, str) and url_scheme(data) in ("http", "https", "data")
-    if isinstance(audio, Mapping) and "format" not in audio and mimo_form:
+    if not needs_mimo_shape(part):
         return cast("InputAudioPart", part)
     return to_mimo_part(part, limits=limits)
+
+
+def rename_max_tokens(request: dict[str, Any]) -> bool:
+    """MiMo reads ``max_completion_tokens``: move ``max_tokens`` there (in place); True if changed.
+
+    When both are given, ``max_completion_tokens`` wins and ``max_tokens`` is dropped.
+    """
+    if "max_tokens" not in request:
+        return False
+    value = request.pop("max_tokens")
+    if request.get("max_completion_tokens") is None and value is not None:
+        request["max_completion_tokens"] = value
+    return True
+
+
+PartConverter = Callable[[Mapping[str, Any], str], object]
+"""``(part, name) -> new part``: how :func:`convert_request` converts one OpenAI-shaped part."""
+
+
+def convert_request(request: Mapping[str, Any], convert_part: PartConverter) -> tuple[dict[str, Any], bool]:
+    """A shallow copy of a chat request in MiMo's dialect, and whether anything changed.
+
+    Parts that :func:`needs_mimo_shape` go through ``convert_part``; ``max_tokens`` is
+    renamed (:func:`rename_max_tokens`). Messages and parts that need nothing are shared
+    with ``request``, not copied.
+    """
+    result = dict(request)
+    changed = rename_max_tokens(result)
+    messages = result.get("messages")
+    if not isinstance(messages, list):
+        return result, changed
+    new_messages: list[object] = []
+    for i, message in enumerate(messages):
+        content = message.get("content") if isinstance(message, Mapping) else None
+        if not isinstance(content, list) or not any(needs_mimo_shape(part) for part in content):
+            new_messages.append(message)
+            continue
+        parts = [
+            convert_part(part, f"messages[{i}].content[{j}]") if needs_mimo_shape(part) else part
+            for j, part in enumerate(content)
+        ]
+        new_messages.append({**cast(Mapping[str, Any], message), "content": parts})
+        changed = True
+    result["messages"] = new_messages
+    return result, changed
+
+
+def to_mimo_request(
+    request: Mapping[str, Any], *, check_format: bool = True, limits: Limits | None = None
+) -> dict[str, Any]:
+    """A chat-completions request body (``create(**request)`` keywords) in MiMo's dialect.
+
+    OpenAI-shaped audio parts become MiMo's (:func:`to_mimo_part`, errors naming
+    ``messages[i].content[j]``) and ``max_tokens`` becomes ``max_completion_tokens``; the
+    rest is kept. The same rules the HTTP adapter (``mimo_http_client()``) applies on the wire.
+    """
+    check_type(request, Mapping, option="request", expected="a dict of create(...) keywords")
+    check_bool(check_format, option="check_format")
+    check_limits(limits)
+
+    def convert(part: Mapping[str, Any], name: str) -> object:
+        return to_mimo_part(part, check_format=check_format, limits=limits, name=name)
+
+    return convert_request(request, convert)[0]

@@ -22,7 +22,9 @@ from _audio import encode_silence
 import mimo_openai_ext as m
 from mimo_openai_ext import MimoAudioError
 
-SUBMODULES = ("audio", "batch", "config", "doctor", "emulator", "migrate", "retry", "streaming")
+SUBMODULES = (
+    "adapter", "audio", "batch", "config", "doctor", "emulator", "migrate", "proxy", "retry", "streaming",
+)  # fmt: skip
 
 
 class _Useless:
@@ -46,6 +48,7 @@ NOT_ENTRY_POINTS = {
     "CollectedSources", "ResumeState", "AnswersTable", "Plot",
     "AudioChat", "AsyncAudioChat", "ChatTurn",
     "DoctorReport", "ProbeResult", "ProbeName",
+    "Exchange", "ProxyHandle",
     # plain tables of the config a user fills in
     "FormatSpec", "Limits", "ModelSpec", "Price", "TimeSpan", "Retirement", "AudioEvidence",
     "ReasoningEffort",
@@ -115,9 +118,11 @@ def test_every_entry_point_is_walked_one_way_or_the_other(wav: Path) -> None:
     rest = {name for name, func in ENTRY_POINTS.items() if name not in walked}
     by_function = {name: f"{func.__module__}.{func.__qualname__}" for name, func in ENTRY_POINTS.items()}
     assert {name for name in rest if by_function[name] not in options} == {
-        "mimo_openai_ext.sample_audio_path"
+        "mimo_openai_ext.sample_audio_path",
+        "mimo_openai_ext.adapter.default_library",
     }
     assert inspect.signature(m.sample_audio_path).parameters == {}  # nothing to spoil
+    assert inspect.signature(m.adapter.default_library).parameters == {}
 
 
 def test_the_walk_covers_the_main_verbs() -> None:
@@ -166,6 +171,7 @@ def _valid_calls(
         "current_models": (m.config.current_models, (), {}),
         "models_markdown": (m.config.models_markdown, (), {}),
         "to_mimo_messages": (m.to_mimo_messages, ([],), {}),
+        "to_mimo_request": (m.migrate.to_mimo_request, ({"messages": []},), {}),
         "read_answer": (m.read_answer, ({"choices": []},), {}),
         "encode_array": (m.audio.encode_array, (np.zeros(10, dtype="float32"),), {"sample_rate": 16000}),
         "RateLimiter": (m.batch.RateLimiter, (5,), {}),
@@ -187,6 +193,14 @@ def _valid_calls(
         "run_emulator": (m.emulator.run_emulator, (), {}),
         "run_doctor": (m.doctor.run_doctor, (client,), {}),
         "start_emulator": (m.emulator.start_emulator, (), {}),
+        "mimo_http_client": (m.mimo_http_client, (), {}),
+        "mimo_async_http_client": (m.mimo_async_http_client, (), {}),
+        "mimo_transport": (m.adapter.mimo_transport, (), {}),
+        "mimo_async_transport": (m.adapter.mimo_async_transport, (), {}),
+        "AdapterOptions": (m.AdapterOptions, (), {}),
+        "ProxyOptions": (m.proxy.ProxyOptions, (), {}),
+        "create_app": (m.proxy.create_app, (), {}),
+        "start_proxy": (m.proxy.start_proxy, (), {}),
     }
 
 

@@ -20,11 +20,12 @@ from mimo_openai_ext import (
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
     fit_audio,
+    input_audio_part,
     to_mimo_messages,
     to_openai_messages,
 )
 from mimo_openai_ext.config import DEFAULT_ASR_MODEL
-from mimo_openai_ext.migrate import to_mimo_part, to_openai_part
+from mimo_openai_ext.migrate import to_mimo_part, to_mimo_request, to_openai_part
 
 WAV, MP3, FLAC = (encode_tone(0.5, format=fmt) for fmt in ("WAV", "MP3", "FLAC"))
 
@@ -225,3 +226,25 @@ def test_converted_messages_are_heard_by_the_emulator(mimo_emulator: Any) -> Non
     assert after.usage.prompt_tokens_details is not None
     assert before.usage.prompt_tokens_details.audio_tokens == 0
     assert after.usage.prompt_tokens_details.audio_tokens == 4  # 0.5 s x 6.25, rounded up
+
+
+def test_to_mimo_request_converts_audio_and_renames_max_tokens() -> None:
+    request = {
+        "model": "mimo-v2.5",
+        "max_tokens": 200,
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}, _openai_part(WAV, "wav")]}],
+    }
+    converted = to_mimo_request(request)
+    assert converted["max_completion_tokens"] == 200
+    assert "max_tokens" not in converted
+    assert converted["messages"][0]["content"][1] == input_audio_part(WAV)
+    assert request["max_tokens"] == 200  # the input is untouched
+    assert "format" in request["messages"][0]["content"][1]["input_audio"]
+    both = to_mimo_request({"max_tokens": 5, "max_completion_tokens": 9, "messages": []})
+    assert both == {"max_completion_tokens": 9, "messages": []}
+
+
+@pytest.mark.parametrize(("declared", "fmt"), [("audio/wav", "wav"), ("x-wav", "wav"), ("WAVE", "wav")])
+def test_declared_formats_are_read_as_clients_spell_them(declared: str, fmt: str) -> None:
+    part = to_mimo_part(_openai_part(WAV, declared))
+    assert part["input_audio"]["data"].startswith(f"data:audio/{fmt};base64,")

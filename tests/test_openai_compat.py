@@ -1,7 +1,9 @@
 """Compatibility with every supported ``openai`` major (.ci/run runs this suite in each).
 
-The newest 3.x runs on ``httpx2``, 1.x and 2.x on ``httpx``: the package must import
-neither, so it works whichever the SDK brought.
+The newest 3.x runs on ``httpx2``, 1.x and 2.x on ``httpx``: the package imports neither
+by name, so it works whichever the SDK brought. The HTTP adapter's transports are the one
+exception: they load the library the SDK uses (``_adapter/_transport.py``, by name only
+for type checking).
 """
 
 from __future__ import annotations
@@ -36,7 +38,18 @@ def test_package_never_imports_httpx_or_httpx2() -> None:
         for path in PACKAGE.rglob("*.py")
         if _imported_modules(path) & {"httpx", "httpx2"}
     )
-    assert offenders == [], "use the openai SDK's own types/exceptions instead of httpx/httpx2"
+    assert offenders == ["_adapter/_transport.py"], "use the openai SDK's own types/exceptions instead"
+
+
+def test_the_adapter_uses_the_http_library_of_this_openai() -> None:
+    from mimo_openai_ext.adapter import default_library, mimo_http_client
+
+    expected = "httpx2" if int(openai.__version__.split(".")[0]) >= 3 else "httpx"
+    assert default_library() == expected
+    with mimo_http_client() as http:
+        assert type(http).__module__.split(".")[0] == expected
+        sdk = openai.OpenAI(api_key="sk-test", base_url="http://127.0.0.1:9/v1", http_client=http)
+        assert sdk._client is http  # accepted as is: no wrapper, no copy
 
 
 def _version_tuple(text: str) -> tuple[int, ...]:

@@ -31,6 +31,8 @@ PAIRS: list[tuple[Callable[..., Any], Callable[..., Any]]] = [
     (m.retry.create_completion, m.retry.create_completion_async),
     (m.streaming.stream_completion, m.streaming.stream_completion_async),
     (m.mimo_client, m.mimo_async_client),
+    (m.mimo_http_client, m.mimo_async_http_client),
+    (m.adapter.mimo_transport, m.adapter.mimo_async_transport),
     (m.migrate.MimoTranscriptions.create, m.migrate.AsyncMimoTranscriptions.create),
 ]
 

@@ -16,6 +16,8 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import TypeAlias
 
+import pybase64
+
 from .._checks import check_buffer, check_limits, check_str
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import InvalidAudioSourceError, InvalidOptionError
@@ -26,6 +28,7 @@ __all__ = [
     "DataURI",
     "data_uri",
     "data_uri_chars",
+    "decode_base64",
     "inline_limit_bytes",
     "is_data_uri",
     "is_url",
@@ -124,6 +127,19 @@ def data_uri(data: ByteData, mime: str) -> str:
             drop(mmap.MADV_DONTNEED, start, min(_CHUNK_BYTES, len(view) - start))
     view.release()
     return out.decode("ascii")
+
+
+def decode_base64(payload: str | ByteData) -> bytes:
+    """Strict base64 (standard alphabet, padded, nothing else) to bytes; ``ValueError`` otherwise.
+
+    pybase64 (SIMD) rather than ``binascii``: on our 2-core CI machine it decodes 50 MB of
+    base64 in about 40 ms, where ``binascii.a2b_base64(strict_mode=True)`` takes 150-230 ms
+    and ``base64.b64decode(validate=True)`` 310-430 ms. That decode is most of what the HTTP
+    adapter adds to a request that carries OpenAI-shaped audio.
+    """
+    if isinstance(payload, mmap.mmap):
+        payload = memoryview(payload)
+    return pybase64.b64decode(payload, validate=True)
 
 
 def data_uri_chars(size_bytes: int, mime: str) -> int:

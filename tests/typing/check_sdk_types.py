@@ -21,6 +21,8 @@ from mimo_openai_ext import (
     InputAudioPart,
     TextPart,
     input_audio_part,
+    mimo_async_http_client,
+    mimo_http_client,
     text_part,
     to_mimo_messages,
     to_openai_messages,
@@ -84,3 +86,11 @@ async def whisper_style_async(client: AsyncOpenAI, data: bytes) -> str:
         file=data, model="gpt-4o-transcribe", response_format="text"
     )
     return result.text + text
+
+
+def through_the_adapter() -> tuple[OpenAI, AsyncOpenAI]:
+    # The client the adapter returns is the one each major's http_client= takes (httpx2 under 3.x).
+    return (
+        OpenAI(api_key="k", http_client=mimo_http_client()),
+        AsyncOpenAI(api_key="k", http_client=mimo_async_http_client()),
+    )
