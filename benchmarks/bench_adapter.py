@@ -79,19 +79,19 @@ def time_adapter(base_url: str, wav: bytes, repeats: int) -> None:
     paths = {
         "baseline: our part, plain client": lambda: _heard(
             plain.chat.completions.create(
-                model="mimo-v2.5",
+                model="mimo-v2.6-flash",
                 messages=[user_message(input_audio_part(wav), QUESTION)],
                 extra_body=NO_THINKING,
             )
         ),
         "adapter: OpenAI shape": lambda: _heard(
             adapted.chat.completions.create(
-                model="mimo-v2.5", messages=[_openai_message(wav)], extra_body=NO_THINKING
+                model="mimo-v2.6-flash", messages=[_openai_message(wav)], extra_body=NO_THINKING
             )
         ),
         "adapter: our part (untouched)": lambda: _heard(
             adapted.chat.completions.create(
-                model="mimo-v2.5",
+                model="mimo-v2.6-flash",
                 messages=[user_message(input_audio_part(wav), QUESTION)],
                 extra_body=NO_THINKING,
             )
@@ -113,7 +113,7 @@ def time_adapter(base_url: str, wav: bytes, repeats: int) -> None:
     ratio = statistics.median(samples["adapter: OpenAI shape"]) / base
     verdict = "OK" if ratio <= 1.10 else "OVER"
     print(f"adapter overhead (OpenAI shape vs our part): {ratio:.2f}x (goal <= 1.10x): {verdict}")
-    body = json.dumps({"model": "mimo-v2.5", "messages": [_openai_message(wav)]}).encode()
+    body = json.dumps({"model": "mimo-v2.6-flash", "messages": [_openai_message(wav)]}).encode()
     work = statistics.median(elapsed_s(lambda: _rewrite(body)) for _ in range(repeats))
     print(
         f"the adapter's own work on that body (parse, one decode, probe, relabel): {work * 1e3:.0f} ms, "
@@ -128,7 +128,7 @@ def _rewrite(wav: bytes) -> int:
     from mimo_openai_ext._adapter._rules import AdapterOptions, Exchange, rewrite_chat_request
 
     body = _BODIES.setdefault(
-        len(wav), json.dumps({"model": "mimo-v2.5", "messages": [_openai_message(wav)]}).encode()
+        len(wav), json.dumps({"model": "mimo-v2.6-flash", "messages": [_openai_message(wav)]}).encode()
     )
     outgoing = rewrite_chat_request(body, AdapterOptions(), Exchange("chat"))
     return sum(len(bytes(piece)) for piece in outgoing.pieces or [])
@@ -139,7 +139,7 @@ _BODIES: dict[int, bytes] = {}
 
 def adapter_memory(wav: bytes) -> None:
 
-    body = json.dumps({"model": "mimo-v2.5", "messages": [_openai_message(wav)]}).encode()
+    body = json.dumps({"model": "mimo-v2.6-flash", "messages": [_openai_message(wav)]}).encode()
     tracemalloc.start()
     outgoing = rewrite_chat_request(body, AdapterOptions(), Exchange("chat"))
     sent = sum(len(bytes(piece)) for piece in outgoing.pieces or [])  # as the transport hands it on
@@ -160,11 +160,11 @@ def proxy_memory_and_streams(emulator_url: str, wav: bytes, clients: int) -> Non
     proc, proxy_url = start_server(proxy_argv)
     try:
         client = openai.OpenAI(base_url=proxy_url, api_key="unused", max_retries=0, timeout=300)
-        client.chat.completions.create(model="mimo-v2.5", messages=[{"role": "user", "content": "hi"}])
+        client.chat.completions.create(model="mimo-v2.6-flash", messages=[{"role": "user", "content": "hi"}])
         idle_mb = peak_rss_mb(proc.pid)
         message = _openai_message(wav)
         body_mb = len(message["content"][1]["input_audio"]["data"]) / 1e6
-        _heard(client.chat.completions.create(model="mimo-v2.5", messages=[message], extra_body=NO_THINKING))
+        _heard(client.chat.completions.create(model="mimo-v2.6-flash", messages=[message], extra_body=NO_THINKING))
         del message
         grown = peak_rss_mb(proc.pid) - idle_mb
         ratio = grown / body_mb
@@ -179,7 +179,7 @@ def proxy_memory_and_streams(emulator_url: str, wav: bytes, clients: int) -> Non
             pieces = 0
             tokens = 0
             with client.chat.completions.create(
-                model="mimo-v2.5", messages=[small], stream=True, stream_options={"include_usage": True}
+                model="mimo-v2.6-flash", messages=[small], stream=True, stream_options={"include_usage": True}
             ) as events:
                 for chunk in events:
                     pieces += 1 if chunk.choices and chunk.choices[0].delta.content else 0

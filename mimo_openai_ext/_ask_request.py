@@ -38,12 +38,11 @@ from ._checks import document_alias as _document_alias
 from ._config import DEFAULT_MODEL, Limits, ReasoningEffort
 from ._exceptions import (
     InvalidAudioSourceError,
-    InvalidOptionError,
     OptionAliasWarning,
     UnsupportedFeatureError,
 )
 from ._messages import user_message
-from ._migrate import mimo_shaped
+from ._migrate import mimo_shaped, rename_max_tokens
 from ._models import check_model, check_reasoning_effort, current_models, get_model, model_warned
 from ._parts import audio_part_and_info, text_part
 from ._request_estimate import RequestEstimate, estimate_request
@@ -218,16 +217,12 @@ def _alias_max_tokens(options: AskOptions) -> None:
     """
     rest = dict(options.create_options)
     value = rest.pop("max_tokens")
-    if options.max_completion_tokens is not None and value != options.max_completion_tokens:
-        raise InvalidOptionError(
-            f"max_tokens={value!r} and max_completion_tokens={options.max_completion_tokens!r} "
-            "disagree: pass only max_completion_tokens (MiMo's name; max_tokens is OpenAI's older alias)",
-            option="max_tokens",
-        )
+    wire = {"max_tokens": value, "max_completion_tokens": options.max_completion_tokens}
+    rename_max_tokens(wire)  # the rule the HTTP adapter applies too: a disagreement is refused
     object.__setattr__(options, "create_options", rest)
     if value is None:
         return
-    object.__setattr__(options, "max_completion_tokens", value)
+    object.__setattr__(options, "max_completion_tokens", wire["max_completion_tokens"])
     if "max_tokens" not in _ALIASES_NOTED:
         _ALIASES_NOTED.add("max_tokens")
         warn(

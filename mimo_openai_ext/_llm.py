@@ -4,7 +4,7 @@ llm's own OpenAI-compatible models (an ``extra-openai-models.yaml`` entry with
 ``audio: true``) take only WAV and MP3 attachments, and send them in OpenAI's shape; pointed
 at ``mimo-audio proxy`` they work for those two. Installed beside llm
 (``llm install mimo-openai-ext``), this module registers MiMo's audio models from
-:data:`~mimo_openai_ext.config.MODELS` instead, so ``llm -m mimo-v2.5 -a memo.m4a "..."``
+:data:`~mimo_openai_ext.config.MODELS` instead, so ``llm -m mimo-v2.6-flash -a memo.m4a "..."``
 works for WAV, MP3, FLAC, M4A and OGG: an attachment is accepted when its bytes are audio
 MiMo takes (llm's MIME guess has no name for some M4A), and the requests go through
 :func:`~mimo_openai_ext.mimo_http_client`. llm labels every attachment that is not WAV
@@ -94,7 +94,7 @@ class AsyncMimoChat(_Mimo, AsyncChat):  # type: ignore[misc]
 
 @llm.hookimpl  # type: ignore[untyped-decorator]
 def register_models(register: Any) -> None:
-    """Every model of the table that hears audio (the transcription-only one aside)."""
+    """Every model of the table that hears audio (the transcription-only and retired ones aside)."""
     for spec in MODELS.values():
-        if spec.audio_input and not spec.asr:
+        if spec.audio_input and not spec.asr and spec.retirement is None:
             register(MimoChat(spec.id), AsyncMimoChat(spec.id))

@@ -34,6 +34,7 @@ from ._config import AUDIO_FORMATS, DEFAULT_ASR_MODEL, DEFAULT_LIMITS, OPENAI_IN
 from ._exceptions import (
     AudioTooLargeError,
     InvalidAudioSourceError,
+    InvalidOptionError,
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
 )
@@ -380,12 +381,21 @@ def mimo_shaped(part: Mapping[str, Any], *, limits: Limits | None = None) -> Inp
 def rename_max_tokens(request: dict[str, Any]) -> bool:
     """MiMo reads ``max_completion_tokens``: move ``max_tokens`` there (in place); True if changed.
 
-    When both are given, ``max_completion_tokens`` wins and ``max_tokens`` is dropped.
+    The one rule for OpenAI's older name, used by ``ask()``'s options and the HTTP adapter
+    alike. Both given and different is refused (:class:`InvalidOptionError`): which one was
+    meant cannot be told.
     """
     if "max_tokens" not in request:
         return False
     value = request.pop("max_tokens")
-    if request.get("max_completion_tokens") is None and value is not None:
+    current = request.get("max_completion_tokens")
+    if value is not None and current is not None and value != current:
+        raise InvalidOptionError(
+            f"max_tokens={value!r} and max_completion_tokens={current!r} "
+            "disagree: pass only max_completion_tokens (MiMo's name; max_tokens is OpenAI's older alias)",
+            option="max_tokens",
+        )
+    if current is None and value is not None:
         request["max_completion_tokens"] = value
     return True
 

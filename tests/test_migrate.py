@@ -17,6 +17,7 @@ from mimo_openai_ext import (
     AudioTooLargeError,
     CorruptAudioError,
     InvalidAudioSourceError,
+    InvalidOptionError,
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
     fit_audio,
@@ -240,8 +241,10 @@ def test_to_mimo_request_converts_audio_and_renames_max_tokens() -> None:
     assert converted["messages"][0]["content"][1] == input_audio_part(WAV)
     assert request["max_tokens"] == 200  # the input is untouched
     assert "format" in request["messages"][0]["content"][1]["input_audio"]
-    both = to_mimo_request({"max_tokens": 5, "max_completion_tokens": 9, "messages": []})
-    assert both == {"max_completion_tokens": 9, "messages": []}
+    same = to_mimo_request({"max_tokens": 9, "max_completion_tokens": 9, "messages": []})
+    assert same == {"max_completion_tokens": 9, "messages": []}
+    with pytest.raises(InvalidOptionError, match="max_tokens=5 and max_completion_tokens=9 disagree"):
+        to_mimo_request({"max_tokens": 5, "max_completion_tokens": 9, "messages": []})
 
 
 @pytest.mark.parametrize(("declared", "fmt"), [("audio/wav", "wav"), ("x-wav", "wav"), ("WAVE", "wav")])

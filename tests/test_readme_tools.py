@@ -44,7 +44,7 @@ def _run(code: str, title: str, namespace: dict[str, Any]) -> None:
 def test_the_openai_sdk_snippet(
     emulator_env: Path, mimo_emulator: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     write_audio_files(emulator_env)
     title = CORE_SNIPPETS[0]
     _run(snippets()[title], title, {"__name__": "__readme__"})
@@ -85,7 +85,7 @@ def test_the_proxy_commands_and_a_client_through_them(
             if "--proxy-key" in command:
                 code = code.replace('api_key="unused"', f'api_key="{proxy_key}"')
             _run(code, title, {"__name__": "__readme__"})
-            assert capsys.readouterr().out.strip() == "mimo-v2.5"
+            assert capsys.readouterr().out.strip() == "mimo-v2.6-flash"
         finally:
             proc.terminate()
             proc.communicate(timeout=30)

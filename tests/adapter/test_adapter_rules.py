@@ -81,7 +81,7 @@ def _events(*chunks: dict[str, Any], done: bool = True) -> bytes:
 def _chunk(delta: dict[str, Any], finish: str | None = None, index: int = 0) -> dict[str, Any]:
     return {
         "id": "x",
-        "model": "mimo-v2.5",
+        "model": "mimo-v2.6-flash",
         "choices": [{"index": index, "delta": delta, "finish_reason": finish}],
     }
 
@@ -91,7 +91,12 @@ REASONING_ONLY = _events(
     _chunk({"reasoning_content": "the answer "}),
     _chunk({"reasoning_content": "is 42"}),
     _chunk({}, "stop"),
-    {"id": "x", "model": "mimo-v2.5", "choices": [], "usage": {"prompt_tokens_details": {"audio_tokens": 7}}},
+    {
+        "id": "x",
+        "model": "mimo-v2.6-flash",
+        "choices": [],
+        "usage": {"prompt_tokens_details": {"audio_tokens": 7}},
+    },
 )
 
 
@@ -182,7 +187,7 @@ def test_json_answers_follow_read_answer(message: dict[str, Any], expected: str 
 
 def test_audio_mimo_did_not_hear_is_logged(caplog: pytest.LogCaptureFixture) -> None:
     answer = {
-        "model": "mimo-v2.5",
+        "model": "mimo-v2.6-flash",
         "choices": [{"index": 0, "message": {"role": "assistant", "content": "I hear nothing"}}],
         "usage": {"prompt_tokens": 9, "completion_tokens": 3, "prompt_tokens_details": {"audio_tokens": 0}},
     }
@@ -194,14 +199,16 @@ def test_audio_mimo_did_not_hear_is_logged(caplog: pytest.LogCaptureFixture) -> 
     client = openai.OpenAI(api_key="sk-test", base_url="http://mimo.test/v1", http_client=http, max_retries=0)
     with caplog.at_level(logging.WARNING, logger="mimo_openai_ext.adapter"):
         client.chat.completions.create(
-            model="mimo-v2.5",
+            model="mimo-v2.6-flash",
             messages=[{"role": "user", "content": [openai_part(AUDIO["wav"](), "wav")]}],  # type: ignore[list-item]
         )
-        client.chat.completions.create(model="mimo-v2.5", messages=[{"role": "user", "content": "no audio"}])
+        client.chat.completions.create(
+            model="mimo-v2.6-flash", messages=[{"role": "user", "content": "no audio"}]
+        )
     warned = [r for r in caplog.records if r.name == "mimo_openai_ext.adapter"]
     assert len(warned) == 1  # only for the request that carried audio
     assert "audio_tokens=0 for 1 audio part(s)" in warned[0].getMessage()
-    assert "mimo-v2.5" in warned[0].getMessage()
+    assert "mimo-v2.6-flash" in warned[0].getMessage()
 
 
 def test_a_stream_is_passed_on_event_by_event() -> None:
@@ -221,7 +228,7 @@ def test_a_stream_is_passed_on_event_by_event() -> None:
     http = LIB.Client(transport=mimo_transport(LIB.MockTransport(upstream)))
     client = openai.OpenAI(api_key="sk-test", base_url="http://mimo.test/v1", http_client=http, max_retries=0)
     stream = client.chat.completions.create(
-        model="mimo-v2.5", messages=[{"role": "user", "content": "hi"}], stream=True
+        model="mimo-v2.6-flash", messages=[{"role": "user", "content": "hi"}], stream=True
     )
     chunks = iter(stream)
     first = next(chunks)  # would hang (then fail) if the adapter read the whole answer first

@@ -2,7 +2,7 @@
 to the emulator, through ``OpenAI(http_client=mimo_http_client())``.
 
 The emulator behaves like MiMo: it ignores raw base64 (``audio_tokens: 0``), refuses a MIME
-its bytes contradict, and in ``reasoning_only`` mode answers in ``reasoning_content`` only.
+its bytes contradict, and (thinking on, as by default) answers in ``reasoning_content`` only.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from _shapes import AUDIO, SHAPES, expected_tokens, message, openai_part
 
 from mimo_openai_ext import (
     DEFAULT_LIMITS,
+    DEFAULT_MODEL,
     AdapterOptions,
     input_audio_part,
     mimo_async_http_client,
@@ -43,7 +44,7 @@ def test_audio_in_any_shape_is_heard(
 ) -> None:
     data = AUDIO[fmt]()
     completion = adapted.chat.completions.create(
-        model="mimo-v2.5", messages=[message(SHAPES[shape](data, fmt))]
+        model="mimo-v2.6-flash", messages=[message(SHAPES[shape](data, fmt))]
     )
     usage = completion.usage
     assert usage is not None
@@ -56,7 +57,7 @@ def test_audio_in_any_shape_is_heard(
 def test_without_the_adapter_openai_shaped_audio_is_not_heard(mimo_emulator: Any) -> None:
     with mimo_emulator.client(max_retries=0) as plain:
         completion = plain.chat.completions.create(
-            model="mimo-v2.5",
+            model="mimo-v2.6-flash",
             messages=[message(openai_part(AUDIO["wav"](), "wav"))],
         )
     assert completion.usage is not None
@@ -72,7 +73,7 @@ def test_a_mimo_shaped_request_goes_out_byte_for_byte(mimo_emulator: Any) -> Non
             sent.append(request.read())
             return super().handle_request(request)
 
-    body = {"model": "mimo-v2.5", "messages": [message(dict(input_audio_part(AUDIO["wav"]())))]}
+    body = {"model": "mimo-v2.6-flash", "messages": [message(dict(input_audio_part(AUDIO["wav"]())))]}
     with LIB.Client(transport=mimo_transport(Recording())) as http:
         response = http.post(
             f"{mimo_emulator.base_url}/chat/completions",
@@ -95,7 +96,7 @@ def test_max_tokens_goes_out_as_max_completion_tokens(mimo_emulator: Any) -> Non
     with mimo_emulator.client(http_client=http, max_retries=0) as client:
         data = AUDIO["flac"]()
         client.chat.completions.create(
-            model="mimo-v2.5", max_tokens=321, messages=[message(openai_part(data, "flac"))]
+            model="mimo-v2.6-flash", max_tokens=321, messages=[message(openai_part(data, "flac"))]
         )
     assert "max_tokens" not in sent[0]
     assert sent[0]["max_completion_tokens"] == 321
@@ -104,9 +105,9 @@ def test_max_tokens_goes_out_as_max_completion_tokens(mimo_emulator: Any) -> Non
 
 
 def test_a_reasoning_only_answer_reaches_content(adapted: openai.OpenAI, mimo_emulator: Any) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     completion = adapted.chat.completions.create(
-        model="mimo-v2.5", messages=[message(openai_part(AUDIO["wav"](), "wav"))]
+        model="mimo-v2.6-flash", messages=[message(openai_part(AUDIO["wav"](), "wav"))]
     )
     reply = completion.choices[0].message
     assert reply.content
@@ -115,11 +116,11 @@ def test_a_reasoning_only_answer_reaches_content(adapted: openai.OpenAI, mimo_em
 
 
 def test_reasoning_as_content_can_be_turned_off(mimo_emulator: Any) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     http = mimo_http_client(options=AdapterOptions(reasoning_as_content=False))
     with mimo_emulator.client(http_client=http, max_retries=0) as client:
         completion = client.chat.completions.create(
-            model="mimo-v2.5", messages=[message(openai_part(AUDIO["wav"](), "wav"))]
+            model="mimo-v2.6-flash", messages=[message(openai_part(AUDIO["wav"](), "wav"))]
         )
     assert completion.choices[0].message.content == ""  # MiMo's answer, as MiMo sent it
 
@@ -128,11 +129,11 @@ def test_reasoning_as_content_can_be_turned_off(mimo_emulator: Any) -> None:
 def test_streaming_carries_the_answer_and_usage(
     adapted: openai.OpenAI, mimo_emulator: Any, reasoning_only: bool
 ) -> None:
-    mimo_emulator.configure(reasoning_only=reasoning_only)
+    mimo_emulator.configure(answer_in_content=not reasoning_only)
     data = AUDIO["m4a"]()
     text, audio_tokens, chunks = "", None, 0
     with adapted.chat.completions.create(
-        model="mimo-v2.5",
+        model="mimo-v2.6-flash",
         messages=[message(openai_part(data, "m4a"))],
         stream=True,
         stream_options={"include_usage": True},
@@ -153,7 +154,7 @@ def test_a_format_the_bytes_contradict_is_a_400_in_mimos_shape(
 ) -> None:
     with pytest.raises(openai.BadRequestError) as caught:
         adapted.chat.completions.create(
-            model="mimo-v2.5", messages=[message(openai_part(AUDIO["flac"](), "mp3"))]
+            model="mimo-v2.6-flash", messages=[message(openai_part(AUDIO["flac"](), "mp3"))]
         )
     error = caught.value.response.json()["error"]
     assert error["code"] == "400"
@@ -167,7 +168,7 @@ def test_a_format_the_bytes_contradict_is_a_400_in_mimos_shape(
 def test_not_audio_is_refused_before_it_goes_upstream(adapted: openai.OpenAI, mimo_emulator: Any) -> None:
     with pytest.raises(openai.BadRequestError, match=r"messages\[0\]\.content\[1\]"):
         adapted.chat.completions.create(
-            model="mimo-v2.5", messages=[message(openai_part(b"%PDF-1.7 not audio at all" * 40, "wav"))]
+            model="mimo-v2.6-flash", messages=[message(openai_part(b"%PDF-1.7 not audio at all" * 40, "wav"))]
         )
     assert mimo_emulator.request_log == []
 
@@ -180,7 +181,7 @@ def test_a_data_uri_over_mimos_limit_is_refused_before_it_goes_upstream(mimo_emu
         for shape in ("openai", "mimo"):
             with pytest.raises(openai.BadRequestError, match="over MiMo's limit of 10,000") as caught:
                 client.chat.completions.create(
-                    model="mimo-v2.5", messages=[message(SHAPES[shape](data, "wav"))]
+                    model="mimo-v2.6-flash", messages=[message(SHAPES[shape](data, "wav"))]
                 )
             assert caught.value.response.json()["error"]["type"] == "AudioTooLargeError"
     assert mimo_emulator.request_log == []
@@ -191,12 +192,16 @@ def test_the_exchange_is_on_the_response(mimo_emulator: Any) -> None:
     with mimo_http_client() as http:
         response = http.post(
             f"{mimo_emulator.base_url}/chat/completions",
-            json={"model": "mimo-v2.5", "max_tokens": 64, "messages": [message(openai_part(data, "wav"))]},
+            json={
+                "model": "mimo-v2.6-flash",
+                "max_tokens": 64,
+                "messages": [message(openai_part(data, "wav"))],
+            },
             headers={"authorization": f"Bearer {mimo_emulator.api_key}"},
         )
         exchange = response.extensions[EXCHANGE_EXTENSION]
     assert response.status_code == 200
-    assert (exchange.model, exchange.audio_parts, exchange.converted_parts) == ("mimo-v2.5", 1, 1)
+    assert (exchange.model, exchange.audio_parts, exchange.converted_parts) == ("mimo-v2.6-flash", 1, 1)
     assert exchange.audio_tokens == expected_tokens(data)
 
 
@@ -237,18 +242,18 @@ def test_whisper_features_mimo_lacks_are_a_400(adapted: openai.OpenAI, mimo_emul
 
 
 def test_the_async_client_twin(mimo_emulator: Any) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     data = AUDIO["flac"]()
 
     async def main() -> tuple[str | None, int | None, str, str]:
         async with mimo_emulator.async_client(http_client=mimo_async_http_client(), max_retries=0) as client:
             completion = await client.chat.completions.create(
-                model="mimo-v2.5", messages=[message(openai_part(data, "flac"))]
+                model="mimo-v2.6-flash", messages=[message(openai_part(data, "flac"))]
             )
             details = completion.usage.prompt_tokens_details if completion.usage else None
             streamed = ""
             stream = await client.chat.completions.create(
-                model="mimo-v2.5", messages=[message(openai_part(data, "flac"))], stream=True
+                model="mimo-v2.6-flash", messages=[message(openai_part(data, "flac"))], stream=True
             )
             async for chunk in stream:
                 if chunk.choices and chunk.choices[0].delta.content:
@@ -267,3 +272,15 @@ def test_the_async_client_twin(mimo_emulator: Any) -> None:
     assert audio_tokens == expected_tokens(data)
     assert "audio 1: flac" in streamed
     assert transcript.strip()
+
+
+def test_max_tokens_that_contradicts_max_completion_tokens_is_a_400(mimo_emulator: Any) -> None:
+    with mimo_http_client() as http:
+        response = http.post(
+            f"{mimo_emulator.base_url}/chat/completions",
+            json={"model": DEFAULT_MODEL, "max_tokens": 5, "max_completion_tokens": 9, "messages": []},
+            headers={"authorization": f"Bearer {mimo_emulator.api_key}"},
+        )
+    assert response.status_code == 400
+    assert "max_tokens=5 and max_completion_tokens=9 disagree" in response.json()["error"]["message"]
+    assert mimo_emulator.request_log == []  # the same rule as ask(max_tokens=...): refused, not guessed

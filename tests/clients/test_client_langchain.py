@@ -38,7 +38,7 @@ def _blocks(data: bytes, fmt: str, style: str) -> list[dict[str, Any]]:
 
 def _chat(base_url: str, api_key: str, sync_http: Any, async_http: Any) -> Any:
     return langchain_openai.ChatOpenAI(
-        model="mimo-v2.5",
+        model="mimo-v2.6-flash",
         base_url=base_url,
         api_key=api_key,
         http_client=sync_http,
@@ -66,7 +66,7 @@ def _audio_tokens(message: Any) -> int | None:
 def test_audio_is_heard_and_a_reasoning_only_answer_is_the_content(
     mimo_emulator: Any, proxy_url: str, http_client: Any, plain_http: Any, route: str, style: str, fmt: str
 ) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     data = AUDIO[fmt]()
     base_url, key, adapter = _routes(route, mimo_emulator, proxy_url)
     chat = _chat(base_url, key, http_client if adapter else plain_http, None)
@@ -79,7 +79,7 @@ def test_audio_is_heard_and_a_reasoning_only_answer_is_the_content(
 def test_streaming_and_async(
     mimo_emulator: Any, proxy_url: str, http_client: Any, plain_http: Any, route: str
 ) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     base_url, key, adapter = _routes(route, mimo_emulator, proxy_url)
     question = [messages.HumanMessage(content=_blocks(AUDIO["m4a"](), "m4a", "openai"))]
     chunks = list(_chat(base_url, key, http_client if adapter else plain_http, None).stream(question))
@@ -96,7 +96,7 @@ def test_streaming_and_async(
 
 
 def test_without_the_adapter_the_answer_is_lost(mimo_emulator: Any, plain_http: Any) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     chat = _chat(mimo_emulator.base_url, mimo_emulator.api_key, plain_http, None)
     reply = chat.invoke([messages.HumanMessage(content=_blocks(AUDIO["wav"](), "wav", "openai"))])
     assert reply.content == ""  # what the issue reported: MiMo's answer was in reasoning_content

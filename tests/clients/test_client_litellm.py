@@ -24,7 +24,7 @@ pytestmark = [
 
 litellm = require("litellm")
 
-MODELS = ["openai/mimo-v2.5", "xiaomi_mimo/mimo-v2.5"]
+MODELS = ["openai/mimo-v2.6-flash", "xiaomi_mimo/mimo-v2.6-flash"]
 
 
 def _messages(data: bytes, fmt: str) -> list[dict[str, Any]]:
@@ -61,7 +61,7 @@ def _options(route: str, mimo_emulator: Any, proxy_url: str, http: Any) -> dict[
 def test_audio_is_heard_and_a_reasoning_only_answer_is_the_content(
     mimo_emulator: Any, proxy_url: str, http_client: Any, plain_http: Any, route: str, model: str, fmt: str
 ) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     data = AUDIO[fmt]()
     http = http_client if route == "client" else plain_http
     response = litellm.completion(
@@ -79,7 +79,7 @@ def test_audio_is_heard_and_a_reasoning_only_answer_is_the_content(
 def test_streaming_and_async(
     mimo_emulator: Any, proxy_url: str, http_client: Any, plain_http: Any, route: str, model: str
 ) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     messages = _messages(AUDIO["flac"](), "flac")
     http = http_client if route == "client" else plain_http
     stream = litellm.completion(
@@ -104,7 +104,7 @@ def test_without_the_adapter_the_audio_is_not_heard(mimo_emulator: Any, plain_ht
         base_url=mimo_emulator.base_url, api_key=mimo_emulator.api_key, http_client=plain_http
     )
     response = litellm.completion(
-        model="xiaomi_mimo/mimo-v2.5",
+        model="xiaomi_mimo/mimo-v2.6-flash",
         messages=_messages(AUDIO["wav"](), "wav"),
         api_base=mimo_emulator.base_url,
         api_key=mimo_emulator.api_key,

@@ -48,9 +48,9 @@ def audio_files(tmp_path: Path) -> dict[str, Path]:
 def test_an_extra_openai_models_entry_through_the_proxy(
     tmp_path: Path, proxy_url: str, mimo_emulator: Any, audio_files: dict[str, Path], stream: bool
 ) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     (tmp_path / "extra-openai-models.yaml").write_text(
-        f"- model_id: mimo\n  model_name: mimo-v2.5\n  api_base: {proxy_url}\n  audio: true\n"
+        f"- model_id: mimo\n  model_name: mimo-v2.6-flash\n  api_base: {proxy_url}\n  audio: true\n"
     )
     flags = [] if stream else ["--no-stream"]
     result = _llm(tmp_path, "-m", "mimo", "-a", str(audio_files["wav"]), "What is said?", *flags)
@@ -67,11 +67,11 @@ def test_an_extra_openai_models_entry_through_the_proxy(
 def test_the_plugin_models_take_every_mimo_format(
     tmp_path: Path, mimo_emulator: Any, audio_files: dict[str, Path], stream: bool
 ) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     env = {"MIMO_API_KEY": mimo_emulator.api_key, "MIMO_BASE_URL": mimo_emulator.base_url}
     attachments = [arg for path in audio_files.values() for arg in ("-a", str(path))]  # one request, 3 parts
     flags = [] if stream else ["--no-stream"]
-    result = _llm(tmp_path, "-m", "mimo-v2.5", *attachments, "What is said?", *flags, env=env)
+    result = _llm(tmp_path, "-m", "mimo-v2.6-flash", *attachments, "What is said?", *flags, env=env)
     assert result.returncode == 0, result.stderr
     assert "audio 1: wav" in result.stdout
     assert "audio 2: flac" in result.stdout
@@ -85,7 +85,7 @@ def test_the_plugin_refuses_what_is_not_audio_with_our_message(tmp_path: Path, m
     notes = tmp_path / "notes.txt"
     notes.write_text("not audio at all, but long enough to be looked at " * 20)
     env = {"MIMO_API_KEY": mimo_emulator.api_key, "MIMO_BASE_URL": mimo_emulator.base_url}
-    result = _llm(tmp_path, "-m", "mimo-v2.5", "-a", str(notes), "What is said?", env=env)
+    result = _llm(tmp_path, "-m", "mimo-v2.6-flash", "-a", str(notes), "What is said?", env=env)
     assert result.returncode == 1
     assert "notes.txt" in result.stderr
     assert "wav/mp3/flac/m4a/ogg" in result.stderr or "MiMo" in result.stderr

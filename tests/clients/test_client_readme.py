@@ -22,9 +22,7 @@ from conftest import require, require_command
 
 pytestmark = [
     pytest.mark.clients,
-    pytest.mark.filterwarnings(
-        "ignore:.* the `ReadOnly` qualifier:UserWarning"
-    ),  # LiteLLM's types
+    pytest.mark.filterwarnings("ignore:.* the `ReadOnly` qualifier:UserWarning"),  # LiteLLM's types
 ]
 
 
@@ -33,7 +31,7 @@ def test_the_python_snippets(
     title: str, emulator_env: Path, mimo_emulator: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
     require("langchain_openai" if "langchain" in title else "litellm")
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     write_audio_files(emulator_env)
     namespace: dict[str, Any] = {"__name__": "__readme__"}
     try:
@@ -51,7 +49,7 @@ def test_the_python_snippets(
 
 def test_the_llm_commands(emulator_env: Path, mimo_emulator: Any, tmp_path: Path, proxy_url: str) -> None:
     llm = require_command("llm")
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     write_audio_files(emulator_env)
     home = tmp_path / "llm-home"
     home.mkdir()

@@ -40,11 +40,11 @@ def _client(base_url: str, key: str = "unused-by-the-proxy") -> openai.OpenAI:
 @pytest.mark.parametrize("shape", SHAPES)
 @pytest.mark.parametrize("fmt", AUDIO)
 def test_any_openai_client_gets_mimos_dialect(proxy: str, mimo_emulator: Any, fmt: str, shape: str) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     data = AUDIO[fmt]()
     with _client(proxy) as client:
         completion = client.chat.completions.create(
-            model="mimo-v2.5", max_tokens=400, messages=[message(SHAPES[shape](data, fmt))]
+            model="mimo-v2.6-flash", max_tokens=400, messages=[message(SHAPES[shape](data, fmt))]
         )
     usage = completion.usage
     assert usage is not None
@@ -54,12 +54,12 @@ def test_any_openai_client_gets_mimos_dialect(proxy: str, mimo_emulator: Any, fm
 
 
 def test_streams_and_transcriptions(proxy: str, mimo_emulator: Any) -> None:
-    mimo_emulator.configure(reasoning_only=True)
+    mimo_emulator.configure(answer_in_content=False)  # MiMo: the answer in reasoning_content
     data = AUDIO["wav"]()
     with _client(proxy) as client:
         text = ""
         for chunk in client.chat.completions.create(
-            model="mimo-v2.5", messages=[message(openai_part(data, "wav"))], stream=True
+            model="mimo-v2.6-flash", messages=[message(openai_part(data, "wav"))], stream=True
         ):
             if chunk.choices and chunk.choices[0].delta.content:
                 text += chunk.choices[0].delta.content
@@ -67,7 +67,7 @@ def test_streams_and_transcriptions(proxy: str, mimo_emulator: Any) -> None:
         models = client.models.list()  # anything else passes through
     assert "audio 1: wav" in text
     assert "1.00 s of wav audio" in transcript.text
-    assert any(model.id == "mimo-v2.5" for model in models)
+    assert any(model.id == "mimo-v2.6-flash" for model in models)
 
 
 def test_32_concurrent_streaming_clients_all_complete(proxy: str, mimo_emulator: Any) -> None:
@@ -78,7 +78,7 @@ def test_32_concurrent_streaming_clients_all_complete(proxy: str, mimo_emulator:
         text, tokens = "", 0
         with _client(proxy) as client:
             stream = client.chat.completions.create(
-                model="mimo-v2.5",
+                model="mimo-v2.6-flash",
                 messages=[message(openai_part(data, "flac"))],
                 stream=True,
                 stream_options={"include_usage": True},
@@ -104,12 +104,12 @@ def test_bodies_over_the_limit_are_refused_before_they_go_upstream(mimo_emulator
     with start_proxy(options) as handle, _client(handle.base_url) as client:
         with pytest.raises(openai.APIStatusError, match="over this proxy's limit of 20,000 bytes") as caught:
             client.chat.completions.create(
-                model="mimo-v2.5", messages=[message(openai_part(AUDIO["wav"](), "wav"))]
+                model="mimo-v2.6-flash", messages=[message(openai_part(AUDIO["wav"](), "wav"))]
             )
         assert caught.value.status_code == 413
 
         def chunked() -> Iterator[bytes]:  # no Content-Length: counted while read
-            yield b'{"model": "mimo-v2.5", "messages": [], "padding": "'
+            yield b'{"model": "mimo-v2.6-flash", "messages": [], "padding": "'
             for _ in range(30):
                 yield b"x" * 1000
             yield b'"}'
@@ -122,7 +122,7 @@ def test_bodies_over_the_limit_are_refused_before_they_go_upstream(mimo_emulator
 def test_a_format_the_bytes_contradict_never_goes_upstream(proxy: str, mimo_emulator: Any) -> None:
     with _client(proxy) as client, pytest.raises(openai.BadRequestError, match="declared format 'mp3'"):
         client.chat.completions.create(
-            model="mimo-v2.5", messages=[message(openai_part(AUDIO["m4a"](), "mp3"))]
+            model="mimo-v2.6-flash", messages=[message(openai_part(AUDIO["m4a"](), "mp3"))]
         )
     assert mimo_emulator.request_log == []
 
@@ -136,9 +136,11 @@ def test_access_log_names_the_request_and_never_the_key(
         start_proxy(ProxyOptions(upstream=mimo_emulator.base_url)) as handle,
     ):
         with _client(handle.base_url, key=mimo_emulator.api_key) as client:
-            client.chat.completions.create(model="mimo-v2.5", messages=[message(openai_part(data, "wav"))])
+            client.chat.completions.create(
+                model="mimo-v2.6-flash", messages=[message(openai_part(data, "wav"))]
+            )
             for _ in client.chat.completions.create(
-                model="mimo-v2.5",
+                model="mimo-v2.6-flash",
                 messages=[message(openai_part(data, "wav"))],
                 stream=True,
                 stream_options={"include_usage": True},
@@ -148,12 +150,14 @@ def test_access_log_names_the_request_and_never_the_key(
             _client(handle.base_url, key=CLIENT_KEY) as client,
             pytest.raises(openai.AuthenticationError),
         ):
-            client.chat.completions.create(model="mimo-v2.5", messages=[{"role": "user", "content": "hi"}])
+            client.chat.completions.create(
+                model="mimo-v2.6-flash", messages=[{"role": "user", "content": "hi"}]
+            )
     lines = [r.getMessage() for r in caplog.records if r.name == "mimo_openai_ext.proxy"]
     assert len(lines) == 3
     tokens = expected_tokens(data)
     for line in lines[:2]:
-        assert line.startswith("127.0.0.1 POST /v1/chat/completions 200 model=mimo-v2.5 ")
+        assert line.startswith("127.0.0.1 POST /v1/chat/completions 200 model=mimo-v2.6-flash ")
         assert f"audio={tokens / 6.25:.1f}s audio_tokens={tokens} prompt_tokens=" in line
         assert "completion_tokens=" in line
     assert " 401 " in lines[2]
@@ -164,12 +168,14 @@ def test_whose_key_goes_upstream(mimo_emulator: Any) -> None:
     hello = [{"role": "user", "content": "hi"}]
     with start_proxy(ProxyOptions(upstream=mimo_emulator.base_url)) as handle:  # no stored key
         with _client(handle.base_url, key=mimo_emulator.api_key) as client:
-            assert client.chat.completions.create(model="mimo-v2.5", messages=hello).choices
+            assert client.chat.completions.create(model="mimo-v2.6-flash", messages=hello).choices
         with _client(handle.base_url, key=CLIENT_KEY) as client, pytest.raises(openai.AuthenticationError):
-            client.chat.completions.create(model="mimo-v2.5", messages=hello)  # the emulator refuses it
+            client.chat.completions.create(model="mimo-v2.6-flash", messages=hello)  # the emulator refuses it
     stored = ProxyOptions(upstream=mimo_emulator.base_url, api_key=mimo_emulator.api_key)
     with start_proxy(stored) as handle, _client(handle.base_url, key="DUMMY_KEY") as client:
-        assert client.chat.completions.create(model="mimo-v2.5", messages=hello).choices  # llm's dummy key
+        assert client.chat.completions.create(
+            model="mimo-v2.6-flash", messages=hello
+        ).choices  # llm's dummy key
     assert [r.status for r in mimo_emulator.completions()] == [200, 401, 200]
 
 
@@ -182,10 +188,10 @@ def test_a_proxy_key_guards_the_stored_key(mimo_emulator: Any) -> None:
     with start_proxy(options) as handle:
         for wrong in (mimo_emulator.api_key, "nothing-like-it"):
             with _client(handle.base_url, key=wrong) as client, pytest.raises(openai.AuthenticationError):
-                client.chat.completions.create(model="mimo-v2.5", messages=hello)
+                client.chat.completions.create(model="mimo-v2.6-flash", messages=hello)
         assert mimo_emulator.request_log == []
         with _client(handle.base_url, key=proxy_key) as client:
-            assert client.chat.completions.create(model="mimo-v2.5", messages=hello).choices
+            assert client.chat.completions.create(model="mimo-v2.6-flash", messages=hello).choices
 
 
 def test_binding_beyond_loopback_needs_a_proxy_key(mimo_emulator: Any) -> None:
@@ -211,7 +217,7 @@ def test_an_unreachable_upstream_is_a_502() -> None:
         _client(handle.base_url) as client,
         pytest.raises(openai.InternalServerError, match="could not reach"),
     ):
-        client.chat.completions.create(model="mimo-v2.5", messages=[{"role": "user", "content": "hi"}])
+        client.chat.completions.create(model="mimo-v2.6-flash", messages=[{"role": "user", "content": "hi"}])
 
 
 def test_create_app_is_a_starlette_app() -> None:
@@ -242,7 +248,7 @@ def test_the_command_line_offline() -> None:
         assert base_url.endswith("/v1")
         with _client(base_url, key="anything") as client:
             completion = client.chat.completions.create(
-                model="mimo-v2.5", messages=[message(openai_part(AUDIO["flac"](), "flac"))]
+                model="mimo-v2.6-flash", messages=[message(openai_part(AUDIO["flac"](), "flac"))]
             )
         assert completion.usage is not None
         assert completion.usage.prompt_tokens_details is not None
@@ -251,7 +257,7 @@ def test_the_command_line_offline() -> None:
         proc.terminate()
         _, err = proc.communicate(timeout=30)
     assert "MiMo proxy forwarding to http://127.0.0.1:" in err
-    assert "POST /v1/chat/completions 200 model=mimo-v2.5 audio=" in err
+    assert "POST /v1/chat/completions 200 model=mimo-v2.6-flash audio=" in err
     assert "sk-mimo-emulator" not in err
 
 
