@@ -122,23 +122,13 @@ def time_adapter(base_url: str, wav: bytes, repeats: int) -> None:
     )
 
 
-def _rewrite(wav: bytes) -> int:
-    import json
-
-    from mimo_openai_ext._adapter._rules import AdapterOptions, Exchange, rewrite_chat_request
-
-    body = _BODIES.setdefault(
-        len(wav), json.dumps({"model": "mimo-v2.6-flash", "messages": [_openai_message(wav)]}).encode()
-    )
+def _rewrite(body: bytes) -> int:
+    """What the transport does with a request body: the rules, then the pieces handed on."""
     outgoing = rewrite_chat_request(body, AdapterOptions(), Exchange("chat"))
     return sum(len(bytes(piece)) for piece in outgoing.pieces or [])
 
 
-_BODIES: dict[int, bytes] = {}
-
-
 def adapter_memory(wav: bytes) -> None:
-
     body = json.dumps({"model": "mimo-v2.6-flash", "messages": [_openai_message(wav)]}).encode()
     tracemalloc.start()
     outgoing = rewrite_chat_request(body, AdapterOptions(), Exchange("chat"))
@@ -164,7 +154,11 @@ def proxy_memory_and_streams(emulator_url: str, wav: bytes, clients: int) -> Non
         idle_mb = peak_rss_mb(proc.pid)
         message = _openai_message(wav)
         body_mb = len(message["content"][1]["input_audio"]["data"]) / 1e6
-        _heard(client.chat.completions.create(model="mimo-v2.6-flash", messages=[message], extra_body=NO_THINKING))
+        _heard(
+            client.chat.completions.create(
+                model="mimo-v2.6-flash", messages=[message], extra_body=NO_THINKING
+            )
+        )
         del message
         grown = peak_rss_mb(proc.pid) - idle_mb
         ratio = grown / body_mb
