@@ -66,6 +66,7 @@ def _start(command: str, env: dict[str, str]) -> tuple[subprocess.Popen[str], st
     return proc, (line[0].strip() if line else "")
 
 
+@pytest.mark.slow  # three proxies in fresh interpreters; the in-process ones run in every venv
 def test_the_proxy_commands_and_a_client_through_them(
     emulator_env: Path, mimo_emulator: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
