@@ -16,6 +16,7 @@ from ._checks import check_bool, check_str, check_type
 from ._exceptions import InvalidOptionError, InvalidTypeError, TruncatedAnswerWarning
 from ._format import GAP, Number, details, esc, grid, heading, money, pre, short
 from ._request_estimate import RequestEstimate, estimate_html
+from ._response import check_completion
 from ._usage import UsageReport, usage_html
 from ._warn import warn
 
@@ -200,7 +201,12 @@ class Answer:
     def from_completion(
         cls, completion: ChatCompletion, *, estimate: RequestEstimate | None = None, warn: bool = True
     ) -> Answer:
-        """Read a completion (warns when it was truncated)."""
+        """Read a completion (warns when it was truncated).
+
+        A body that is not a chat completion (``{"error": ...}``, no ``choices``, a string)
+        raises :class:`InvalidResponseError`, never an empty answer.
+        """
+        check_completion(completion)
         content = _text_field(_message(completion), "content")
         reasoning = read_reasoning(completion)
         model = completion.model or (estimate.model if estimate else "")

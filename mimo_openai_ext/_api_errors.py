@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping, Sequence
 
+from ._exceptions import InvalidResponseError
 from ._models import model_error_note
 from ._redact import redact_exception
 
@@ -125,6 +126,8 @@ def surface_detail(
     import openai
 
     if not isinstance(exc, openai.APIError):
+        if isinstance(exc, InvalidResponseError):  # its body is the server's: it may echo the key
+            redact_exception(exc, secrets)
         return
     redact_exception(exc, secrets)  # every time: a caller further out may know another key
     if isinstance(model, str):

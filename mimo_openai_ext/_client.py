@@ -13,6 +13,7 @@ calls go through ``client.with_options(max_retries=0)``, a copy.
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import warnings
 from collections.abc import Mapping
@@ -28,14 +29,17 @@ from ._config import (
     TOKEN_PLAN_HOST_MARK,
     TOKEN_PLAN_KEY_PREFIXES,
 )
-from ._exceptions import InvalidClientError, KeyHostMismatchWarning, MissingAPIKeyError
-from ._retry import RetryPolicy, run_with_retry, run_with_retry_async
+from ._exceptions import InvalidClientError, InvalidOptionError, KeyHostMismatchWarning, MissingAPIKeyError
+from ._response import check_completion, not_json_error
+from ._retry import RetryPolicy, enclosing_deadline, run_with_retry, run_with_retry_async
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, AsyncStream, OpenAI, Stream
     from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 __all__ = [
+    "attempt_kwargs",
+    "check_base_url",
     "check_client",
     "check_key_host",
     "client_key",
@@ -108,8 +112,25 @@ def resolve_connection(
             "(https://platform.xiaomimimo.com), or try `mimo-audio ask --offline` without one"
         )
     url = (base_url or env.get(ENV_BASE_URL, "") or DEFAULT_BASE_URL).strip()
+    check_base_url(url, given_as="base_url" if base_url else ENV_BASE_URL)
     check_key_host(key, url, stacklevel=stacklevel + 1)
     return key, url
+
+
+def check_base_url(url: str, *, given_as: str = "base_url") -> None:
+    """Refuse (:class:`InvalidOptionError`) a base URL no request could ever be sent to."""
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # a port that is not a number, brackets that do not close, ...
+        parts, port_ok = None, False
+    if parts is not None and port_ok and parts.scheme in ("http", "https") and parts.hostname:
+        return
+    raise InvalidOptionError(
+        f"{given_as} {url[:100]!r} is not an http(s) URL with a host: use e.g. {DEFAULT_BASE_URL} "
+        "(--base-url on the command line, or the MIMO_BASE_URL environment variable)",
+        option="base_url",
+    )
 
 
 def check_key_host(api_key: str, base_url: str, *, stacklevel: int = 2) -> None:
@@ -160,6 +181,48 @@ def mimo_async_client(
     return AsyncOpenAI(api_key=key, base_url=url, **client_options)
 
 
+def _capped(configured: object, left_s: float) -> object:
+    """A timeout no longer than ``left_s``: a number, None, or an httpx ``Timeout`` (each phase)."""
+    if configured is None:
+        return left_s
+    if isinstance(configured, (int, float)) and not isinstance(configured, bool):
+        return min(float(configured), left_s)
+    phases = ("connect", "read", "write", "pool")
+    if all(hasattr(configured, p) for p in phases):
+        values = {p: getattr(configured, p) for p in phases}
+        try:
+            return type(configured)(**{p: left_s if v is None else min(v, left_s) for p, v in values.items()})
+        except (TypeError, ValueError):
+            return left_s
+    return left_s
+
+
+def attempt_kwargs(client: object, create_kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``create_kwargs`` with ``timeout=`` cut to the time left before the enclosing deadline.
+
+    The SDK's timeout bounds each read; the retry layer enforces the total. Without a
+    deadline the kwargs are returned as they are.
+    """
+    deadline = enclosing_deadline()
+    if deadline is None:
+        return create_kwargs
+    left_s = max(deadline.left_s(), 0.001)
+    configured = create_kwargs["timeout"] if "timeout" in create_kwargs else getattr(client, "timeout", None)
+    return {**create_kwargs, "timeout": _capped(configured, left_s)}
+
+
+def _secrets(client: object) -> list[str]:
+    key = client_key(client)
+    return [key] if key else []
+
+
+def _close(result: object) -> None:
+    """Close a stream nobody will read (it arrived after the deadline)."""
+    close = getattr(result, "close", None)
+    if callable(close):
+        close()
+
+
 @overload
 def create_completion(
     client: OpenAI, *, stream: Literal[True], retry: RetryPolicy | None = None, **create_kwargs: Any
@@ -174,24 +237,39 @@ def create_completion(
     """``client.chat.completions.create(**create_kwargs)`` under one retry layer.
 
     The SDK's own retries are off for this call (``with_options(max_retries=0)`` on a
-    copy), so ``retry.attempts`` is the number of requests on the wire. A stream is
-    retried only until its response starts; once handed over it is never re-sent. The
-    client's key is masked in a raised exception, should the server echo it; a "model not
-    found / retired" answer also says what ``MODELS`` knows of the model (date, successor).
+    copy), so ``retry.attempts`` is the number of requests on the wire. ``retry.timeout_s``
+    is a deadline over the whole call (:class:`DeadlineExceededError`); each attempt's SDK
+    timeout is cut to the time left. A completion is validated before it is returned: a
+    body that is not one raises :class:`InvalidResponseError` (retried like a 5xx). A
+    stream is retried only until its response starts; once handed over it is never
+    re-sent (use ``stream_completion`` to have its chunks checked and its deadline kept).
+    The client's key is masked in a raised exception, should the server echo it; a "model
+    not found / retired" answer also says what ``MODELS`` knows of the model (date, successor).
     """
     check_client(client, sync=True, call="create_completion")
-    create = client.with_options(max_retries=0).chat.completions.create
+    quiet = client.with_options(max_retries=0)
+    create = quiet.chat.completions.create
     if stream:
         create_kwargs["stream"] = True
     key = client_key(client)
+    secrets = _secrets(client)
+
+    def attempt() -> ChatCompletion | Stream[ChatCompletionChunk]:
+        try:
+            result: ChatCompletion | Stream[ChatCompletionChunk] = create(
+                **attempt_kwargs(quiet, create_kwargs)
+            )
+        except json.JSONDecodeError as exc:
+            error = not_json_error(exc, secrets=secrets)
+        else:
+            return result if stream else check_completion(result, secrets=secrets)
+        raise error  # outside the except: the decode error (the whole body) is not its context
+
     try:
-        result: ChatCompletion | Stream[ChatCompletionChunk] = run_with_retry(
-            lambda: create(**create_kwargs), retry=retry, api_key=key
-        )
+        return run_with_retry(attempt, retry=retry, api_key=key, on_abandon=_close)
     except Exception as exc:  # "model not found / retired": add what the table knows
         surface_detail(exc, (key,), model=create_kwargs.get("model"))
         raise
-    return result
 
 
 @overload
@@ -209,15 +287,29 @@ async def create_completion_async(
 async def create_completion_async(
     client: AsyncOpenAI, *, stream: bool = False, retry: RetryPolicy | None = None, **create_kwargs: Any
 ) -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
-    """The async twin of :func:`create_completion`."""
+    """The async twin of :func:`create_completion` (an attempt running at the deadline is cancelled)."""
     check_client(client, sync=False, call="create_completion_async")
-    create = client.with_options(max_retries=0).chat.completions.create
+    quiet = client.with_options(max_retries=0)
+    create = quiet.chat.completions.create
     if stream:
         create_kwargs["stream"] = True
     key = client_key(client)
+    secrets = _secrets(client)
+
+    async def attempt() -> ChatCompletion | AsyncStream[ChatCompletionChunk]:
+        try:
+            result: ChatCompletion | AsyncStream[ChatCompletionChunk] = await create(
+                **attempt_kwargs(quiet, create_kwargs)
+            )
+        except json.JSONDecodeError as exc:
+            error = not_json_error(exc, secrets=secrets)
+        else:
+            return result if stream else check_completion(result, secrets=secrets)
+        raise error  # outside the except: the decode error (the whole body) is not its context
+
     try:
         result: ChatCompletion | AsyncStream[ChatCompletionChunk] = await run_with_retry_async(
-            lambda: create(**create_kwargs), retry=retry, api_key=key
+            attempt, retry=retry, api_key=key
         )
     except Exception as exc:  # "model not found / retired": add what the table knows
         surface_detail(exc, (key,), model=create_kwargs.get("model"))

@@ -17,7 +17,10 @@ Exceptions::
     ├── InvalidOptionError              (+ ValueError)  an option value out of range (max_bytes, ...)
     │   └── InvalidTypeError            (+ TypeError)   an argument of the wrong type
     │       └── InvalidClientError                      not the openai client kind the call needs
-    └── StreamNotFinishedError          (+ RuntimeError) answer() asked before the stream ended
+    ├── StreamNotFinishedError          (+ RuntimeError) answer() asked before the stream ended
+    ├── InvalidResponseError            (+ ValueError)  a success status whose body is no chat completion
+    │   └── IncompleteStreamError                       a stream that ended without its finish_reason
+    └── DeadlineExceededError           (+ TimeoutError) RetryPolicy.timeout_s passed before the answer
 
 Warnings::
 
@@ -44,9 +47,12 @@ __all__ = [
     "CapabilitiesFileError",
     "ContextOverflowError",
     "CorruptAudioError",
+    "DeadlineExceededError",
+    "IncompleteStreamError",
     "InvalidAudioSourceError",
     "InvalidClientError",
     "InvalidOptionError",
+    "InvalidResponseError",
     "InvalidTypeError",
     "KeyHostMismatchWarning",
     "MimoAudioError",
@@ -239,3 +245,53 @@ class StreamNotFinishedError(MimoAudioError, RuntimeError):
 
 class AudioAsTextWarning(MimoAudioWarning):
     """A string that looks like audio (an audio file path, a URL, a data URI) became a text part."""
+
+
+class InvalidResponseError(MimoAudioError, ValueError):
+    """A success status whose body is not what was asked for: ``{"error": ...}``, no or empty
+    ``choices``, HTML or broken JSON instead of a chat completion, a malformed stream chunk.
+
+    Gateways answer this way under load, so the retry layer retries it like a 5xx.
+    ``status_code`` is the HTTP status (200 mostly) and ``body`` the start of what came back.
+    """
+
+    def __init__(self, message: str, *, status_code: int | None = 200, body: str = "") -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.body = body
+
+
+class IncompleteStreamError(InvalidResponseError):
+    """A stream that ended (or broke) before its ``finish_reason``: the answer is incomplete.
+
+    ``text`` and ``reasoning`` hold what had arrived, so nothing received is lost.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        text: str = "",
+        reasoning: str = "",
+        status_code: int | None = 200,
+        body: str = "",
+    ) -> None:
+        super().__init__(message, status_code=status_code, body=body)
+        self.text = text
+        self.reasoning = reasoning
+
+
+class DeadlineExceededError(MimoAudioError, TimeoutError):
+    """``RetryPolicy.timeout_s`` passed before the call had its answer (attempts and waits included).
+
+    ``text`` and ``reasoning`` hold what a stream had delivered by then ("" otherwise).
+    """
+
+    def __init__(
+        self, message: str, *, timeout_s: float, elapsed_s: float, text: str = "", reasoning: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.timeout_s = timeout_s
+        self.elapsed_s = elapsed_s
+        self.text = text
+        self.reasoning = reasoning

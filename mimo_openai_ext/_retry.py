@@ -1,11 +1,20 @@
 """One retry layer around ``chat.completions.create`` (tenacity underneath).
 
-* Only transient failures are retried: HTTP 429, 500, 502, 503, 504, connection errors
-  and timeouts. 400, 401, 402, 403, 404, 421 (and anything else) fail at once.
-* A server's ``retry-after-ms`` / ``Retry-After`` (seconds or an HTTP date) is honoured,
-  capped at ``RetryPolicy.retry_after_max_s``; otherwise exponential backoff with jitter.
-* Caps on attempts and on total time. A wait that would overrun the time budget is not
-  slept: the last error is raised at once.
+* Only transient failures are retried: HTTP 429, 500, 502, 503, 504, connection errors,
+  timeouts and invalid success bodies. 400, 401, 402, 403, 404, 421 (and anything else) fail at once.
+* A server's ``retry-after-ms`` / ``Retry-After`` (seconds or an HTTP date) is honoured;
+  otherwise exponential backoff with jitter.
+* A server's wait longer than ``retry_after_max_s`` or than the time left is not waited:
+  the error is raised at once, its message saying when the server wants the call back.
+  A negative or unreadable ``Retry-After`` gets the normal backoff.
+* ``timeout_s`` is a deadline over the whole call: attempts, waits and (for streams) the
+  reading included. Each attempt passes the time left to the SDK as its timeout (see
+  ``_client``), and the total is enforced here: an async attempt is cancelled at the
+  deadline; a sync attempt runs on a worker thread the caller stops waiting for (a
+  response still trickling in is abandoned to that thread). Either way the call raises
+  :class:`DeadlineExceededError` at the deadline. Nested calls (a batch item's one
+  attempt) see the enclosing deadline through a context variable.
+* A 200 that is not a chat completion (:class:`InvalidResponseError`) is retried like a 5xx.
 * Exactly one layer: the call goes through ``client.with_options(max_retries=0)`` (a
   copy; the user's client is untouched), so ``attempts=N`` means at most N requests.
 * The caller gets the original ``openai`` exception (``reraise``), read and extended by
@@ -21,19 +30,22 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import logging
 import math
 import random
+import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._api_errors import status_of, surface_detail
-from ._exceptions import InvalidOptionError
+from ._exceptions import DeadlineExceededError, InvalidOptionError, InvalidResponseError
 
 if TYPE_CHECKING:
     import tenacity
@@ -43,8 +55,12 @@ __all__ = [
     "NON_RETRYABLE_STATUS",
     "NO_RETRY",
     "RETRYABLE_STATUS",
+    "Deadline",
     "RetryEvent",
     "RetryPolicy",
+    "call_before",
+    "deadline_for",
+    "enclosing_deadline",
     "is_retryable",
     "is_testing",
     "parse_retry_after",
@@ -83,8 +99,10 @@ class RetryPolicy:
 
     attempts: int = 4
     """Total attempts, the first one included: at most this many requests on the wire."""
-    timeout_s: float = 120.0
-    """Total time budget across attempts and waits; a wait that would overrun it is skipped."""
+    timeout_s: float = 600.0
+    """A deadline over the whole call: attempts, waits and a stream's reading. Past it the call
+    raises ``DeadlineExceededError``; a wait that would overrun it is not started. ``math.inf``
+    for none (the SDK's own timeout still applies to each read)."""
     wait_initial_s: float = 0.5
     wait_max_s: float = 20.0
     """Cap on one backoff wait (without a server hint)."""
@@ -92,7 +110,7 @@ class RetryPolicy:
     wait_jitter_s: float = 0.5
     """Uniform random jitter added to each backoff wait."""
     retry_after_max_s: float = 60.0
-    """Cap on a server-requested wait (``Retry-After``)."""
+    """The longest server-requested wait (``Retry-After``) honoured; a longer one fails at once."""
     on_retry: Callable[[RetryEvent], None] | None = None
     """Called before each wait (logging, metrics, tests)."""
 
@@ -196,9 +214,11 @@ def is_testing() -> bool:
 
 
 def is_retryable(exc: BaseException) -> bool:
-    """True for 429/500/502/503/504, connection errors and timeouts; False otherwise."""
+    """True for 429/500/502/503/504, connection errors, timeouts and invalid success bodies."""
     import openai
 
+    if isinstance(exc, InvalidResponseError):  # a gateway's bad 200: transient, like a 5xx
+        return True
     if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
         return True
     if isinstance(exc, openai.APIStatusError):
@@ -207,7 +227,10 @@ def is_retryable(exc: BaseException) -> bool:
 
 
 def parse_retry_after(headers: Mapping[str, str] | None, *, now_s: float | None = None) -> float | None:
-    """Seconds asked for by ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date)."""
+    """Seconds asked for by ``retry-after-ms`` or ``Retry-After`` (seconds or HTTP date).
+
+    None when absent, unreadable, negative or a date already past: the normal backoff applies.
+    """
     if headers is None:
         return None
     for name, divisor in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
@@ -218,9 +241,7 @@ def parse_retry_after(headers: Mapping[str, str] | None, *, now_s: float | None 
             seconds = float(value.strip()) / divisor
         except ValueError:
             continue
-        if math.isfinite(seconds):
-            return max(seconds, 0.0)
-        return None
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     value = headers.get("retry-after")
     if value is None:
         return None
@@ -229,7 +250,8 @@ def parse_retry_after(headers: Mapping[str, str] | None, *, now_s: float | None 
     except (TypeError, ValueError, IndexError):
         return None
     now = time.time() if now_s is None else now_s
-    return max(parsed.timestamp() - now, 0.0)
+    seconds = parsed.timestamp() - now
+    return seconds if seconds >= 0 else None
 
 
 def _server_hint_s(exc: BaseException) -> float | None:
@@ -238,22 +260,165 @@ def _server_hint_s(exc: BaseException) -> float | None:
     return parse_retry_after(headers) if headers is not None else None
 
 
+# -- the deadline ------------------------------------------------------------------------
+
+
+class Deadline:
+    """When a call must be over (``time.monotonic()`` seconds), and the ``timeout_s`` it came from."""
+
+    def __init__(self, timeout_s: float, *, start_s: float | None = None) -> None:
+        self.timeout_s = timeout_s
+        self.start_s = time.monotonic() if start_s is None else start_s
+        self.at_s = self.start_s + timeout_s
+
+    def left_s(self) -> float:
+        return self.at_s - time.monotonic()
+
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self.start_s
+
+    def postpone(self, seconds: float) -> None:
+        """Move the deadline (and the start) later: time queued for a rate-limit slot is not spent."""
+        self.at_s += seconds
+        self.start_s += seconds
+
+    def exceeded(
+        self, *, text: str = "", reasoning: str = "", what: str = "an answer"
+    ) -> DeadlineExceededError:
+        got = f" ({len(text):,} characters of the answer had arrived)" if text or reasoning else ""
+        return DeadlineExceededError(
+            f"no {what} within timeout_s={self.timeout_s:g} s (RetryPolicy; {self.elapsed_s():.1f} s "
+            f"spent, retries and waits included){got}: the server is not answering or answers too "
+            "slowly; retry later, or raise timeout_s (--timeout on the command line)",
+            timeout_s=self.timeout_s,
+            elapsed_s=self.elapsed_s(),
+            text=text,
+            reasoning=reasoning,
+        )
+
+
+_DEADLINE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
+    "mimo_openai_ext_deadline", default=None
+)
+
+
+def enclosing_deadline() -> Deadline | None:
+    """The deadline of the call this code runs inside (None outside any)."""
+    return _DEADLINE.get()
+
+
+def deadline_for(policy: RetryPolicy | None) -> Deadline | None:
+    """A new deadline for a call under ``policy``, or the enclosing one when that comes first.
+
+    ``NO_RETRY`` has none of its own: it runs under the enclosing call's deadline, if any.
+    """
+    outer = _DEADLINE.get()
+    if policy is NO_RETRY:
+        return outer
+    timeout_s = (policy or DEFAULT_RETRY).timeout_s
+    if math.isinf(timeout_s):
+        return outer
+    own = Deadline(timeout_s)
+    return outer if outer is not None and outer.at_s <= own.at_s else own
+
+
+def call_before(
+    deadline: Deadline | None, fn: Callable[[], _T], *, on_abandon: Callable[[_T], None] | None = None
+) -> _T:
+    """``fn()`` if it ends before ``deadline``; else :class:`DeadlineExceededError` at the deadline.
+
+    ``fn`` runs on a daemon thread (in a copy of this context) that the caller stops
+    waiting for at the deadline; a result it produces later goes to ``on_abandon`` (to
+    close a stream). Without a deadline ``fn`` is simply called.
+    """
+    if deadline is None:
+        return fn()
+    left = deadline.left_s()
+    if left <= 0:
+        raise deadline.exceeded()
+    done = threading.Event()
+    lock = threading.Lock()
+    box: dict[str, Any] = {}
+    context = contextvars.copy_context()
+
+    def run() -> None:
+        try:
+            box["value"] = context.run(fn)
+        except BaseException as exc:  # handed to the caller, who raises it
+            box["error"] = exc
+        with lock:
+            done.set()
+            late = box.get("abandoned", False)
+        if late and "value" in box and on_abandon is not None:
+            try:
+                on_abandon(box["value"])
+            except Exception:  # pragma: no cover - best effort on a result nobody waits for
+                log.debug("closing an abandoned result failed", exc_info=True)
+
+    threading.Thread(target=run, name="mimo-call", daemon=True).start()
+    done.wait(left)
+    with lock:
+        if not done.is_set():
+            box["abandoned"] = True
+            raise deadline.exceeded()
+    if "error" in box:
+        error: BaseException = box.pop("error")
+        raise error
+    value: _T = box["value"]
+    return value
+
+
+async def await_before(deadline: Deadline | None, make: Callable[[], Awaitable[_T]]) -> _T:
+    """``await make()``, cancelled at ``deadline`` with :class:`DeadlineExceededError`."""
+    if deadline is None:
+        return await make()
+    left = deadline.left_s()
+    if left <= 0:
+        raise deadline.exceeded()
+    try:
+        return await asyncio.wait_for(make(), left)
+    except DeadlineExceededError:
+        raise
+    except (asyncio.TimeoutError, TimeoutError):
+        if deadline.left_s() > 0:  # a timeout of the awaited code itself, not ours
+            raise
+        raise deadline.exceeded() from None
+
+
+def _past_deadline(exc: BaseException, deadline: Deadline | None) -> DeadlineExceededError | None:
+    """The SDK's own timeout, set to the time left, fired at the deadline: say it is ours."""
+    import openai
+
+    if deadline is None or not isinstance(exc, openai.APITimeoutError) or deadline.left_s() > 0.05:
+        return None
+    return deadline.exceeded()
+
+
 # -- the retry loop -------------------------------------------------------------------
+
+
+def _when(seconds: float) -> str:
+    moment = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 class _Schedule:
     """Wait and stop decisions for one call; both read the same memoised wait."""
 
-    def __init__(self, policy: RetryPolicy, secrets: Sequence[str | None] = ()) -> None:
+    def __init__(
+        self, policy: RetryPolicy, deadline: Deadline | None, secrets: Sequence[str | None] = ()
+    ) -> None:
         self.policy = policy
+        self.deadline = deadline
         self.secrets = secrets
         self.attempts = _testing["attempts"] or policy.attempts
         self._waits: dict[int, tuple[float, float | None]] = {}
-        self.started_s: float | None = None  # set when a first ``attempt_slot`` is held
+        self.refused_wait: str | None = None
+        """Why a server-requested wait was not waited (said in the raised error's message)."""
 
     def elapsed_s(self, state: tenacity.RetryCallState) -> float:
-        if self.started_s is not None:
-            return time.monotonic() - self.started_s
+        if self.deadline is not None:
+            return self.deadline.elapsed_s()
         return state.seconds_since_start or 0.0
 
     def _compute(self, state: tenacity.RetryCallState) -> tuple[float, float | None]:
@@ -261,11 +426,7 @@ class _Schedule:
         if number not in self._waits:
             exc = state.outcome.exception() if state.outcome is not None else None
             hint = _server_hint_s(exc) if exc is not None else None
-            wait = (
-                min(hint, self.policy.retry_after_max_s)
-                if hint is not None
-                else self.policy.backoff_s(number)
-            )
+            wait = hint if hint is not None else self.policy.backoff_s(number)
             self._waits[number] = (wait, hint)
         return self._waits[number]
 
@@ -275,8 +436,20 @@ class _Schedule:
     def stop(self, state: tenacity.RetryCallState) -> bool:
         if state.attempt_number >= self.attempts:
             return True
-        wait, _ = self._compute(state)
-        return self.elapsed_s(state) + wait > self.policy.timeout_s
+        wait, hint = self._compute(state)
+        left = math.inf if self.deadline is None else self.deadline.left_s()
+        if hint is not None and (hint > self.policy.retry_after_max_s or hint > left):
+            limit = (
+                f"more than retry_after_max_s={self.policy.retry_after_max_s:g} s allows"
+                if hint > self.policy.retry_after_max_s
+                else f"more than the {max(left, 0.0):.1f} s left of timeout_s={self.policy.timeout_s:g} s"
+            )
+            self.refused_wait = (
+                f"the server asks to wait {hint:g} s before trying again (until {_when(hint)}), {limit}: "
+                "not retried; call again after that time"
+            )
+            return True
+        return wait > left
 
     def tenacity_kwargs(self) -> dict[str, Any]:
         import tenacity
@@ -300,6 +473,19 @@ class _Schedule:
         if self.policy.on_retry is not None:
             self.policy.on_retry(RetryEvent(state.attempt_number, wait, hint, self.elapsed_s(state), exc))
 
+    def explain(self, exc: BaseException) -> None:
+        """Say in ``exc``'s message why a server-requested wait was not waited."""
+        if self.refused_wait is None or getattr(exc, "_mimo_wait_explained", False):
+            return
+        message = f"{exc.args[0] if exc.args else exc}; {self.refused_wait}"
+        try:
+            exc.args = (message, *exc.args[1:])
+            if isinstance(getattr(exc, "message", None), str):
+                exc.message = message  # type: ignore[attr-defined]
+            exc._mimo_wait_explained = True  # type: ignore[attr-defined]
+        except AttributeError:  # pragma: no cover - exotic exception types
+            pass
+
 
 def _short(exc: BaseException) -> str:
     status = status_of(exc)
@@ -317,23 +503,46 @@ async def _sleep_async(seconds: float) -> None:
 
 
 def run_with_retry(
-    fn: Callable[[], _T], *, retry: RetryPolicy | None = None, api_key: str | None = None
+    fn: Callable[[], _T],
+    *,
+    retry: RetryPolicy | None = None,
+    api_key: str | None = None,
+    deadline: Deadline | None = None,
+    on_abandon: Callable[[_T], None] | None = None,
 ) -> _T:
     """Call ``fn`` under the policy; the last original exception propagates.
 
-    ``api_key`` (the client's) is masked in that exception, as is the key its request carried.
+    Every attempt ends by the policy's deadline (``deadline`` when given, else a new one
+    from ``retry.timeout_s``, or the enclosing call's when that comes first):
+    :class:`DeadlineExceededError` past it. ``fn`` may read the time left with
+    :func:`enclosing_deadline`. ``api_key`` (the client's) is masked in the exception, as
+    is the key its request carried. ``on_abandon`` receives a result that arrived after
+    the deadline (to close it).
     """
     import tenacity
 
     secrets = (api_key,)
+    if deadline is None:
+        deadline = deadline_for(retry)
+    token = _DEADLINE.set(deadline)
+    schedule = _Schedule(retry or DEFAULT_RETRY, deadline, secrets)
     try:
+
+        def attempt() -> _T:
+            return call_before(deadline, fn, on_abandon=on_abandon)
+
         if retry is NO_RETRY:
-            return fn()
-        schedule = _Schedule(retry or DEFAULT_RETRY, secrets)
-        return tenacity.Retrying(sleep=_sleep, reraise=True, **schedule.tenacity_kwargs())(fn)
+            return attempt()
+        return tenacity.Retrying(sleep=_sleep, reraise=True, **schedule.tenacity_kwargs())(attempt)
     except Exception as exc:
         surface_detail(exc, secrets)
+        ours = _past_deadline(exc, deadline)
+        if ours is not None:
+            raise ours from exc
+        schedule.explain(exc)
         raise
+    finally:
+        _DEADLINE.reset(token)
 
 
 async def run_with_retry_async(
@@ -342,26 +551,40 @@ async def run_with_retry_async(
     retry: RetryPolicy | None = None,
     attempt_slot: Callable[[], AbstractAsyncContextManager[object]] | None = None,
     api_key: str | None = None,
+    deadline: Deadline | None = None,
 ) -> _T:
-    """The async twin of :func:`run_with_retry`.
+    """The async twin of :func:`run_with_retry`: an attempt still running at the deadline is cancelled.
 
     ``attempt_slot`` (e.g. ``RateLimiter.slot``) is entered around every attempt, retries
-    included; the time budget then starts when the first attempt holds its slot, so time
-    queued for that first slot is not spent from ``timeout_s``. ``api_key`` is masked as in
-    :func:`run_with_retry`.
+    included; the deadline starts when the first attempt holds its slot, and time queued
+    for a later slot moves it on, so time waiting on the rate limiter is never spent from
+    ``timeout_s``. ``api_key`` is masked as in :func:`run_with_retry`.
     """
     import tenacity
 
     secrets = (api_key,)
-    schedule = _Schedule(retry or DEFAULT_RETRY, secrets)
+    policy = retry or DEFAULT_RETRY
+    if deadline is None and attempt_slot is None:
+        deadline = deadline_for(retry)
+    schedule = _Schedule(policy, deadline, secrets)
+    token = _DEADLINE.set(deadline if deadline is not None else _DEADLINE.get())
+    started: list[bool] = []
+    owned: list[bool] = []  # whether the deadline is this call's own (not an enclosing one)
 
     async def attempt() -> _T:  # a coroutine function, so tenacity awaits each attempt
         if attempt_slot is None:
-            return await fn()
+            return await await_before(schedule.deadline, fn)
+        queued_s = time.monotonic()
         async with attempt_slot():
-            if schedule.started_s is None:
-                schedule.started_s = time.monotonic()
-            return await fn()
+            if not started:  # the deadline starts when the first attempt holds its slot
+                started.append(True)
+                if schedule.deadline is None:
+                    schedule.deadline = deadline_for(retry)
+                    owned.append(schedule.deadline is not _DEADLINE.get())
+                    _DEADLINE.set(schedule.deadline)
+            elif owned and owned[0] and schedule.deadline is not None:
+                schedule.deadline.postpone(time.monotonic() - queued_s)
+            return await await_before(schedule.deadline, fn)
 
     try:
         if retry is NO_RETRY:
@@ -370,5 +593,11 @@ async def run_with_retry_async(
         result: _T = await retrying(attempt)
     except Exception as exc:
         surface_detail(exc, secrets)
+        ours = _past_deadline(exc, schedule.deadline)
+        if ours is not None:
+            raise ours from exc
+        schedule.explain(exc)
         raise
+    finally:
+        _DEADLINE.reset(token)
     return result

@@ -13,21 +13,43 @@ piece, so ``"".join(stream.answer_deltas()) == stream.answer().text``.
 
 The request is retried (one retry layer, see ``_retry``) only until the first chunk
 arrives; after that a failure propagates, since re-sending would repeat output.
+
+A stream is believed only once it is whole: every chunk must be a chat completion chunk,
+and the stream must end with a ``finish_reason``. A stream that ends (or breaks) before
+it, or carries a malformed chunk, raises :class:`IncompleteStreamError` with the text so
+far; a JSON body where an event stream was asked for, or an empty stream, is an
+:class:`InvalidResponseError` (retried). ``RetryPolicy.timeout_s`` is a deadline over the
+whole stream, reading included (:class:`DeadlineExceededError`, with the text so far);
+a sync stream is read on a helper thread so a server trickling bytes cannot hold the
+reader past it. An error event in the stream passes through with the API key masked.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import json
+import queue
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from ._answer import Answer, answer_text, warn_if_truncated
-from ._client import check_client
-from ._exceptions import StreamNotFinishedError
+from ._api_errors import surface_detail
+from ._client import attempt_kwargs, check_client, client_key
+from ._exceptions import (
+    DeadlineExceededError,
+    IncompleteStreamError,
+    InvalidResponseError,
+    MimoAudioError,
+    StreamNotFinishedError,
+)
 from ._heard import check_audio_heard
 from ._request_estimate import RequestEstimate
-from ._retry import RetryPolicy, run_with_retry, run_with_retry_async
+from ._response import body_start, check_chunk, not_json_error
+from ._retry import Deadline, RetryPolicy, await_before, deadline_for, run_with_retry, run_with_retry_async
 from ._usage import UsageReport
 
 if TYPE_CHECKING:
@@ -54,10 +76,11 @@ class StreamDelta:
 
 @dataclass
 class _Collector:
-    """Accumulates chunks into the pieces of an ``Answer``."""
+    """Accumulates chunks into the pieces of an ``Answer``, checking each one."""
 
     estimate: RequestEstimate | None
     check_audio: bool = True
+    secrets: tuple[str, ...] = ()
     model: str = ""
     id: str = ""
     text: list[str] = field(default_factory=list)
@@ -65,26 +88,81 @@ class _Collector:
     finish_reason: str | None = None
     usage: Any = None
     done: bool = False
+    chunks: int = 0
 
     def feed(self, chunk: ChatCompletionChunk) -> list[StreamDelta]:
-        self.model = chunk.model or self.model
-        self.id = chunk.id or self.id
-        if chunk.usage is not None:
+        self.chunks += 1
+        problem = check_chunk(chunk, number=self.chunks, secrets=self.secrets)
+        if problem is not None:
+            raise self.incomplete(f"{problem}: the stream is broken", body=body_start(chunk, self.secrets))
+        self.model = _text(getattr(chunk, "model", None)) or self.model
+        self.id = _text(getattr(chunk, "id", None)) or self.id
+        if getattr(chunk, "usage", None) is not None:
             self.usage = chunk.usage
         out: list[StreamDelta] = []
         for choice in chunk.choices[:1]:
-            delta = choice.delta
+            delta = getattr(choice, "delta", None)
             extra = getattr(delta, "model_extra", None) or {}
             reasoning = getattr(delta, "reasoning_content", None) or extra.get("reasoning_content")
             if isinstance(reasoning, str) and reasoning:
                 self.reasoning.append(reasoning)
                 out.append(StreamDelta("reasoning", reasoning))
-            if delta.content:
-                self.text.append(delta.content)
-                out.append(StreamDelta("text", delta.content))
-            if choice.finish_reason is not None:
-                self.finish_reason = str(choice.finish_reason)
+            content = getattr(delta, "content", None)
+            if isinstance(content, str) and content:
+                self.text.append(content)
+                out.append(StreamDelta("text", content))
+            reason = getattr(choice, "finish_reason", None)
+            if reason is not None:
+                self.finish_reason = str(reason)
         return out
+
+    def received(self) -> str:
+        got = "".join(self.text)
+        reasoning = sum(len(r) for r in self.reasoning)
+        parts = [f"{len(got):,} characters of text"] + ([f"{reasoning:,} of reasoning"] if reasoning else [])
+        return " and ".join(parts)
+
+    def incomplete(self, why: str, *, body: str = "") -> IncompleteStreamError:
+        """The error for a stream that cannot be finished, holding what had arrived."""
+        return IncompleteStreamError(
+            f"{why}; the answer is incomplete ({self.received()} arrived, kept on this error's "
+            ".text/.reasoning): ask again",
+            text="".join(self.text),
+            reasoning="".join(self.reasoning),
+            body=body,
+        )
+
+    def finish(self) -> None:
+        """The stream ended: done when it carried a ``finish_reason``, else :class:`IncompleteStreamError`."""
+        if self.finish_reason is None:
+            raise self.incomplete(
+                f"the stream ended after {self.chunks} chunk(s) without a finish_reason (the connection "
+                "closed early, or a proxy cut it)"
+            )
+        self.done = True
+
+    def broken(self, exc: Exception) -> Exception:
+        """What to raise for an exception met while reading: errors of the SDK's stream explained."""
+        import openai
+
+        if isinstance(exc, (MimoAudioError, openai.APIError)):
+            surface_detail(exc, self.secrets)  # an error event may echo the key
+            return exc
+        if isinstance(exc, json.JSONDecodeError):
+            start = body_start(exc.doc, self.secrets)
+            return self.incomplete(
+                f"chunk {self.chunks + 1} of the stream is not JSON ({start!r})", body=start
+            )
+        error = self.incomplete(
+            f"the stream broke after {self.chunks} chunk(s) ({type(exc).__name__}: {exc})"
+        )
+        error.__cause__ = exc  # a transport error (no server text in it): kept as the cause
+        return error
+
+    def exceeded(self, deadline: Deadline) -> DeadlineExceededError:
+        return deadline.exceeded(
+            text="".join(self.text), reasoning="".join(self.reasoning), what="whole answer"
+        )
 
     def reasoning_fallback(self) -> str:
         """The reasoning, when ``answer().text`` falls back to it (no content at all), else ''."""
@@ -95,7 +173,7 @@ class _Collector:
         if not self.done:
             raise StreamNotFinishedError(
                 "the stream is not finished: iterate it to the end (for delta in stream: ... or "
-                "stream.text_deltas()) before calling answer(); a stream left early has no answer"
+                "stream.text_deltas()) before calling answer(); a stream left early (or broken) has no answer"
             )
         model = self.model or (self.estimate.model if self.estimate else "")
         usage = UsageReport.from_usage(self.usage, model=model)
@@ -117,16 +195,59 @@ class _Collector:
         )
 
 
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+class _Pump:
+    """Reads a sync SDK stream on a daemon thread, so its reader can stop waiting at a deadline.
+
+    The SDK's read timeout restarts with every byte: a server trickling one byte a second
+    would hold a reader in ``next(stream)`` for ever. Here the reader waits on a queue.
+    """
+
+    def __init__(self, stream: Stream[ChatCompletionChunk]) -> None:
+        self._queue: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
+        context = contextvars.copy_context()
+        thread = threading.Thread(
+            target=context.run, args=(self._run, stream), name="mimo-stream", daemon=True
+        )
+        thread.start()
+
+    def _run(self, stream: Stream[ChatCompletionChunk]) -> None:
+        try:
+            for chunk in stream:
+                self._queue.put(("chunk", chunk))
+            self._queue.put(("end", None))
+        except BaseException as exc:  # handed to the reader
+            self._queue.put(("error", exc))
+
+    def next(self, timeout_s: float) -> tuple[str, Any]:
+        """``("chunk", c)``, ``("end", None)`` or ``("error", exc)``; ``queue.Empty`` past ``timeout_s``.
+
+        Whatever has already arrived is handed over even when no time is left.
+        """
+        return self._queue.get(timeout=max(timeout_s, 0.0))
+
+
 _StreamT = TypeVar("_StreamT")
 
 
 class _StartedStream(Generic[_StreamT]):
-    """What both streams hold: the SDK stream, its first chunk (read while retrying), the collector."""
+    """What both streams hold: the SDK stream, its first chunk (read while retrying), the
+    collector, and the deadline of the call."""
 
-    def __init__(self, stream: _StreamT, first: ChatCompletionChunk | None, collector: _Collector):
+    def __init__(
+        self,
+        stream: _StreamT,
+        first: ChatCompletionChunk | None,
+        collector: _Collector,
+        deadline: Deadline | None = None,
+    ):
         self._stream = stream
         self._first = first
         self._collector = collector
+        self._deadline = deadline
 
     def _take_first(self) -> list[StreamDelta]:
         first, self._first = self._first, None
@@ -138,13 +259,46 @@ class _StartedStream(Generic[_StreamT]):
 
 
 class AnswerStream(_StartedStream["Stream[ChatCompletionChunk]"]):
-    """A started stream. Iterate for ``StreamDelta``; then ``answer()``. Closes on ``with`` exit."""
+    """A started stream. Iterate for ``StreamDelta``; then ``answer()``. Closes on ``with`` exit.
+
+    Iterating raises :class:`IncompleteStreamError` when the stream ends without its
+    ``finish_reason`` or carries a malformed chunk, and :class:`DeadlineExceededError` when
+    the call's ``timeout_s`` passes first; both keep the text so far (``.text``).
+    """
 
     def __iter__(self) -> Iterator[StreamDelta]:
-        yield from self._take_first()
-        for chunk in self._stream:
-            yield from self._collector.feed(chunk)
-        self._collector.done = True
+        try:
+            yield from self._take_first()
+            for chunk in self._chunks():
+                yield from self._collector.feed(chunk)
+        except DeadlineExceededError:
+            raise
+        except Exception as exc:
+            error = self._collector.broken(exc)
+        else:
+            self._collector.finish()
+            return
+        raise error  # outside the except: a broken chunk's text (maybe the key) is not its context
+
+    def _chunks(self) -> Iterator[ChatCompletionChunk]:
+        """The SDK stream's chunks, none waited for past the deadline."""
+        deadline = self._deadline
+        if deadline is None:
+            yield from self._stream
+            return
+        pump = _Pump(self._stream)
+        while True:
+            try:
+                kind, item = pump.next(deadline.left_s())
+            except queue.Empty:
+                with contextlib.suppress(Exception):  # the helper thread may be mid-read
+                    self.close()
+                raise self._collector.exceeded(deadline) from None
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
 
     def text_deltas(self) -> Iterator[str]:
         """Only the answer's text pieces (reasoning is still collected for ``answer()``)."""
@@ -172,15 +326,32 @@ class AnswerStream(_StartedStream["Stream[ChatCompletionChunk]"]):
 
 
 class AsyncAnswerStream(_StartedStream["AsyncStream[ChatCompletionChunk]"]):
-    """The async twin of ``AnswerStream`` (``async for``, ``async with``)."""
+    """The async twin of ``AnswerStream`` (``async for``, ``async with``); a read still waiting
+    at the deadline is cancelled."""
 
     async def __aiter__(self) -> AsyncIterator[StreamDelta]:
-        for delta in self._take_first():
-            yield delta
-        async for chunk in self._stream:
-            for delta in self._collector.feed(chunk):
+        try:
+            for delta in self._take_first():
                 yield delta
-        self._collector.done = True
+            iterator = self._stream.__aiter__()
+            while True:
+                more, chunk = await await_before(self._deadline, lambda: _next_chunk(iterator))
+                if not more:
+                    break
+                for delta in self._collector.feed(chunk):
+                    yield delta
+        except DeadlineExceededError:
+            with contextlib.suppress(Exception):
+                await self.close()
+            if self._deadline is None:
+                raise
+            raise self._collector.exceeded(self._deadline) from None
+        except Exception as exc:
+            error = self._collector.broken(exc)
+        else:
+            self._collector.finish()
+            return
+        raise error  # outside the except: a broken chunk's text (maybe the key) is not its context
 
     async def text_deltas(self) -> AsyncIterator[str]:
         async for delta in self:
@@ -214,6 +385,50 @@ def _stream_kwargs(create_kwargs: dict[str, Any]) -> dict[str, Any]:
     return {**create_kwargs, "stream": True, "stream_options": merged}
 
 
+async def _next_chunk(iterator: AsyncIterator[ChatCompletionChunk]) -> tuple[bool, Any]:
+    try:
+        return True, await iterator.__anext__()
+    except StopAsyncIteration:
+        return False, None
+
+
+def _first_chunk(first: object, secrets: tuple[str, ...]) -> ChatCompletionChunk:
+    """The first chunk, checked: a stream without one, or with a bad one, is retried."""
+    if first is None:
+        raise IncompleteStreamError(
+            "the stream ended before its first chunk (an empty answer): retried like a server error"
+        )
+    problem = check_chunk(first, number=1, secrets=secrets)
+    if problem is not None:
+        raise InvalidResponseError(problem, body=body_start(first, secrets))
+    return first  # type: ignore[return-value]
+
+
+def _json_instead(content_type: str, body: bytes, secrets: tuple[str, ...]) -> InvalidResponseError:
+    start = body_start(body.decode("utf-8", "replace"), secrets)
+    return InvalidResponseError(
+        f"the server answered with a {content_type or 'non-stream'} body ({start!r}) where an event "
+        "stream was asked for (stream=True): retried like a server error; check base_url if it persists",
+        body=start,
+    )
+
+
+def _is_json(stream: object) -> str | None:
+    """The content type of a stream response that is JSON, not an event stream (else None)."""
+    headers = getattr(getattr(stream, "response", None), "headers", None)
+    kind = str(headers.get("content-type", "")) if headers is not None else ""
+    return kind if "json" in kind.lower() else None
+
+
+def _secrets(client: object) -> tuple[str, ...]:
+    key = client_key(client)
+    return (key,) if key else ()
+
+
+def _close_started(started: tuple[Stream[ChatCompletionChunk], Any]) -> None:
+    started[0].close()
+
+
 def stream_completion(
     client: OpenAI,
     *,
@@ -222,21 +437,36 @@ def stream_completion(
     check_audio: bool = True,
     **create_kwargs: Any,
 ) -> AnswerStream:
-    """Start a streamed ``chat.completions.create``; retried until its first chunk arrives."""
-    check_client(client, sync=True, call="stream_completion")
-    create = client.with_options(max_retries=0).chat.completions.create
-    kwargs = _stream_kwargs(create_kwargs)
+    """Start a streamed ``chat.completions.create``; retried until its first chunk arrives.
 
-    def start() -> tuple[Stream[ChatCompletionChunk], ChatCompletionChunk | None]:
-        stream: Stream[ChatCompletionChunk] = create(**kwargs)
+    ``retry.timeout_s`` is a deadline over the whole stream, its reading included.
+    """
+    check_client(client, sync=True, call="stream_completion")
+    quiet = client.with_options(max_retries=0)
+    create = quiet.chat.completions.create
+    kwargs = _stream_kwargs(create_kwargs)
+    secrets = _secrets(client)
+
+    def start() -> tuple[Stream[ChatCompletionChunk], ChatCompletionChunk]:
+        stream: Stream[ChatCompletionChunk] = create(**attempt_kwargs(quiet, kwargs))
         try:
-            return stream, next(iter(stream), None)
+            kind = _is_json(stream)
+            if kind is not None:
+                raise _json_instead(kind, stream.response.read(), secrets)
+            return stream, _first_chunk(next(iter(stream), None), secrets)
+        except json.JSONDecodeError as exc:
+            error = not_json_error(exc, secrets=secrets, what="first stream chunk")
         except BaseException:
             stream.close()
             raise
+        stream.close()
+        raise error  # outside the except: the broken chunk (maybe the key) is not its context
 
-    stream, first = run_with_retry(start, retry=retry)
-    return AnswerStream(stream, first, _Collector(estimate, check_audio))
+    deadline = deadline_for(retry)
+    stream, first = run_with_retry(
+        start, retry=retry, api_key=client_key(client), deadline=deadline, on_abandon=_close_started
+    )
+    return AnswerStream(stream, first, _Collector(estimate, check_audio, secrets), deadline)
 
 
 async def stream_completion_async(
@@ -249,22 +479,32 @@ async def stream_completion_async(
 ) -> AsyncAnswerStream:
     """The async twin of :func:`stream_completion`."""
     check_client(client, sync=False, call="stream_completion_async")
-    create = client.with_options(max_retries=0).chat.completions.create
+    quiet = client.with_options(max_retries=0)
+    create = quiet.chat.completions.create
     kwargs = _stream_kwargs(create_kwargs)
+    secrets = _secrets(client)
 
-    async def start() -> tuple[AsyncStream[ChatCompletionChunk], ChatCompletionChunk | None]:
-        stream: AsyncStream[ChatCompletionChunk] = await create(**kwargs)
+    async def start() -> tuple[AsyncStream[ChatCompletionChunk], ChatCompletionChunk]:
+        stream: AsyncStream[ChatCompletionChunk] = await create(**attempt_kwargs(quiet, kwargs))
         try:
-            first = await stream.__anext__()
-        except StopAsyncIteration:
-            first = None
+            kind = _is_json(stream)
+            if kind is not None:
+                raise _json_instead(kind, await stream.response.aread(), secrets)
+            more, first = await _next_chunk(stream.__aiter__())
+            return stream, _first_chunk(first if more else None, secrets)
+        except json.JSONDecodeError as exc:
+            error = not_json_error(exc, secrets=secrets, what="first stream chunk")
         except BaseException:
             await stream.close()
             raise
-        return stream, first
+        await stream.close()
+        raise error  # outside the except: the broken chunk (maybe the key) is not its context
 
-    stream, first = await run_with_retry_async(start, retry=retry)
-    return AsyncAnswerStream(stream, first, _Collector(estimate, check_audio))
+    deadline = deadline_for(retry)
+    stream, first = await run_with_retry_async(
+        start, retry=retry, api_key=client_key(client), deadline=deadline
+    )
+    return AsyncAnswerStream(stream, first, _Collector(estimate, check_audio, secrets), deadline)
 
 
 class AsyncStreamStarter:

@@ -61,7 +61,7 @@ class UsageReport:
     total_tokens: int
     cost_usd: float | None
     """Input (uncached) + cache hits + output (+ audio hours for ASR) at the model's ``Price``;
-    None when unpriced."""
+    None when unpriced, or when the response carried no usage (a stream without its usage chunk)."""
     audio_tokens_reported: bool = True
     audio_seconds: float | None = None
     """``usage.seconds`` (the ASR model reports it)."""
@@ -73,7 +73,10 @@ class UsageReport:
     def from_usage(
         cls, usage: CompletionUsage | Mapping[str, Any] | None, *, model: str, price: Price | None = None
     ) -> UsageReport:
-        """Build from a response's ``usage`` (SDK object or dict). ``price`` defaults to the model's."""
+        """Build from a response's ``usage`` (SDK object or dict). ``price`` defaults to the model's.
+
+        ``usage=None`` (the response had none) gives zero counts and ``cost_usd=None``: unknown.
+        """
         raw = _usage_mapping(usage)
         prompt_details = raw.get("prompt_tokens_details") or {}
         completion_details = raw.get("completion_tokens_details") or {}
@@ -86,7 +89,7 @@ class UsageReport:
         if price is None:
             price = get_model(model, warn=False).price
         cost = saving = None
-        if price is not None:
+        if price is not None and usage is not None:  # no usage at all: the cost is unknown, not $0
             saving = round_usd(
                 tokens_usd(cached, price.input_usd_per_mtok)
                 - tokens_usd(cached, price.cache_hit_usd_per_mtok)

@@ -37,6 +37,7 @@ from typing import Any
 import openai
 import pytest
 from _audio import encode_tone
+from faults import FaultServer, serve_faults
 
 from mimo_openai_ext import MODELS, ModelSpec
 from mimo_openai_ext._retry import set_testing
@@ -119,3 +120,10 @@ def text_model(monkeypatch: pytest.MonkeyPatch) -> str:
         MODELS, model_id, ModelSpec(model_id, False, 1_048_576, audio_evidence="documented", status="test")
     )
     return model_id
+
+
+@pytest.fixture
+def fault_server() -> Iterator[FaultServer]:
+    """A misbehaving server of our own on loopback (``tests/faults``): script it with ``.queue(...)``."""
+    with serve_faults() as server:
+        yield server

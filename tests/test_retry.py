@@ -58,10 +58,21 @@ def test_parse_retry_after_seconds_ms_and_http_date() -> None:
     now = 1_700_000_000.0
     date = email.utils.formatdate(now + 30, usegmt=True)
     assert parse_retry_after({"retry-after": date}, now_s=now) == pytest.approx(30.0)
-    assert parse_retry_after({"retry-after": email.utils.formatdate(now - 30, usegmt=True)}, now_s=now) == 0.0
+    past = email.utils.formatdate(now - 30, usegmt=True)
+    assert parse_retry_after({"retry-after": past}, now_s=now) is None  # the normal backoff, not 0
 
 
-@pytest.mark.parametrize("headers", [None, {}, {"retry-after": "soon"}, {"retry-after": "nan"}])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        None,
+        {},
+        {"retry-after": "soon"},
+        {"retry-after": "nan"},
+        {"retry-after": "-1"},
+        {"retry-after-ms": "-5"},
+    ],
+)
 def test_parse_retry_after_ignores_missing_or_garbage(headers: dict[str, str] | None) -> None:
     assert parse_retry_after(headers) is None
 
@@ -103,11 +114,13 @@ def test_429_with_retry_after_computes_a_wait_of_at_least_two_seconds(
     assert caught.value.status_code == 429  # the original exception, not tenacity.RetryError
 
 
-def test_retry_after_is_capped(mimo_emulator: Any, client: openai.OpenAI) -> None:
+def test_a_retry_after_over_the_cap_is_not_waited(mimo_emulator: Any, client: openai.OpenAI) -> None:
     events: list[RetryEvent] = []
-    with pytest.raises(openai.RateLimitError):
+    with pytest.raises(openai.RateLimitError) as caught:
         _call(client, "429; retry-after=90", events, attempts=2, retry_after_max_s=5.0)
-    assert [e.wait_s for e in events] == [5.0]
+    assert events == []
+    assert _attempts(mimo_emulator) == [429]
+    assert "asks to wait 90 s" in str(caught.value)
 
 
 def test_wait_past_the_time_budget_is_not_slept(mimo_emulator: Any, client: openai.OpenAI) -> None:

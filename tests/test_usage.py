@@ -67,7 +67,7 @@ def test_missing_details_and_unpriced_models() -> None:
     assert report.audio_tokens == 0
     assert not report.audio_tokens_reported
     assert report.cost_usd is None
-    assert UsageReport.from_usage(None, model="x-unknown", price=PRICE).cost_usd == 0.0
+    assert UsageReport.from_usage(None, model="x-unknown", price=PRICE).cost_usd is None  # unknown, not $0
 
 
 def test_reports_add_up() -> None:

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import os
 import threading
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -148,11 +149,13 @@ def _async_asker(client: AsyncOpenAI, options: AskOptions) -> AskOne:
 
 
 def _thread_asker(client: OpenAI, pool: ThreadPoolExecutor, options: AskOptions) -> AskOne:
-    """One attempt of the sync ``ask`` on a worker thread."""
+    """One attempt of the sync ``ask`` on a worker thread, in a copy of this context (so the
+    attempt keeps the deadline of the retry layer around it)."""
     loop = asyncio.get_running_loop()
 
     def ask_one(source: AudioSource, question: str) -> Awaitable[Answer]:
-        return loop.run_in_executor(pool, lambda: ask_with(client, source, question, options))
+        context = contextvars.copy_context()
+        return loop.run_in_executor(pool, context.run, lambda: ask_with(client, source, question, options))
 
     return ask_one
 
