@@ -136,8 +136,19 @@ class AskOptions:
 _OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(AskOptions)) - {"create_options"}
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _audio_items(audio: Any) -> list[Any]:
     items = list(audio) if isinstance(audio, (list, tuple)) else [audio]
+    if items and all(_is_number(item) for item in items):
+        raise InvalidAudioSourceError(
+            f"<samples>: a list of {len(items):,} numbers looks like audio samples, not a list of audio "
+            "sources; pass input_audio_part(numpy.asarray(samples, dtype='float32'), sample_rate=16000) "
+            "(with the samples' real rate) as the audio",
+            source_name="<samples>",
+        )
     if not items:
         raise InvalidAudioSourceError(
             "no audio given (an empty list): pass a path, bytes, a file object, an https URL or "

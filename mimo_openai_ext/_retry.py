@@ -64,6 +64,7 @@ __all__ = [
     "is_retryable",
     "is_testing",
     "parse_retry_after",
+    "refused_wait",
     "run_with_retry",
     "run_with_retry_async",
     "set_testing",
@@ -483,8 +484,15 @@ class _Schedule:
             if isinstance(getattr(exc, "message", None), str):
                 exc.message = message  # type: ignore[attr-defined]
             exc._mimo_wait_explained = True  # type: ignore[attr-defined]
+            exc._mimo_refused_wait = self.refused_wait  # type: ignore[attr-defined]
         except AttributeError:  # pragma: no cover - exotic exception types
             pass
+
+
+def refused_wait(exc: BaseException) -> str | None:
+    """Why the retry layer did not wait as the server asked (``Retry-After`` too long), if it did not."""
+    said = getattr(exc, "_mimo_refused_wait", None)
+    return said if isinstance(said, str) else None
 
 
 def _short(exc: BaseException) -> str:

@@ -2,6 +2,13 @@
 
 Only what was asked is read: a file object from its current position, a path opened
 once (and memory-mapped, so probing touches only the header pages), bytes as they are.
+
+Hostile inputs are refused by name before anything is read: a path holding a NUL
+character, and anything that is not a regular file (a FIFO, which would block for ever,
+a device such as ``/dev/zero``, a socket). A path is opened non-blocking, so even a FIFO
+swapped in after a check cannot hang the open. A stream (a file object, standard input)
+is read at most :data:`MAX_STREAM_BYTES` + 1 bytes: past that it is refused with
+:class:`AudioTooLargeError` instead of filling memory.
 """
 
 from __future__ import annotations
@@ -15,10 +22,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, TypeAlias
 
-from .._exceptions import InvalidAudioSourceError
+from .._config import DEFAULT_LIMITS
+from .._exceptions import AudioTooLargeError, InvalidAudioSourceError
 from .datauri import ByteData, is_data_uri, is_url, parse_data_uri, url_scheme
 
 __all__ = [
+    "MAX_STREAM_BYTES",
     "AudioSource",
     "BufferReader",
     "ByteData",
@@ -27,6 +36,7 @@ __all__ = [
     "is_url",
     "open_source",
     "parse_data_uri",
+    "read_capped",
     "read_source",
     "source_name_of",
     "url_scheme",
@@ -37,6 +47,9 @@ AudioSource: TypeAlias = str | os.PathLike[str] | bytes | bytearray | memoryview
 
 
 _DATA_URI_NAME = "<data URI>"
+
+MAX_STREAM_BYTES = DEFAULT_LIMITS.max_url_file_bytes
+"""The most read from a stream (file object, stdin): nothing larger can ever be sent to MiMo."""
 
 
 def _display_name(path: os.PathLike[str] | str) -> str:
@@ -92,29 +105,62 @@ def _position(fileobj: IO[bytes]) -> int | None:
         return None
 
 
+def read_capped(fileobj: IO[bytes], name: str) -> bytes:
+    """All of ``fileobj`` from its position, at most :data:`MAX_STREAM_BYTES` (else an error).
+
+    Reads ``MAX_STREAM_BYTES + 1`` at first (one call for a buffered file), then on to the
+    end in case a raw file answered short, so ``/dev/zero`` or an endless pipe stops there.
+    """
+    limit = MAX_STREAM_BYTES
+    pieces: list[bytes] = []
+    total = 0
+    while total <= limit:
+        try:
+            piece = fileobj.read(limit + 1 - total)
+        except (OSError, ValueError) as exc:
+            raise InvalidAudioSourceError(
+                f"{name}: cannot read the file object: {exc}", source_name=name
+            ) from exc
+        if isinstance(piece, str):
+            raise InvalidAudioSourceError(
+                f"{name}: the file object returned text; open the file in binary mode ('rb')",
+                source_name=name,
+            )
+        if piece is None:  # a non-blocking stream with nothing ready
+            raise InvalidAudioSourceError(
+                f"{name}: the file object is non-blocking and had no data ready; pass a blocking file, "
+                "or the bytes",
+                source_name=name,
+            )
+        if not isinstance(piece, (bytes, bytearray)):
+            raise InvalidAudioSourceError(
+                f"{name}: the file object's read() returned {type(piece).__name__}, not bytes",
+                source_name=name,
+            )
+        if not piece:
+            return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        pieces.append(bytes(piece))
+        total += len(piece)
+    raise AudioTooLargeError(
+        f"{name}: more than {limit:,} bytes came from this stream (a pipe, a device such as /dev/zero, or "
+        f"a large file object), more than MiMo ever takes ({limit:,} bytes, by URL); pass the path of "
+        "a file (it is memory-mapped), or less audio",
+        source_name=name,
+        size=total,
+        limit=limit,
+    )
+
+
 def _read_file_object(fileobj: IO[bytes], name: str) -> bytes:
     start = _position(fileobj)
-    try:
-        data = fileobj.read()
-    except (OSError, ValueError) as exc:
-        raise InvalidAudioSourceError(
-            f"{name}: cannot read the file object: {exc}", source_name=name
-        ) from exc
-    if isinstance(data, str):
-        raise InvalidAudioSourceError(
-            f"{name}: the file object returned text; open the file in binary mode ('rb')", source_name=name
-        )
-    if not isinstance(data, (bytes, bytearray)):
-        raise InvalidAudioSourceError(
-            f"{name}: the file object's read() returned {type(data).__name__}, not bytes", source_name=name
-        )
+    data = read_capped(fileobj, name)
     if not data and start:
         raise InvalidAudioSourceError(
             f"{name}: nothing left to read after position {start:,} (the file object was already "
             "read to its end); call .seek(0) on it first, or pass the path instead",
             source_name=name,
         )
-    return bytes(data)
+    return data
 
 
 def _file_object_name(fileobj: object) -> str:
@@ -130,6 +176,13 @@ def _path_of(source: str | os.PathLike[str], name: str) -> str:
         raise InvalidAudioSourceError(f"{name}: pass paths as str or pathlib.Path", source_name=name)
     if not path:
         raise InvalidAudioSourceError("<path>: an empty string is not a path", source_name="<path>")
+    if "\x00" in path:
+        shown = repr(path)[1:-1][:120]
+        raise InvalidAudioSourceError(
+            f"{shown}: this path holds a NUL character (\\x00), which no file name can: check how it was "
+            "built (a NUL-separated list such as `find -print0` split wrongly?)",
+            source_name=shown,
+        )
     return path
 
 
@@ -141,9 +194,38 @@ def _folder_error(path: str, name: str) -> InvalidAudioSourceError:
     )
 
 
+_SPECIAL = (
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def _refuse_special(path: str, name: str, mode: int) -> None:
+    """Refuse (by name) anything but a regular file: a pipe blocks, a device never ends."""
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise _folder_error(path, name)
+    kind = next((what for test, what in _SPECIAL if test(mode)), "not a regular file")
+    raise InvalidAudioSourceError(
+        f"{name}: this is {kind}, not a regular file, so it is not read (a pipe can block for ever and a "
+        "device such as /dev/zero never ends); save the audio to a file first, or pipe it to `-` "
+        "on the command line",
+        source_name=name,
+    )
+
+
 def _open_path(path: str, name: str) -> IO[bytes]:
+    """The regular file at ``path``, opened for reading; anything else refused by name.
+
+    ``O_NONBLOCK`` keeps a FIFO from blocking the open itself; the mode is checked on the
+    opened descriptor (no window for a swap between a check and the open).
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
     try:
-        return open(path, "rb")
+        fd = os.open(path, flags)
     except FileNotFoundError:
         raise InvalidAudioSourceError(
             f"{name}: no such file ({os.path.abspath(path)})", source_name=name
@@ -154,6 +236,14 @@ def _open_path(path: str, name: str) -> IO[bytes]:
         raise InvalidAudioSourceError(
             f"{name}: cannot open: {exc.strerror or exc}", source_name=name
         ) from None
+    try:
+        _refuse_special(path, name, os.fstat(fd).st_mode)
+        if flags & getattr(os, "O_NONBLOCK", 0) and hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def source_name_of(source: object, name: str | None = None) -> str:
@@ -204,8 +294,8 @@ def open_source(source: AudioSource, *, name: str | None = None) -> Iterator[Ope
         path = _path_of(source, display)
         with _open_path(path, display) as fh:
             info = os.fstat(fh.fileno())
-            if not stat.S_ISREG(info.st_mode) or info.st_size == 0:  # a pipe, a device, or empty
-                yield OpenedSource(fh.read(), display)
+            if info.st_size == 0:  # empty (a regular file: _open_path refused the rest)
+                yield OpenedSource(read_capped(fh, display), display)  # /proc files say 0
                 return
             try:
                 mapped = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)

@@ -20,12 +20,12 @@ from .._answer import Answer
 from .._audio.source import AudioSource
 from .._checks import check_bool, check_callable, check_limits, check_path, check_type
 from .._config import DEFAULT_LIMITS, Limits
-from .._exceptions import InvalidOptionError, InvalidTypeError
+from .._exceptions import InvalidOptionError, InvalidTypeError, ResultsFileError
 from .._retry import RetryPolicy, run_with_retry_async
 from .progress import BatchProgress
 from .rate import RateLimiter
 from .results import BatchResult, BatchResults, make_record, source_label
-from .results_file import ResultsFile, record_key
+from .results_file import FileIdentity, ResultsFile, file_identity, find_record, item_key
 
 __all__ = [
     "BATCH_OPTIONS",
@@ -80,6 +80,12 @@ class _Plan:
     results: list[BatchResult | None]
     todo: list[int]
     file: ResultsFile | None
+    files: list[FileIdentity | None] = dataclasses.field(default_factory=list)
+    """Each local file's identity (what resume matches on); empty without a results file."""
+    write_error: ResultsFileError | None = None
+    """The first result that could not be written (a full disk): no new item starts after it."""
+    unsaved: int = 0
+    """Results received that could not be written."""
 
 
 def _plan(
@@ -98,23 +104,26 @@ def _plan(
     results: list[BatchResult | None] = [None] * len(sources)
     if results_path is None:
         return _Plan(sources, labels, questions, results, list(range(len(sources))), None)
-    keys = [record_key(label, q) for label, q in zip(labels, questions, strict=True)]
-    dupes = [key[0] for key, count in Counter(keys).items() if count > 1]
+    files = [file_identity(s) for s in sources]
+    keys = [item_key(label, q, f) for label, q, f in zip(labels, questions, files, strict=True)]
+    counts = Counter(keys)
+    dupes = [label for label, key in zip(labels, keys, strict=True) if counts[key] > 1]
     if dupes:
         raise InvalidOptionError(
-            f"the same source and question appear more than once ({', '.join(dupes[:3])}); a results "
-            "file keys items by source and question, so drop the duplicates",
+            f"the same source and question appear more than once ({', '.join(dupes[:3])}; a file counts "
+            "once however its path is typed); a results file keys items by source and question, so drop "
+            "the duplicates",
             option="sources",
         )
     file = ResultsFile(results_path, resume=resume, overwrite=overwrite, retry_failed=retry_failed)
     todo = []
-    for i, key in enumerate(keys):
-        done = file.done.get(key)
+    for i, (label, q, identity) in enumerate(zip(labels, questions, files, strict=True)):
+        done = find_record(file.done, label, q, identity)
         if done is None:
             todo.append(i)
-        else:
-            results[i] = BatchResult(record={**done, "index": i}, resumed=True)
-    return _Plan(sources, labels, questions, results, todo, file)
+        else:  # the path as typed this time, the answer from the file
+            results[i] = BatchResult(record={**done, "index": i, "source": label}, resumed=True)
+    return _Plan(sources, labels, questions, results, todo, file, files)
 
 
 def cache_order(todo: Sequence[int], labels: Sequence[str]) -> tuple[list[int], dict[int, int]]:
@@ -134,12 +143,21 @@ def cache_order(todo: Sequence[int], labels: Sequence[str]) -> tuple[list[int], 
     return [i for i in todo if i not in leader_of] + [i for i in todo if i in leader_of], leader_of
 
 
-async def _run_pool(todo: list[int], work: Callable[[int], Awaitable[None]], *, concurrency: int) -> None:
-    """``concurrency`` workers take items in order; the first unexpected error cancels the rest."""
+async def _run_pool(
+    todo: list[int],
+    work: Callable[[int], Awaitable[None]],
+    *,
+    concurrency: int,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """``concurrency`` workers take items in order until ``stop()``; the first unexpected error
+    cancels the rest."""
     queue = iter(todo)
 
     async def worker() -> None:
         for i in queue:  # a shared iterator: each index is taken by exactly one worker
+            if stop():
+                return
             await work(i)
 
     tasks = [asyncio.ensure_future(worker()) for _ in range(max(1, min(concurrency, len(todo))))]
@@ -337,9 +355,15 @@ async def _execute(
         record = make_record(
             i, plan.labels[i], plan.questions[i], model, elapsed_s, answer, error, secrets=(api_key,)
         )
+        if plan.files:
+            record["file"] = plan.files[i]
         result = BatchResult(record=record, answer=answer, exception=error)
         if plan.file is not None:  # on a thread: an fsync must not stall the other requests
-            await loop.run_in_executor(writer, plan.file.append, record)
+            try:
+                await loop.run_in_executor(writer, plan.file.append, record)
+            except ResultsFileError as exc:  # a full disk: keep what is written, start nothing new
+                plan.write_error = plan.write_error or exc
+                plan.unsaved += 1
         plan.results[i] = result
         bar.update(result)
         if on_result is not None:
@@ -347,9 +371,27 @@ async def _execute(
 
     ticker = asyncio.ensure_future(_tick(bar))
     try:
-        await _run_pool(order, work, concurrency=concurrency)
+        await _run_pool(order, work, concurrency=concurrency, stop=lambda: plan.write_error is not None)
     finally:
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await ticker
         writer.shutdown(wait=True)
+    if plan.write_error is not None and plan.file is not None:
+        raise _unwritten(plan, plan.file, plan.write_error) from plan.write_error.__cause__
+
+
+def _unwritten(plan: _Plan, file: ResultsFile, first: ResultsFileError) -> ResultsFileError:
+    """After a write failed: what is safe in the file, what was lost, and how to go on."""
+    path = file.path
+    cause = first.__cause__
+    why = getattr(cause, "strerror", None) or str(cause or first)
+    kept = len(file.done)
+    skipped = sum(r is None for r in plan.results)
+    return ResultsFileError(
+        f"{path}: could not write a result ({why}); the batch stopped: {kept} result(s) are safe in it, "
+        f"{plan.unsaved} answer(s) received could not be saved and {skipped} item(s) "
+        "were not started; free some space, then run the same batch again with --resume "
+        "(resume=True) to ask the rest",
+        path=str(path),
+    )

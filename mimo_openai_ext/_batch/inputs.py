@@ -82,7 +82,8 @@ def _folder(folder: str, *, convert: bool, recursive: bool) -> tuple[list[str], 
 def collect_sources(
     arguments: Sequence[str], *, convert: bool = False, recursive: bool = False
 ) -> CollectedSources:
-    """Files, folders (their audio files by extension) and globs -> paths, in order, once each.
+    """Files, folders (their audio files by extension) and globs -> paths, in order, once each
+    (a file named twice, say by a relative and an absolute path or through a symlink, is kept once).
 
     http(s) URLs pass through unchanged. A folder's subfolders are searched only with
     ``recursive=True`` (``CollectedSources.not_searched`` lists them otherwise). An argument
@@ -122,5 +123,8 @@ def collect_sources(
             raise InvalidAudioSourceError(
                 f"{arg}: no such file or folder ({os.path.abspath(arg)})", source_name=arg
             )
-    unique = dict.fromkeys(p if is_url(p) else os.path.normpath(p) for p in found)
-    return CollectedSources(tuple(unique), tuple(left_out), tuple(not_searched))
+    unique: dict[str, str] = {}  # one entry per file, however its path was typed (the first kept)
+    for path in found:
+        key = path if is_url(path) else os.path.realpath(path)
+        unique.setdefault(key, path if is_url(path) else os.path.normpath(path))
+    return CollectedSources(tuple(unique.values()), tuple(left_out), tuple(not_searched))

@@ -10,20 +10,36 @@ with every item present exactly once and no corrupt line:
 * a complete line that is not a JSON object is never guessed at: resuming refuses with
   the line number, so nobody's data is silently dropped;
 * an exclusive ``flock`` keeps two batches from appending to the same file at once (the
-  kernel drops it when a process dies, so a killed batch never leaves a stale lock).
+  kernel drops it when a process dies, so a killed batch never leaves a stale lock);
+* a write that fails (a full disk) is cut back off the file, so the file keeps only whole
+  records, and raises :class:`ResultsFileError` naming the file and the way to resume;
+* a ``.retry-failed`` temporary file left by a kill is removed when the file is next opened.
+
+Every path a file system can hold round-trips: a name that is not valid UTF-8 (Python's
+``surrogateescape`` convention, ``b"bad\\xff.wav"`` is ``"bad\\udcff.wav"``) is written as a
+JSON ``\\udcff`` escape, so the line stays valid UTF-8 and reads back as the same ``str``
+(``os.fsencode`` gives the original bytes).
+
+Items are matched by what they are, not by how they were typed: a local file's record
+holds its identity (:class:`FileIdentity`: the resolved path, size and modification
+time), so ``calls/a.wav``, ``./calls/a.wav``, ``/abs/calls/a.wav`` and the same file
+through a symlinked folder are one item, while ``source`` keeps the path as typed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, cast
 
-from typing_extensions import TypedDict
+from typing_extensions import NotRequired, TypedDict
 
 from .._checks import check_path
 from .._exceptions import ResultsFileError
@@ -37,8 +53,13 @@ __all__ = [
     "COST_DECIMALS",
     "BatchErrorRecord",
     "BatchRecord",
+    "FileIdentity",
+    "ItemKey",
     "ResultsFile",
     "ResumeState",
+    "file_identity",
+    "find_record",
+    "item_key",
     "read_results",
     "record_key",
     "resume_state",
@@ -52,6 +73,16 @@ class BatchErrorRecord(TypedDict):
     type: str
     message: str
     status: int | None
+
+
+class FileIdentity(TypedDict):
+    """What a local file is, whatever way its path was typed: for matching items on resume."""
+
+    path: str
+    """The resolved path: absolute, symlinks followed."""
+    size_bytes: int
+    mtime_ns: int
+    """The modification time: a file rewritten since its answer is asked again."""
 
 
 class BatchRecord(TypedDict):
@@ -73,11 +104,46 @@ class BatchRecord(TypedDict):
     cost_usd: float | None
     error: BatchErrorRecord | None
     elapsed_s: float
+    file: NotRequired[FileIdentity | None]
+    """A local file's identity (resolved path, size, mtime); ``None`` for URLs and bytes. Absent
+    from records written before it existed (they are matched by ``source``)."""
 
 
-def record_key(source: str, question: str) -> tuple[str, str]:
-    """What makes two records "the same item" for ``resume``: the source and the question."""
-    return (source, question)
+ItemKey = tuple[object, ...]
+"""What makes two records "the same item" for ``resume`` (see :func:`item_key`)."""
+
+
+def file_identity(source: object) -> FileIdentity | None:
+    """The identity of a local file source (None for URLs, data URIs, bytes, file objects, or a
+    path that cannot be read: it keeps its typed name as its key)."""
+    if not isinstance(source, (str, os.PathLike)):
+        return None
+    path = os.fspath(source)
+    if (
+        not isinstance(path, str)
+        or not path
+        or "\x00" in path
+        or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", path)
+    ):
+        return None  # a URL or data URI (a Windows drive letter is a path, but a cheap miss here is safe)
+    try:
+        resolved = os.path.realpath(path)
+        info = os.stat(resolved)
+    except (OSError, ValueError):
+        return None
+    return {"path": resolved, "size_bytes": info.st_size, "mtime_ns": info.st_mtime_ns}
+
+
+def item_key(source: str, question: str, file: FileIdentity | None = None) -> ItemKey:
+    """The key of an item: its file's identity when it has one, else its source as typed."""
+    if file is not None:
+        return ("file", file["path"], file["size_bytes"], file["mtime_ns"], question)
+    return ("source", source, question)
+
+
+def record_key(record: BatchRecord) -> ItemKey:
+    """The key of a record (a record from before identities were kept: by its source)."""
+    return item_key(record["source"], record["question"], record.get("file"))
 
 
 def _parse_line(line: bytes, *, number: int, path: Path) -> BatchRecord:
@@ -165,17 +231,25 @@ def resume_state(
         return ResumeState(tuple(range(len(sources))), 0, 0, 0)
     records = read_results(path)
     kept = {  # the last record of an item wins, as when the batch reads the file
-        record_key(r["source"], r["question"]): r
-        for r in records
-        if not (retry_failed and r.get("error") is not None)
+        record_key(r): r for r in records if not (retry_failed and r.get("error") is not None)
     }
-    earlier = [kept.get(record_key(s, question)) for s in sources]
+    earlier = [find_record(kept, s, question, file_identity(s)) for s in sources]
     return ResumeState(
         pending=tuple(i for i, r in enumerate(earlier) if r is None),
         done=sum(r is not None for r in earlier),
         failed_before=sum(r is not None and r.get("error") is not None for r in earlier),
         other_questions=sum(r["question"] != question for r in records),
     )
+
+
+def find_record(
+    done: dict[ItemKey, BatchRecord], source: str, question: str, file: FileIdentity | None
+) -> BatchRecord | None:
+    """The record of an item: by its file's identity, else (records of older versions) by its source."""
+    found = done.get(item_key(source, question, file))
+    if found is None and file is not None:
+        found = done.get(item_key(source, question))
+    return found
 
 
 class ResultsFile:
@@ -195,7 +269,7 @@ class ResultsFile:
         retry_failed: bool = False,
     ) -> None:
         self.path = Path(path)
-        self.done: dict[tuple[str, str], BatchRecord] = {}
+        self.done: dict[ItemKey, BatchRecord] = {}
         self.repaired_bytes = 0
         """How many bytes of a torn last line were cut off when the file was opened."""
         self.dropped_failed = 0
@@ -219,9 +293,13 @@ class ResultsFile:
                 path=str(self.path),
             )
         flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | getattr(os, "O_BINARY", 0)
-        self._fd: int | None = os.open(self.path, flags, 0o644)
+        try:
+            self._fd: int | None = os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            raise self._os_error(exc, "cannot open it for writing") from exc
         try:
             self._lock()
+            self._remove_leftover()
             if overwrite and not resume:
                 os.ftruncate(self._fd, 0)
             self._load()
@@ -245,6 +323,28 @@ class ResultsFile:
                 path=str(self.path),
             ) from None
 
+    def _os_error(self, exc: OSError, doing: str) -> ResultsFileError:
+        why = exc.strerror or str(exc)
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            fix = f"the folder {self.path.parent.resolve()} is not writable here: choose another path (-o)"
+        elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            fix = "free some space (or raise the quota/file-size limit)"
+        else:
+            fix = "fix that"
+        return ResultsFileError(f"{self.path}: {doing} ({why}); {fix}", path=str(self.path))
+
+    def _temporary(self) -> Path:
+        return self.path.with_name(f".{self.path.name}.retry-failed.tmp")
+
+    def _remove_leftover(self) -> None:
+        """A ``retry_failed`` rewrite killed midway leaves its temporary file: remove it (under the lock)."""
+        try:
+            self._temporary().unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:  # pragma: no cover - a folder we can write the file in but not unlink
+            raise self._os_error(exc, f"cannot remove the leftover {self._temporary().name}") from exc
+
     def _load(self) -> None:
         fd = self._fd_or_raise()
         size = os.fstat(fd).st_size
@@ -261,7 +361,7 @@ class ResultsFile:
         elif tail:
             os.ftruncate(fd, size - len(tail))
         for record in records:
-            self.done[record_key(record["source"], record["question"])] = record
+            self.done[record_key(record)] = record
 
     def _drop_failed(self) -> None:
         """Replace the file by one without failed records; a kill midway leaves either file whole."""
@@ -270,12 +370,16 @@ class ResultsFile:
             return
         for key in failed:
             del self.done[key]
-        temporary = self.path.with_name(f".{self.path.name}.retry-failed.tmp")
-        with open(temporary, "wb") as f:
-            f.write(b"".join(_line(record) for record in self.done.values()))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temporary, self.path)
+        temporary = self._temporary()
+        try:
+            with open(temporary, "wb") as f:
+                f.write(b"".join(_line(record) for record in self.done.values()))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temporary, self.path)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise self._os_error(exc, "cannot rewrite it without the failed records") from exc
         _fsync_dir(self.path.parent)
         old, self._fd = (
             self._fd_or_raise(),
@@ -293,14 +397,25 @@ class ResultsFile:
         return self._fd
 
     def append(self, record: BatchRecord) -> None:
-        """Write one record as one line, then fsync: it survives a kill from here on."""
+        """Write one record as one line, then fsync: it survives a kill from here on.
+
+        A write that fails (a full disk, a file-size limit) is cut back off the file, which
+        keeps only whole records, and raises :class:`ResultsFileError` (the ``OSError`` as
+        its cause).
+        """
         fd = self._fd_or_raise()
         data = memoryview(_line(record))
-        while data:
-            written = os.write(fd, data)
-            data = data[written:]
-        os.fsync(fd)
-        self.done[record_key(record["source"], record["question"])] = record
+        size = os.fstat(fd).st_size
+        try:
+            while data:
+                written = os.write(fd, data)
+                data = data[written:]
+            os.fsync(fd)
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # resume cuts a torn last line anyway
+                os.ftruncate(fd, size)  # no half line left behind
+            raise self._os_error(exc, "could not write a result to it") from exc
+        self.done[record_key(record)] = record
 
     def close(self) -> None:
         if self._fd is not None:
@@ -334,9 +449,18 @@ def rounded_costs(value: Any) -> Any:
     return value
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _line(record: BatchRecord) -> bytes:
-    """One JSON line; costs rounded here only, the record in memory keeps the exact sums."""
-    return (json.dumps(rounded_costs(record), ensure_ascii=False, allow_nan=False) + "\n").encode()
+    """One JSON line of valid UTF-8; costs rounded here only, the record in memory keeps the exact sums.
+
+    A lone surrogate (a file name that is not UTF-8, kept by ``surrogateescape``) becomes a
+    ``\\udcXX`` JSON escape: ``json.loads`` gives back the very same ``str``.
+    """
+    text = json.dumps(rounded_costs(record), ensure_ascii=False, allow_nan=False)
+    text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    return (text + "\n").encode()
 
 
 def _read_all(fd: int, size: int) -> bytes:

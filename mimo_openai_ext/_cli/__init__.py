@@ -3,9 +3,12 @@
 Each subcommand lives in its own module exposing ``register(subparsers)``, which adds
 its parser and sets ``func`` (taking the parsed ``argparse.Namespace``, returning an
 exit code). Subcommand modules import the library lazily inside ``func`` and simply
-raise: :func:`main` is the one boundary that turns a :class:`MimoAudioError`, a
-:class:`CliUsageError` (exit 2) or an ``openai`` API error (exit 1) into one line on
-stderr, prints warnings as ``mimo-audio: warning: ...``, and masks the API key in all of it.
+raise: :func:`main` is the one boundary that turns a :class:`MimoAudioError` or a
+:class:`CliUsageError` (exit 2), an ``openai`` API error or a server's answer that cannot be
+believed (an invalid body, a stream cut short, the ``--timeout`` deadline: exit 1) and an
+``OSError`` (a read-only folder, a full disk: exit 74) into one line on stderr, prints
+warnings as ``mimo-audio: warning: ...``, and masks the API key in all of it. Standard
+output writes a file name that is not UTF-8 back as its original bytes (``surrogateescape``).
 It also adds the flag that fixes an error when the command has one (``--convert``,
 ``--split``, ``--allow-retired``), applies ``--allow-retired`` to the command's ``--model``,
 and ends quietly with exit 141 when the reader of stdout goes away
@@ -25,14 +28,22 @@ from typing import Any
 
 from .._api_errors import api_error_detail, api_error_hint
 from .._config import ENV_API_KEY
-from .._exceptions import AudioTooLargeError, MimoAudioError, UnsupportedAudioFormatError
+from .._exceptions import (
+    AudioTooLargeError,
+    DeadlineExceededError,
+    InvalidResponseError,
+    MimoAudioError,
+    UnsupportedAudioFormatError,
+)
 from .._models import allow_retired
 from .._redact import mask as _mask  # the one masking rule, shared with the library's errors
+from .._retry import refused_wait
 from .._version import __version__
 
 __all__ = [
     "EXIT_API_ERROR",
     "EXIT_BROKEN_PIPE",
+    "EXIT_OS_ERROR",
     "EXIT_USAGE",
     "CliUsageError",
     "describe_api_error",
@@ -42,6 +53,8 @@ __all__ = [
 
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
+EXIT_OS_ERROR = 74
+"""sysexits' EX_IOERR: a file could not be read or written (a read-only folder, a full disk)."""
 EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: what a shell reports for a tool whose reader closed the pipe early."""
 
@@ -89,7 +102,8 @@ def describe_api_error(exc: BaseException) -> str:
         unreachable = _connection_failure(exc)
         if unreachable:
             return unreachable
-    return f"{head}; {api_error_hint(exc)}"
+    refused = refused_wait(exc)  # a Retry-After too long to wait: say when to come back instead
+    return f"{head}; {refused}" if refused else f"{head}; {api_error_hint(exc)}"
 
 
 def _connection_failure(exc: BaseException) -> str | None:
@@ -155,13 +169,34 @@ def _run_command(args: argparse.Namespace) -> int:
                 code: int = args.func(args)
         except (CliUsageError, MimoAudioError) as exc:
             say(f"error: {exc}{_cli_hint(exc, args)}")
-            return EXIT_USAGE
+            return _exit_code(exc)
+        except BrokenPipeError:
+            raise  # the reader went away: main() ends quietly
+        except OSError as exc:
+            say(f"error: {describe_os_error(exc)}")
+            return EXIT_OS_ERROR
         except Exception as exc:
             if not _is_api_error(exc):
                 raise
             say(f"error: {describe_api_error(exc)}")
             return EXIT_API_ERROR
     return code
+
+
+def _exit_code(exc: Exception) -> int:
+    """2 for a usage mistake; 1 when the server's answer failed; 74 when a file could not be written."""
+    if isinstance(exc, (InvalidResponseError, DeadlineExceededError)):
+        return EXIT_API_ERROR
+    if isinstance(exc, MimoAudioError) and isinstance(exc.__cause__, OSError):
+        return EXIT_OS_ERROR
+    return EXIT_USAGE
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line for an ``OSError``: the file, what went wrong."""
+    name = exc.filename if exc.filename is not None else ""
+    what = exc.strerror or str(exc) or type(exc).__name__
+    return f"{os.fsdecode(name)}: {what}" if name else what
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -193,7 +228,16 @@ def _quiet_broken_pipe() -> int:
     return EXIT_BROKEN_PIPE
 
 
+def _names_as_bytes() -> None:
+    """Print a file name that is not UTF-8 as the bytes it has on disk, not a crash."""
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if callable(reconfigure):
+        with contextlib.suppress(ValueError, OSError):  # a stream that cannot change stays as it is
+            reconfigure(errors="surrogateescape")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _names_as_bytes()
     args = _parse(argv)
     try:
         code = _run_command(args)

@@ -1,11 +1,11 @@
 """How the commands that call MiMo connect: options, client, emulator, retry reporting.
 
 ``add_connection_arguments(parser)`` adds ``--base-url``, ``--api-key``, ``--offline``,
-``--model`` and ``--allow-retired`` (applied at the CLI's boundary, ``_cli.main``);
-``open_client(args)`` / ``open_async_client(args)`` yield a client for them (``--offline``
-starts the emulator in-process and runs the very same path against it), closed on exit.
-``retry_reporter()`` is the default retry policy with one stderr line per retry. Used by
-``ask``/``transcribe``, ``ask --split`` and ``batch``.
+``--model``, ``--allow-retired`` (applied at the CLI's boundary, ``_cli.main``) and
+``--timeout``; ``open_client(args)`` / ``open_async_client(args)`` yield a client for them
+(``--offline`` starts the emulator in-process and runs the very same path against it),
+closed on exit. ``retry_reporter()`` is the default retry policy (deadline ``--timeout``)
+with one stderr line per retry. Used by ``ask``/``transcribe``, ``ask --split`` and ``batch``.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from .._config import DEFAULT_BASE_URL, DEFAULT_MODEL, ENV_API_KEY, ENV_BASE_URL
 from .._retry import DEFAULT_RETRY, RetryEvent, RetryPolicy
 from ..emulator import run_emulator
 from . import CliUsageError
-from ._types import model_id
+from ._types import model_id, positive_float
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
@@ -34,9 +34,11 @@ __all__ = ["add_connection_arguments", "open_async_client", "open_client", "retr
 def add_connection_arguments(
     parser: argparse.ArgumentParser, *, model_help: str | None = None, many_models: bool = False
 ) -> None:
-    """Add ``--base-url``, ``--api-key``, ``--offline`` and ``--model`` (default: None = the command's).
+    """Add ``--base-url``, ``--api-key``, ``--offline``, ``--model`` (default: None = the command's)
+    and ``--timeout``.
 
-    ``many_models``: ``--model`` may be repeated (a list) and ``--allow-retired`` is left out.
+    ``many_models``: ``--model`` may be repeated (a list); ``--allow-retired`` and ``--timeout``
+    are left out.
     """
 
     group = parser.add_argument_group("connection")
@@ -60,8 +62,15 @@ def add_connection_arguments(
         action="append" if many_models else "store",
         help=model_help or f"model id (default: {DEFAULT_MODEL})",
     )
-    if not many_models:
+    if not many_models:  # (doctor has a --timeout of its own, per probe)
         add_allow_retired_argument(group)
+        group.add_argument(
+            "--timeout",
+            type=positive_float,
+            metavar="SECONDS",
+            help=f"give up on a call after this long, retries and waits included (default: "
+            f"{DEFAULT_RETRY.timeout_s:g}; per file in a batch)",
+        )
 
 
 def add_allow_retired_argument(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
@@ -115,8 +124,8 @@ async def open_async_client(args: argparse.Namespace) -> AsyncIterator[AsyncOpen
         yield client
 
 
-def retry_reporter(attempts: int | None = None) -> RetryPolicy:
-    """The default retry policy, printing one stderr line before each retry."""
+def retry_reporter(attempts: int | None = None, *, timeout_s: float | None = None) -> RetryPolicy:
+    """The default retry policy (``timeout_s``: ``--timeout``), printing one stderr line before each retry."""
     total = attempts or DEFAULT_RETRY.attempts
 
     def report(event: RetryEvent) -> None:
@@ -129,7 +138,8 @@ def retry_reporter(attempts: int | None = None) -> RetryPolicy:
             flush=True,
         )
 
-    return dataclasses.replace(DEFAULT_RETRY, attempts=total, on_retry=report)
+    deadline = DEFAULT_RETRY.timeout_s if timeout_s is None else timeout_s
+    return dataclasses.replace(DEFAULT_RETRY, attempts=total, timeout_s=deadline, on_retry=report)
 
 
 def _error_kind(exc: BaseException) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import sys
 
+from .._audio.source import read_capped
 from . import CliUsageError
 
 __all__ = ["STDIN", "STDIN_NAME", "is_stdin", "stdin_bytes", "stdin_file"]
@@ -34,7 +35,7 @@ def stdin_bytes() -> bytes:
                 "'-' reads the audio from standard input, but nothing is piped in: "
                 'use e.g. `cat speech.wav | mimo-audio ask - "QUESTION"`, or give a file name'
             )
-        _read[:] = [(stream, stream.buffer.read())]
+        _read[:] = [(stream, read_capped(stream.buffer, STDIN_NAME))]  # /dev/zero piped in ends here
     return _read[0][1]
 
 

@@ -31,7 +31,12 @@ from .._config import (
     DEFAULT_MODEL,
     REASONING_EFFORTS,
 )
-from .._exceptions import TruncatedAnswerWarning, UnsupportedFeatureError
+from .._exceptions import (
+    DeadlineExceededError,
+    IncompleteStreamError,
+    TruncatedAnswerWarning,
+    UnsupportedFeatureError,
+)
 from .._sample import sample_audio_path
 from .._transcribe import transcribe
 from .._usage import UsageReport
@@ -189,16 +194,24 @@ def _print_stream(client: OpenAI, audio: list[Any], question: str, options: dict
 
     printed = reasoning_open = False
     with ask_stream(client, audio, question, **options) as stream:
-        for delta in stream:
-            if delta.kind == "reasoning":
-                print(delta.text, end="", file=sys.stderr, flush=True)
-                reasoning_open = True
-                continue
-            if reasoning_open:  # end the reasoning's line before the answer starts
+        try:
+            for delta in stream:
+                if delta.kind == "reasoning":
+                    print(delta.text, end="", file=sys.stderr, flush=True)
+                    reasoning_open = True
+                    continue
+                if reasoning_open:  # end the reasoning's line before the answer starts
+                    print(file=sys.stderr, flush=True)
+                    reasoning_open = False
+                print(delta.text, end="", flush=True)
+                printed = True
+        except (IncompleteStreamError, DeadlineExceededError):
+            # end the partial lines: the error line (stderr) says the answer above is incomplete
+            if reasoning_open:
                 print(file=sys.stderr, flush=True)
-                reasoning_open = False
-            print(delta.text, end="", flush=True)
-            printed = True
+            if printed:
+                print(flush=True)
+            raise
         answer = stream.answer()
     if reasoning_open:
         print(file=sys.stderr, flush=True)
@@ -215,7 +228,7 @@ def _run_ask(args: argparse.Namespace) -> int:
         "reasoning_effort": args.reasoning_effort,
         "max_completion_tokens": args.max_completion_tokens,
         "convert": args.convert,
-        "retry": retry_reporter(),
+        "retry": retry_reporter(timeout_s=args.timeout),
     }
     if len(questions) > 1:
         return _run_questions(args, audio, questions, options)
@@ -283,7 +296,7 @@ def _run_transcribe(args: argparse.Namespace) -> int:
             language=args.language,
             model=args.model or DEFAULT_ASR_MODEL,
             name=name,
-            retry=retry_reporter(),
+            retry=retry_reporter(timeout_s=args.timeout),
         )
     if args.json:
         print(json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False))

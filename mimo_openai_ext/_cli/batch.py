@@ -8,7 +8,9 @@
 Exit codes: 0 every item answered (or, with --estimate-only, every file would be sent),
 1 some items failed, in this run or (with --resume) an earlier one: each failure is in the
 JSONL with its error, and --retry-failed asks them again (with --estimate-only: some files
-would fail); 2 a usage error; 130 interrupted (rerun with --resume).
+would fail); 2 a usage error; 74 the results file could not be written (a read-only folder,
+a full disk: what is written is kept, rerun with --resume); 130 interrupted (rerun with
+--resume).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from .._batch.results import BatchResults, without_source
 from .._batch.results_file import resume_state
 from .._config import DEFAULT_LIMITS, DEFAULT_MODEL, REASONING_EFFORTS
 from .._exceptions import MimoAudioError, ResultsFileError, UnsupportedAudioFormatError
+from .._retry import RetryPolicy
 from . import CliUsageError
 from ._connection import add_connection_arguments, open_async_client
 from ._types import positive_int
@@ -140,6 +143,7 @@ async def _run_async(
             retry_failed=args.retry_failed,
             progress=not args.no_progress and sys.stderr.isatty(),
             convert=args.convert,
+            retry=None if args.timeout is None else RetryPolicy(timeout_s=args.timeout),
         )
 
 

@@ -111,17 +111,23 @@ def test_missing_file_directory_and_bad_types(tmp_path: Path) -> None:
 
 def test_path_is_opened_once_and_mapped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
+    import os
 
     path = tmp_path / "a.bin"
     path.write_bytes(b"x" * 10_000)
     opened: list[str] = []
-    real_open = builtins.open
+    real_open, real_os_open = builtins.open, os.open
 
     def counting_open(file: object, *args: object, **kwargs: object) -> object:
         opened.append(str(file))
         return real_open(file, *args, **kwargs)  # type: ignore[call-overload]
 
+    def counting_os_open(file: object, *args: object, **kwargs: object) -> int:
+        opened.append(str(file))
+        return real_os_open(file, *args, **kwargs)  # type: ignore[arg-type]
+
     monkeypatch.setattr(builtins, "open", counting_open)
+    monkeypatch.setattr(os, "open", counting_os_open)
     with open_source(path) as src:
         assert src.size_bytes == 10_000
         assert bytes(src.data[:3]) == b"xxx"

@@ -54,7 +54,7 @@ def test_resume_cuts_a_torn_last_line_and_forgets_its_item(tmp_path: Path) -> No
     assert len(read_results(path)) == 3  # readers ignore the tail
     with ResultsFile(path, resume=True) as results:
         assert results.repaired_bytes == len(whole) // 2
-        assert set(results.done) == {(f"clip{i}.wav", "q") for i in range(3)}
+        assert set(results.done) == {("source", f"clip{i}.wav", "q") for i in range(3)}
         results.append(_record(3))
     lines = path.read_bytes().splitlines()
     assert [json.loads(line)["index"] for line in lines] == [0, 1, 2, 3]
@@ -137,7 +137,7 @@ def test_retry_failed_rewrites_the_file_without_failed_records(tmp_path: Path) -
         results.append(_record(2))
     with ResultsFile(path, retry_failed=True) as results:
         assert results.dropped_failed == 1
-        assert set(results.done) == {("clip0.wav", "q"), ("clip2.wav", "q")}
+        assert set(results.done) == {("source", "clip0.wav", "q"), ("source", "clip2.wav", "q")}
         assert [r["index"] for r in read_results(path)] == [0, 2]
         with pytest.raises(ResultsFileError, match="another running batch"):
             ResultsFile(path, resume=True)  # the rewritten file is locked too
