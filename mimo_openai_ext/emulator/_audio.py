@@ -1,16 +1,26 @@
-"""Reading one ``input_audio`` part as MiMo would: data URI or URL, real format, duration."""
+"""Reading one ``input_audio`` part as MiMo would: data URI or URL, real format, duration.
+
+A URL is fetched only from a loopback host, and every redirect hop is checked against
+that rule before it is followed (at most :data:`MAX_REDIRECTS`). The whole fetch, hops
+included, has one deadline (``url_fetch_timeout_s``), kept per socket read, so a server
+trickling bytes cannot hold it; the bytes fetched are taken from the request's byte budget
+(:data:`fetch_budget`, set by the server) as they arrive.
+"""
 
 from __future__ import annotations
 
 import binascii
+import contextvars
 import hashlib
+import http.client
 import ipaddress
 import re
+import socket
 import sys
-import urllib.error
+import time
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
+from typing import Protocol
 
 from .._audio.probe import probe_bytes
 from .._config import AUDIO_FORMATS, Limits, ModelSpec
@@ -18,7 +28,20 @@ from .._exceptions import MimoAudioError, UnsupportedAudioFormatError
 from ._errors import ApiError
 from ._usage import audio_tokens
 
-__all__ = ["HeardAudio", "read_audio_part"]
+__all__ = ["MAX_REDIRECTS", "HeardAudio", "fetch_budget", "read_audio_part"]
+
+MAX_REDIRECTS = 5
+_FETCH_PIECE = 1 << 16
+
+
+class _Budget(Protocol):
+    def take(self, size_bytes: int, *, timeout_s: float) -> bool: ...
+
+
+fetch_budget: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar(
+    "emulator_fetch_budget", default=None
+)
+"""The byte budget of the request being handled (set by the server around it)."""
 
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 _B64_SLICE_CHARS = 4 << 20  # a multiple of 4
@@ -72,32 +95,95 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _fetch(url: str, where: str, *, limits: Limits, timeout_s: float) -> bytes:
+def _failed(where: str, url: str, why: str) -> ApiError:
+    return ApiError(400, f"{where}: could not fetch {url[:200]}: {why}", message="failed to download audio")
+
+
+def _checked_hop(url: str, where: str, *, first: str) -> urllib.parse.SplitResult:
+    """The parts of ``url`` if the emulator may fetch it: http(s), a loopback host."""
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ApiError(400, f"{where}: {url[:80]!r} is neither an http(s) URL nor a data: URI")
     if not _is_loopback(parts.hostname):
+        hop = "" if url == first else f" (a redirect from {first[:200]})"
         raise ApiError(
             400,
-            f"{where}: audio URL {url[:200]} is not publicly reachable (this emulator fetches URLs "
-            "only from loopback hosts such as 127.0.0.1)",
+            f"{where}: audio URL {url[:200]}{hop} is not publicly reachable (this emulator fetches URLs "
+            "only from loopback hosts such as 127.0.0.1, redirects included)",
             message="failed to download audio",
         )
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    try:
-        with opener.open(url, timeout=timeout_s) as response:
-            data: bytes = response.read(limits.max_url_file_bytes + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise ApiError(
-            400, f"{where}: could not fetch {url[:200]}: {exc}", message="failed to download audio"
-        ) from None
-    if len(data) > limits.max_url_file_bytes:
-        raise ApiError(
-            400,
-            f"{where}: the file at {url[:200]} is over {limits.max_url_file_bytes:,} bytes",
-            message="audio file too large",
-        )
-    return data
+    return parts
+
+
+def _fetch(url: str, where: str, *, limits: Limits, timeout_s: float) -> bytearray:
+    """The bytes at ``url``: redirects checked hop by hop, one deadline, bytes taken from the budget."""
+    deadline = time.monotonic() + timeout_s
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        parts = _checked_hop(current, where, first=url)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        conn = kind(parts.hostname or "", parts.port, timeout=left)
+        try:
+            path = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
+            conn.request("GET", path, headers={"User-Agent": "mimo-emulator", "Accept": "*/*"})
+            sock = conn.sock  # kept: the response may take it over (Connection: close)
+            response = conn.getresponse()
+            if response.status in (301, 302, 303, 307, 308):
+                location = response.getheader("Location")
+                if not location:
+                    raise _failed(where, current, f"HTTP {response.status} without a Location")
+                current = urllib.parse.urljoin(current, location)
+                continue
+            if response.status != 200:
+                raise _failed(where, current, f"HTTP {response.status} {response.reason}")
+            return _read_fetched(response, sock, where, current, limits=limits, deadline=deadline)
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            if isinstance(exc, (TimeoutError, socket.timeout)):
+                break
+            raise _failed(where, current, str(exc) or type(exc).__name__) from None
+        finally:
+            conn.close()
+    else:
+        raise _failed(where, url, f"more than {MAX_REDIRECTS} redirects")
+    raise _failed(where, url, f"no whole answer within {timeout_s:g} s")
+
+
+def _read_fetched(
+    response: http.client.HTTPResponse,
+    sock: socket.socket | None,
+    where: str,
+    url: str,
+    *,
+    limits: Limits,
+    deadline: float,
+) -> bytearray:
+    budget = fetch_budget.get()
+    data = bytearray()
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        if sock is not None:
+            sock.settimeout(left)
+        piece = response.read1(_FETCH_PIECE)
+        if not piece:
+            return data
+        if len(data) + len(piece) > limits.max_url_file_bytes:
+            raise ApiError(
+                400,
+                f"{where}: the file at {url[:200]} is over {limits.max_url_file_bytes:,} bytes",
+                message="audio file too large",
+            )
+        if budget is not None and not budget.take(len(piece), timeout_s=left):
+            raise ApiError(
+                503,
+                f"{where}: the emulator holds its whole byte budget in other requests; retry shortly",
+                headers={"Retry-After": "1"},
+            )
+        data += piece
 
 
 def _a2b_checked(piece: str) -> bytes:
@@ -161,7 +247,7 @@ def _decode_data_uri(uri: str, where: str, model: ModelSpec, limits: Limits) -> 
 def _refused_detail(exc: UnsupportedAudioFormatError, url: str | None, allowed: tuple[str, ...]) -> str:
     """What the bytes are, as MiMo would say it: no advice (the client library adds its own)."""
     what = f"the audio at {url[:200]}" if url else "the audio"
-    if exc.found.startswith(("a ", "an ")):  # an image, text, ...: not audio at all
+    if exc.found.startswith(("a ", "an ")) or ", not audio;" in str(exc):  # an image, text, JSON: not audio
         return f"{what} is {exc.found}, not audio"
     return f"{what} is {exc.found}, which is not accepted ({', '.join(allowed)} only)"
 

@@ -94,7 +94,7 @@ def _entry(name: str) -> dict[str, object]:
     return {"id": name, "object": "model", "created": _MODELS_CREATED, "owned_by": "xiaomi"}
 
 
-def parse_json(body: bytes) -> dict[str, object]:
+def parse_json(body: bytes | bytearray) -> dict[str, object]:
     """The body as a JSON object, or 400."""
     try:
         payload = json.loads(body)

@@ -115,11 +115,20 @@ def _transcript(request: ChatRequest) -> str:
 
 
 def _cut(text: str, budget: int) -> str:
-    """The longest word prefix of ``text`` within ``budget`` tokens."""
+    """The longest word prefix of ``text`` within ``budget`` tokens.
+
+    A binary search over the number of words (tokens only grow with more words): dropping
+    one word at a time and recounting was quadratic (49 s for 2,000 audio parts).
+    """
     words = text.split(" ")
-    while words and text_tokens(" ".join(words)) > budget:
-        words.pop()
-    return " ".join(words)
+    low, high = 0, len(words)  # the answer keeps between low and high words
+    while low < high:
+        middle = (low + high + 1) // 2
+        if text_tokens(" ".join(words[:middle])) <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return " ".join(words[:low])
 
 
 def build_reply(request: ChatRequest, *, cached_tokens: int, answer_in_content: bool, extra: str) -> Reply:

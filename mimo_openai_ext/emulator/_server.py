@@ -1,7 +1,9 @@
 """HTTP plumbing on the standard library's ``ThreadingHTTPServer`` (HTTP/1.1, keep-alive).
 
-Each request's body is read once, under a shared byte budget, and dropped as soon as
-it is parsed; the request log keeps no bodies.
+Each request's body is read once, strictly framed (``_body``), its bytes taken from a
+shared byte budget as they arrive, and dropped as soon as it is parsed; audio fetched by
+URL for the request is taken from the same budget (``_audio``). The request log keeps no
+bodies. A body nested too deeply to parse is a 400, never a 500.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from .._config import TOKEN_PLAN_KEY_PREFIXES
+from ._audio import fetch_budget
 from ._body import declared_length, read_body
 from ._dialect import model_entry, model_listing, parse_json, validate_chat
 from ._errors import ApiError
 from ._faults import FAULT_HEADER, Fault, FaultSyntaxError
 from ._options import RequestRecord
 from ._reply import build_reply, completion_body, stream_chunks
-from ._state import EmulatorState
+from ._state import EmulatorState, Reservation
 
 __all__ = ["EmulatorServer"]
 
@@ -101,6 +104,16 @@ class EmulatorServer(ThreadingHTTPServer):
                 sock.shutdown(socket.SHUT_RDWR)
 
 
+def _parse(body: bytes | bytearray) -> dict[str, object]:
+    """The chat body as JSON; nesting too deep for the parser is the client's error (400), not ours."""
+    try:
+        return parse_json(body)
+    except RecursionError:
+        raise ApiError(
+            400, "the request body nests JSON too deeply to parse; a chat request is a few levels deep"
+        ) from None
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
@@ -154,15 +167,18 @@ class _Handler(BaseHTTPRequestHandler):
             return
         route = self._route(ex)
         state = self.server.state
-        length = declared_length(self.headers, limit=state.options.max_body_bytes)
-        with state.budget.hold(length):
-            body = self._read_body(ex)
+        with state.budget.reservation() as held:
+            body = self._read_body(ex, held)
             self._authorize()
             if route == "chat":
-                payload = parse_json(body)
+                payload = _parse(body)
                 del body
                 self._fault(ex, payload)
-                self._chat(ex, payload)
+                token = fetch_budget.set(held)  # audio fetched by URL counts against it too
+                try:
+                    self._chat(ex, payload)
+                finally:
+                    fetch_budget.reset(token)
                 return
             self._fault(ex, None)
         self._models(ex, route)
@@ -184,8 +200,24 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- body ----------------------------------------------------------------------------
 
-    def _read_body(self, ex: _Exchange) -> bytes:
-        body = read_body(self.rfile, self.headers, limit=self.server.state.options.max_body_bytes)
+    def _read_body(self, ex: _Exchange, held: Reservation | None = None) -> bytes | bytearray:
+        """The body, its bytes taken from the budget as they arrive, under the upload deadline."""
+        limit = self.server.state.options.max_body_bytes
+        declared_length(self.headers, limit=limit)  # bad framing or too large: refused before a read
+        with contextlib.ExitStack() as stack:
+            if held is None:  # a body read only to be dropped (404, 405, files) still counts while read
+                held = stack.enter_context(self.server.state.budget.reservation())
+            take = held.take
+            try:
+                body = read_body(
+                    self.rfile,
+                    self.headers,
+                    limit=limit,
+                    take=lambda size, timeout_s: take(size, timeout_s=timeout_s),
+                    settimeout=self.connection.settimeout,
+                )
+            finally:
+                self.connection.settimeout(self.timeout)
         ex.body_bytes = len(body)
         return body
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -10,30 +11,81 @@ from ._faults import FaultBook, RateWindow
 from ._options import EmulatorOptions, RequestRecord
 from ._usage import PrefixCache
 
-__all__ = ["ByteBudget", "EmulatorState"]
+__all__ = ["ByteBudget", "EmulatorState", "Reservation"]
+
+
+class Reservation:
+    """Bytes one request holds in a :class:`ByteBudget`, taken piece by piece as they arrive."""
+
+    def __init__(self, budget: ByteBudget) -> None:
+        self._budget = budget
+        self.held_bytes = 0
+
+    def take(self, size_bytes: int, *, timeout_s: float) -> bool:
+        """Hold ``size_bytes`` more (waiting up to ``timeout_s`` for room); False if none came."""
+        return self._budget._take(self, size_bytes, timeout_s)
 
 
 class ByteBudget:
-    """Caps the body bytes held at once: a request that would pass the cap waits its turn."""
+    """Caps the request bytes held at once (bodies, and audio fetched by URL), counted as they arrive.
+
+    A request takes bytes when it has them in hand, so a slow upload holds only what it has
+    sent. A piece that does not fit waits, except for the oldest request holding bytes: it
+    always goes on, so requests finish in turn and never wait on each other for ever (the
+    most held is the cap plus that one request).
+    """
 
     def __init__(self, max_bytes: int) -> None:
         self._cond = threading.Condition()
         self._max = max(1, max_bytes)
         self._in_use = 0
+        self._holders: list[Reservation] = []  # oldest first
+        self.peak_bytes = 0
+        """The most bytes held at once so far."""
+
+    def resize(self, max_bytes: int) -> None:
+        """A new cap (``configure(max_bytes_in_flight=...)``); waiting requests look again."""
+        with self._cond:
+            self._max = max(1, max_bytes)
+            self._cond.notify_all()
+
+    @contextmanager
+    def reservation(self) -> Iterator[Reservation]:
+        """A reservation for one request; everything it took is given back on exit."""
+        held = Reservation(self)
+        try:
+            yield held
+        finally:
+            with self._cond:
+                self._in_use -= held.held_bytes
+                held.held_bytes = 0
+                if held in self._holders:
+                    self._holders.remove(held)
+                self._cond.notify_all()
 
     @contextmanager
     def hold(self, size_bytes: int) -> Iterator[None]:
-        size = min(max(size_bytes, 0), self._max)
-        with self._cond:
-            while self._in_use and self._in_use + size > self._max:
-                self._cond.wait()
-            self._in_use += size
-        try:
+        """Hold ``size_bytes`` at once for the block (waiting for room as long as it takes)."""
+        with self.reservation() as held:
+            held.take(max(size_bytes, 0), timeout_s=float("inf"))
             yield
-        finally:
-            with self._cond:
-                self._in_use -= size
-                self._cond.notify_all()
+
+    def _take(self, held: Reservation, size: int, timeout_s: float) -> bool:
+        if size <= 0:
+            return True
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while self._holders and self._holders[0] is not held and self._in_use + size > self._max:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._cond.wait(None if left == float("inf") else left)
+            if held not in self._holders:
+                self._holders.append(held)
+            held.held_bytes += size
+            self._in_use += size
+            self.peak_bytes = max(self.peak_bytes, self._in_use)
+            return True
 
 
 class EmulatorState:
@@ -41,6 +93,7 @@ class EmulatorState:
 
     def __init__(self, options: EmulatorOptions, *, verbose: bool = False) -> None:
         self.initial_options = options
+        self.budget = ByteBudget(options.max_bytes_in_flight)
         self.options = options
         self.verbose = verbose
         self.log: list[RequestRecord] = []
@@ -48,8 +101,17 @@ class EmulatorState:
         self.faults = FaultBook(seed=options.seed)
         self.rates = RateWindow()
         self.cache = PrefixCache()
-        self.budget = ByteBudget(options.max_bytes_in_flight)
         self.files: dict[str, tuple[bytes, str]] = {}
+
+    @property
+    def options(self) -> EmulatorOptions:
+        return self._options
+
+    @options.setter
+    def options(self, options: EmulatorOptions) -> None:
+        """Swap the options whole; the byte budget follows ``max_bytes_in_flight``."""
+        self._options = options
+        self.budget.resize(options.max_bytes_in_flight)
 
     def record(self, record: RequestRecord) -> None:
         with self._log_lock:

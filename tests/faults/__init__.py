@@ -12,6 +12,8 @@ or with its ``default``. The scenarios a test can script:
 * ``status(429, headers={"Retry-After": "86400"})``: an error status with MiMo's body;
 * ``black_hole()``: read the request, never answer (until the server closes);
 * ``trickle(answer, bytes_per_s=1)``: send a good answer one byte at a time;
+* ``serve(data, bytes_per_s=...)`` / ``redirect(location)``: a ``GET`` answered with a file
+  (maybe trickled) or a redirect, for audio the emulator fetches by URL;
 * ``echo_key_mid_stream()``: one chunk, then an error event repeating the caller's key;
   ``echo_key(code=200, broken=False)``: a body repeating it.
 
@@ -38,6 +40,8 @@ __all__ = [
     "echo_key_mid_stream",
     "json_body",
     "raw",
+    "redirect",
+    "serve",
     "serve_faults",
     "sse",
     "status",
@@ -259,6 +263,31 @@ def echo_key(*, code: int = 200, broken: bool = False) -> Answer:
     def answer(h: _Handler) -> None:
         text = json.dumps({"error": {"message": f"Invalid API Key {h.auth}", "seen": [h.auth]}})
         h.send(code, (text[:-3] if broken else text).encode(), "application/json")
+
+    return answer
+
+
+def redirect(location: str, *, code: int = 302) -> Answer:
+    """A redirect to ``location`` (for URL audio fetched by the emulator)."""
+    return lambda h: h.send(code, b"", "text/plain", {"location": location})
+
+
+def serve(data: bytes, *, content_type: str = "audio/wav", bytes_per_s: float | None = None) -> Answer:
+    """A file's bytes (``GET``), all at once or trickled at ``bytes_per_s``."""
+
+    def answer(h: _Handler) -> None:
+        if bytes_per_s is None:
+            h.send(200, data, content_type)
+            return
+        h.head(200, {"content-type": content_type, "content-length": str(len(data))})
+        for i in range(len(data)):
+            if h.server.stopping.wait(1 / bytes_per_s):
+                return
+            try:
+                h.wfile.write(data[i : i + 1])
+                h.wfile.flush()
+            except OSError:
+                return
 
     return answer
 
