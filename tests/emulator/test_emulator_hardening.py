@@ -17,7 +17,7 @@ from _audio import encode_silence
 from _emulator_support import ask, audio_part, raw_post
 from faults import FaultServer, redirect, serve
 
-from mimo_openai_ext.emulator import EmulatorHandle, _body, _reply, run_emulator
+from mimo_openai_ext.emulator import EmulatorHandle, EmulatorOptions, _body, _reply, run_emulator
 
 WAV = encode_silence(0.5, sample_rate=8000)
 
@@ -122,8 +122,14 @@ def test_good_chunked_bodies_with_extensions_and_trailers_still_work(emu: Emulat
 # -- 14: a slow upload neither holds the budget nor lives for ever -----------------------------------
 
 
-def test_a_slow_upload_does_not_hold_the_byte_budget(emu: EmulatorHandle) -> None:
-    emu.configure(max_bytes_in_flight=200_000)
+@pytest.fixture
+def small_budget() -> Iterator[EmulatorHandle]:
+    with run_emulator(options=EmulatorOptions(max_bytes_in_flight=200_000)) as handle:
+        yield handle
+
+
+def test_a_slow_upload_does_not_hold_the_byte_budget(small_budget: EmulatorHandle) -> None:
+    emu = small_budget
     slow = socket.create_connection((emu.host, emu.port))
     try:
         slow.sendall(_head(emu, "Content-Length: 190000").encode() + b"\r\n" + b'{"model": ')  # then silence
@@ -241,10 +247,19 @@ def test_a_trickled_fetch_ends_at_its_deadline(emu: EmulatorHandle, fault_server
     assert time.monotonic() - start < 2.5
 
 
-def test_fetched_audio_counts_against_the_byte_budget(emu: EmulatorHandle) -> None:
+def test_the_budget_follows_configure(emu: EmulatorHandle) -> None:
+    emu.configure(max_bytes_in_flight=1234)
+    assert emu._server.state.budget._max == 1234
+
+
+def test_fetched_audio_counts_against_the_byte_budget() -> None:
     big = encode_silence(20.0, sample_rate=16000)  # 640 KB
+    with run_emulator(options=EmulatorOptions(max_bytes_in_flight=1_000_000)) as emu:
+        _fetch_in_turn(emu, big)
+
+
+def _fetch_in_turn(emu: EmulatorHandle, big: bytes) -> None:
     url = emu.add_file(big, "big.wav", mime="audio/wav")
-    emu.configure(max_bytes_in_flight=1_000_000)
     budget = emu._server.state.budget
     status, _ = _ask_url(emu, url)
     assert status == 200
