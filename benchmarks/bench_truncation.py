@@ -24,6 +24,7 @@ import numpy as np
 import soundfile as sf
 from _common import arg_parser, median_s
 
+from mimo_openai_ext import DEFAULT_MODEL as MODEL
 from mimo_openai_ext.emulator import run_emulator
 from mimo_openai_ext.emulator._reply import _cut
 from mimo_openai_ext.emulator._usage import text_tokens
@@ -60,7 +61,7 @@ def request_s(base_url: str, key: str, parts: int) -> float:
     content = [part] * parts + [{"type": "text", "text": "what?"}]
     body = json.dumps(
         {
-            "model": "mimo-v2.5",
+            "model": MODEL,
             "max_completion_tokens": 64,
             "messages": [{"role": "user", "content": content}],
         }

@@ -34,6 +34,8 @@ import contextvars
 import email.utils
 import logging
 import math
+import os
+import queue
 import random
 import threading
 import time
@@ -323,13 +325,72 @@ def deadline_for(policy: RetryPolicy | None) -> Deadline | None:
     return outer if outer is not None and outer.at_s <= own.at_s else own
 
 
+class _Workers:
+    """Daemon threads kept for the attempts of sync calls.
+
+    Handing a job to a waiting thread costs far less than starting one (about 30 us against
+    600 us on a loaded 2-core machine, ``bench_calling.py``). A thread idle for
+    :attr:`IDLE_S` ends; one still held by an abandoned attempt (a server trickling bytes)
+    is busy until that attempt ends, and new jobs get other threads. Daemon threads: a
+    process never waits for them at exit. After ``fork`` the child starts with none.
+    """
+
+    IDLE_S = 30.0
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._idle = 0
+        """Threads waiting for a job (or about to)."""
+        self._queued = 0
+        """Jobs put but not yet taken."""
+
+    def submit(self, job: Callable[[], None]) -> None:
+        """Run ``job`` on a waiting thread, or on a new one when none is free."""
+        with self._lock:
+            self._queued += 1
+            spawn = self._queued > self._idle
+        self._jobs.put(job)
+        if spawn:
+            threading.Thread(target=self._serve, name="mimo-call", daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            with self._lock:
+                self._idle += 1
+            try:
+                job = self._jobs.get(timeout=self.IDLE_S)
+            except queue.Empty:
+                with self._lock:
+                    self._idle -= 1
+                    if self._queued <= self._idle:  # the other waiting threads cover every queued job
+                        return
+                continue
+            with self._lock:
+                self._idle -= 1
+                self._queued -= 1
+            job()  # never raises: call_before's job keeps its outcome
+
+
+_workers = _Workers()
+
+
+def _fresh_workers() -> None:
+    global _workers
+    _workers = _Workers()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_fresh_workers)
+
+
 def call_before(
     deadline: Deadline | None, fn: Callable[[], _T], *, on_abandon: Callable[[_T], None] | None = None
 ) -> _T:
     """``fn()`` if it ends before ``deadline``; else :class:`DeadlineExceededError` at the deadline.
 
-    ``fn`` runs on a daemon thread (in a copy of this context) that the caller stops
-    waiting for at the deadline; a result it produces later goes to ``on_abandon`` (to
+    ``fn`` runs on a daemon worker thread (in a copy of this context) that the caller
+    stops waiting for at the deadline; a result it produces later goes to ``on_abandon`` (to
     close a stream). Without a deadline ``fn`` is simply called.
     """
     if deadline is None:
@@ -356,7 +417,7 @@ def call_before(
             except Exception:  # pragma: no cover - best effort on a result nobody waits for
                 log.debug("closing an abandoned result failed", exc_info=True)
 
-    threading.Thread(target=run, name="mimo-call", daemon=True).start()
+    _workers.submit(run)
     done.wait(left)
     with lock:
         if not done.is_set():

@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from mimo_openai_ext import DEFAULT_MODEL
+
 __all__ = [
     "Answer",
     "FaultServer",
@@ -52,7 +54,7 @@ __all__ = [
 Answer = Callable[["_Handler"], None]
 """Writes one whole answer (status line, headers, body) to the handler's socket."""
 
-MODEL = "mimo-v2.5"
+MODEL = DEFAULT_MODEL
 USAGE: dict[str, Any] = {
     "prompt_tokens": 20,
     "completion_tokens": 5,

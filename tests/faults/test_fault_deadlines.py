@@ -5,6 +5,7 @@ cannot hold a call past its deadline (plus one second), sync, async or streaming
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -232,3 +233,27 @@ def test_a_retry_after_within_the_cap_is_honoured(fault_server: FaultServer) -> 
     with _client(fault_server) as client:
         create_completion(client, model="m", messages=MESSAGES, retry=RetryPolicy(on_retry=events.append))
     assert [(e.retry_after_s, e.wait_s) for e in events] == [(2.0, 2.0)]
+
+
+# -- the worker threads under sync calls ---------------------------------------------------------------
+
+
+def test_a_worker_held_by_an_abandoned_attempt_does_not_hold_up_the_next_call() -> None:
+    from mimo_openai_ext._retry import Deadline, call_before
+
+    release = threading.Event()
+    with pytest.raises(DeadlineExceededError):
+        call_before(Deadline(0.2), lambda: release.wait(5))  # abandoned, still running
+    start = time.monotonic()
+    assert call_before(Deadline(5), lambda: 42) == 42
+    assert time.monotonic() - start < 1
+    release.set()
+
+
+def test_sync_calls_reuse_their_worker_threads() -> None:
+    from mimo_openai_ext._retry import Deadline, call_before
+
+    for _ in range(50):
+        call_before(Deadline(5), lambda: None)
+    workers = [t for t in threading.enumerate() if t.name == "mimo-call"]
+    assert 1 <= len(workers) <= 8  # a few kept, not one per call

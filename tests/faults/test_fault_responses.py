@@ -24,6 +24,7 @@ from faults import (
     sse,
     stream_of,
 )
+from mimo_openai_ext import DEFAULT_MODEL as MODEL
 from mimo_openai_ext import (
     IncompleteStreamError,
     InvalidResponseError,
@@ -44,8 +45,8 @@ KEY = "sk-faultkey-0123456789"
 
 NOT_COMPLETIONS = {
     "error object": json_body({"error": {"message": "upstream overloaded", "code": "503"}}),
-    "no choices": json_body({"id": "x", "object": "chat.completion", "model": "mimo-v2.5"}),
-    "empty choices": json_body({"id": "x", "object": "chat.completion", "model": "mimo-v2.5", "choices": []}),
+    "no choices": json_body({"id": "x", "object": "chat.completion", "model": MODEL}),
+    "empty choices": json_body({"id": "x", "object": "chat.completion", "model": MODEL, "choices": []}),
     "choice without message": json_body({"id": "x", "choices": [{"index": 0, "finish_reason": "stop"}]}),
     "html": raw(b"<html><body>502 Bad Gateway</body></html>", content_type="text/html"),
     "broken json": raw(b'{"id": "x", "choices": [', content_type="application/json"),
@@ -73,7 +74,7 @@ def test_a_200_that_is_no_completion_raises_with_status_and_body(
 ) -> None:
     fault_server.queue(NOT_COMPLETIONS[name])
     with _client(fault_server) as client, pytest.raises(InvalidResponseError) as caught:
-        create_completion(client, model="mimo-v2.5", messages=MESSAGES, retry=NO_RETRY)
+        create_completion(client, model=MODEL, messages=MESSAGES, retry=NO_RETRY)
     assert caught.value.status_code == 200
     assert "instead of a chat completion" in str(caught.value)
     assert fault_server.requests == 1
@@ -83,19 +84,17 @@ def test_the_error_carries_the_start_of_the_body(fault_server: FaultServer) -> N
     fault_server.queue(NOT_COMPLETIONS["error object"], raw(b"x" * 5000, content_type="text/html"))
     with _client(fault_server) as client:
         with pytest.raises(InvalidResponseError) as caught:
-            create_completion(client, model="mimo-v2.5", messages=MESSAGES, retry=NO_RETRY)
+            create_completion(client, model=MODEL, messages=MESSAGES, retry=NO_RETRY)
         assert "upstream overloaded" in caught.value.body
         with pytest.raises(InvalidResponseError) as long:
-            create_completion(client, model="mimo-v2.5", messages=MESSAGES, retry=NO_RETRY)
+            create_completion(client, model=MODEL, messages=MESSAGES, retry=NO_RETRY)
     assert 0 < len(long.value.body) <= 300  # the start, never a whole page
 
 
 def test_an_invalid_200_is_retried_like_a_5xx(fault_server: FaultServer) -> None:
     fault_server.queue(NOT_COMPLETIONS["error object"], NOT_COMPLETIONS["html"], completion("fine"))
     with _client(fault_server) as client:
-        result = create_completion(
-            client, model="mimo-v2.5", messages=MESSAGES, retry=RetryPolicy(attempts=3)
-        )
+        result = create_completion(client, model=MODEL, messages=MESSAGES, retry=RetryPolicy(attempts=3))
     assert result.choices[0].message.content == "fine"
     assert fault_server.requests == 3
 
@@ -107,7 +106,7 @@ def test_async_calls_validate_too(fault_server: FaultServer, clip: Path) -> None
         caught = []
         async with openai.AsyncOpenAI(api_key=KEY, base_url=fault_server.base_url) as client:
             for call in (
-                lambda: create_completion_async(client, model="mimo-v2.5", messages=MESSAGES, retry=NO_RETRY),
+                lambda: create_completion_async(client, model=MODEL, messages=MESSAGES, retry=NO_RETRY),
                 lambda: ask_async(client, clip, "q", retry=NO_RETRY),
             ):
                 try:
@@ -196,14 +195,14 @@ def test_an_empty_stream_or_a_json_body_is_retried_then_raises(
 ) -> None:
     fault_server.default = answer
     with _client(fault_server) as client, pytest.raises(InvalidResponseError):
-        stream_completion(client, model="mimo-v2.5", messages=MESSAGES, retry=RetryPolicy(attempts=2))
+        stream_completion(client, model=MODEL, messages=MESSAGES, retry=RetryPolicy(attempts=2))
     assert fault_server.requests == 2
 
 
 def test_a_retried_stream_start_then_succeeds(fault_server: FaultServer) -> None:
     fault_server.queue(sse([], done=False), stream_of("fine"))
     with _client(fault_server) as client:
-        stream = stream_completion(client, model="mimo-v2.5", messages=MESSAGES)
+        stream = stream_completion(client, model=MODEL, messages=MESSAGES)
         assert "".join(stream.text_deltas()) == "fine"
     assert stream.answer().text == "fine"
 
@@ -217,7 +216,7 @@ def test_a_retried_stream_start_then_succeeds(fault_server: FaultServer) -> None
 def test_a_malformed_chunk_mid_stream_is_an_incomplete_stream(fault_server: FaultServer, bad: str) -> None:
     fault_server.queue(sse([chunk({"content": "so far"}), bad, chunk({}, "stop")]))
     with _client(fault_server) as client:
-        stream = stream_completion(client, model="mimo-v2.5", messages=MESSAGES)
+        stream = stream_completion(client, model=MODEL, messages=MESSAGES)
         with pytest.raises(IncompleteStreamError) as caught:
             list(stream)
     assert caught.value.text == "so far"
@@ -227,7 +226,7 @@ def test_a_malformed_chunk_mid_stream_is_an_incomplete_stream(fault_server: Faul
 def test_a_malformed_first_chunk_is_retried(fault_server: FaultServer) -> None:
     fault_server.queue(sse(["{not json"]), sse(['"str"']), stream_of("ok"))
     with _client(fault_server) as client:
-        stream = stream_completion(client, model="mimo-v2.5", messages=MESSAGES)
+        stream = stream_completion(client, model=MODEL, messages=MESSAGES)
         assert "".join(stream.text_deltas()) == "ok"
     assert fault_server.requests == 3
 
