@@ -29,9 +29,10 @@ from ._config import (
     TOKEN_PLAN_HOST_MARK,
     TOKEN_PLAN_KEY_PREFIXES,
 )
+from ._deadline import enclosing_deadline
 from ._exceptions import InvalidClientError, InvalidOptionError, KeyHostMismatchWarning, MissingAPIKeyError
 from ._response import check_completion, not_json_error
-from ._retry import RetryPolicy, enclosing_deadline, run_with_retry, run_with_retry_async
+from ._retry import RetryPolicy, run_with_retry, run_with_retry_async
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, AsyncStream, OpenAI, Stream

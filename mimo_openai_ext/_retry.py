@@ -30,14 +30,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import email.utils
 import logging
 import math
-import os
-import queue
 import random
-import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -47,6 +43,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._api_errors import status_of, surface_detail
+from ._deadline import Deadline, await_before, call_before, enclosing_deadline, entered, set_enclosing
 from ._exceptions import DeadlineExceededError, InvalidOptionError, InvalidResponseError
 
 if TYPE_CHECKING:
@@ -57,12 +54,9 @@ __all__ = [
     "NON_RETRYABLE_STATUS",
     "NO_RETRY",
     "RETRYABLE_STATUS",
-    "Deadline",
     "RetryEvent",
     "RetryPolicy",
-    "call_before",
     "deadline_for",
-    "enclosing_deadline",
     "is_retryable",
     "is_testing",
     "parse_retry_after",
@@ -266,56 +260,12 @@ def _server_hint_s(exc: BaseException) -> float | None:
 # -- the deadline ------------------------------------------------------------------------
 
 
-class Deadline:
-    """When a call must be over (``time.monotonic()`` seconds), and the ``timeout_s`` it came from."""
-
-    def __init__(self, timeout_s: float, *, start_s: float | None = None) -> None:
-        self.timeout_s = timeout_s
-        self.start_s = time.monotonic() if start_s is None else start_s
-        self.at_s = self.start_s + timeout_s
-
-    def left_s(self) -> float:
-        return self.at_s - time.monotonic()
-
-    def elapsed_s(self) -> float:
-        return time.monotonic() - self.start_s
-
-    def postpone(self, seconds: float) -> None:
-        """Move the deadline (and the start) later: time queued for a rate-limit slot is not spent."""
-        self.at_s += seconds
-        self.start_s += seconds
-
-    def exceeded(
-        self, *, text: str = "", reasoning: str = "", what: str = "an answer"
-    ) -> DeadlineExceededError:
-        got = f" ({len(text):,} characters of the answer had arrived)" if text or reasoning else ""
-        return DeadlineExceededError(
-            f"no {what} within timeout_s={self.timeout_s:g} s (RetryPolicy; {self.elapsed_s():.1f} s "
-            f"spent, retries and waits included){got}: the server is not answering or answers too "
-            "slowly; retry later, or raise timeout_s (--timeout on the command line)",
-            timeout_s=self.timeout_s,
-            elapsed_s=self.elapsed_s(),
-            text=text,
-            reasoning=reasoning,
-        )
-
-
-_DEADLINE: contextvars.ContextVar[Deadline | None] = contextvars.ContextVar(
-    "mimo_openai_ext_deadline", default=None
-)
-
-
-def enclosing_deadline() -> Deadline | None:
-    """The deadline of the call this code runs inside (None outside any)."""
-    return _DEADLINE.get()
-
-
 def deadline_for(policy: RetryPolicy | None) -> Deadline | None:
     """A new deadline for a call under ``policy``, or the enclosing one when that comes first.
 
     ``NO_RETRY`` has none of its own: it runs under the enclosing call's deadline, if any.
     """
-    outer = _DEADLINE.get()
+    outer = enclosing_deadline()
     if policy is NO_RETRY:
         return outer
     timeout_s = (policy or DEFAULT_RETRY).timeout_s
@@ -323,128 +273,6 @@ def deadline_for(policy: RetryPolicy | None) -> Deadline | None:
         return outer
     own = Deadline(timeout_s)
     return outer if outer is not None and outer.at_s <= own.at_s else own
-
-
-class _Workers:
-    """Daemon threads kept for the attempts of sync calls.
-
-    Handing a job to a waiting thread costs far less than starting one (about 30 us against
-    600 us on a loaded 2-core machine, ``bench_calling.py``). A thread idle for
-    :attr:`IDLE_S` ends; one still held by an abandoned attempt (a server trickling bytes)
-    is busy until that attempt ends, and new jobs get other threads. Daemon threads: a
-    process never waits for them at exit. After ``fork`` the child starts with none.
-    """
-
-    IDLE_S = 30.0
-
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._idle = 0
-        """Threads waiting for a job (or about to)."""
-        self._queued = 0
-        """Jobs put but not yet taken."""
-
-    def submit(self, job: Callable[[], None]) -> None:
-        """Run ``job`` on a waiting thread, or on a new one when none is free."""
-        with self._lock:
-            self._queued += 1
-            spawn = self._queued > self._idle
-        self._jobs.put(job)
-        if spawn:
-            threading.Thread(target=self._serve, name="mimo-call", daemon=True).start()
-
-    def _serve(self) -> None:
-        while True:
-            with self._lock:
-                self._idle += 1
-            try:
-                job = self._jobs.get(timeout=self.IDLE_S)
-            except queue.Empty:
-                with self._lock:
-                    self._idle -= 1
-                    if self._queued <= self._idle:  # the other waiting threads cover every queued job
-                        return
-                continue
-            with self._lock:
-                self._idle -= 1
-                self._queued -= 1
-            job()  # never raises: call_before's job keeps its outcome
-
-
-_workers = _Workers()
-
-
-def _fresh_workers() -> None:
-    global _workers
-    _workers = _Workers()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_fresh_workers)
-
-
-def call_before(
-    deadline: Deadline | None, fn: Callable[[], _T], *, on_abandon: Callable[[_T], None] | None = None
-) -> _T:
-    """``fn()`` if it ends before ``deadline``; else :class:`DeadlineExceededError` at the deadline.
-
-    ``fn`` runs on a daemon worker thread (in a copy of this context) that the caller
-    stops waiting for at the deadline; a result it produces later goes to ``on_abandon`` (to
-    close a stream). Without a deadline ``fn`` is simply called.
-    """
-    if deadline is None:
-        return fn()
-    left = deadline.left_s()
-    if left <= 0:
-        raise deadline.exceeded()
-    done = threading.Event()
-    lock = threading.Lock()
-    box: dict[str, Any] = {}
-    context = contextvars.copy_context()
-
-    def run() -> None:
-        try:
-            box["value"] = context.run(fn)
-        except BaseException as exc:  # handed to the caller, who raises it
-            box["error"] = exc
-        with lock:
-            done.set()
-            late = box.get("abandoned", False)
-        if late and "value" in box and on_abandon is not None:
-            try:
-                on_abandon(box["value"])
-            except Exception:  # pragma: no cover - best effort on a result nobody waits for
-                log.debug("closing an abandoned result failed", exc_info=True)
-
-    _workers.submit(run)
-    done.wait(left)
-    with lock:
-        if not done.is_set():
-            box["abandoned"] = True
-            raise deadline.exceeded()
-    if "error" in box:
-        error: BaseException = box.pop("error")
-        raise error
-    value: _T = box["value"]
-    return value
-
-
-async def await_before(deadline: Deadline | None, make: Callable[[], Awaitable[_T]]) -> _T:
-    """``await make()``, cancelled at ``deadline`` with :class:`DeadlineExceededError`."""
-    if deadline is None:
-        return await make()
-    left = deadline.left_s()
-    if left <= 0:
-        raise deadline.exceeded()
-    try:
-        return await asyncio.wait_for(make(), left)
-    except DeadlineExceededError:
-        raise
-    except (asyncio.TimeoutError, TimeoutError):
-        if deadline.left_s() > 0:  # a timeout of the awaited code itself, not ours
-            raise
-        raise deadline.exceeded() from None
 
 
 def _past_deadline(exc: BaseException, deadline: Deadline | None) -> DeadlineExceededError | None:
@@ -593,16 +421,16 @@ def run_with_retry(
     secrets = (api_key,)
     if deadline is None:
         deadline = deadline_for(retry)
-    token = _DEADLINE.set(deadline)
     schedule = _Schedule(retry or DEFAULT_RETRY, deadline, secrets)
+
+    def attempt() -> _T:
+        return call_before(deadline, fn, on_abandon=on_abandon)
+
     try:
-
-        def attempt() -> _T:
-            return call_before(deadline, fn, on_abandon=on_abandon)
-
-        if retry is NO_RETRY:
-            return attempt()
-        return tenacity.Retrying(sleep=_sleep, reraise=True, **schedule.tenacity_kwargs())(attempt)
+        with entered(deadline):
+            if retry is NO_RETRY:
+                return attempt()
+            return tenacity.Retrying(sleep=_sleep, reraise=True, **schedule.tenacity_kwargs())(attempt)
     except Exception as exc:
         surface_detail(exc, secrets)
         ours = _past_deadline(exc, deadline)
@@ -610,8 +438,6 @@ def run_with_retry(
             raise ours from exc
         schedule.explain(exc)
         raise
-    finally:
-        _DEADLINE.reset(token)
 
 
 async def run_with_retry_async(
@@ -636,7 +462,6 @@ async def run_with_retry_async(
     if deadline is None and attempt_slot is None:
         deadline = deadline_for(retry)
     schedule = _Schedule(policy, deadline, secrets)
-    token = _DEADLINE.set(deadline if deadline is not None else _DEADLINE.get())
     started: list[bool] = []
     owned: list[bool] = []  # whether the deadline is this call's own (not an enclosing one)
 
@@ -649,17 +474,18 @@ async def run_with_retry_async(
                 started.append(True)
                 if schedule.deadline is None:
                     schedule.deadline = deadline_for(retry)
-                    owned.append(schedule.deadline is not _DEADLINE.get())
-                    _DEADLINE.set(schedule.deadline)
+                    owned.append(schedule.deadline is not enclosing_deadline())
+                    set_enclosing(schedule.deadline)
             elif owned and owned[0] and schedule.deadline is not None:
                 schedule.deadline.postpone(time.monotonic() - queued_s)
             return await await_before(schedule.deadline, fn)
 
     try:
-        if retry is NO_RETRY:
-            return await attempt()
-        retrying = tenacity.AsyncRetrying(sleep=_sleep_async, reraise=True, **schedule.tenacity_kwargs())
-        result: _T = await retrying(attempt)
+        with entered(deadline if deadline is not None else enclosing_deadline()):
+            if retry is NO_RETRY:
+                return await attempt()
+            retrying = tenacity.AsyncRetrying(sleep=_sleep_async, reraise=True, **schedule.tenacity_kwargs())
+            result: _T = await retrying(attempt)
     except Exception as exc:
         surface_detail(exc, secrets)
         ours = _past_deadline(exc, schedule.deadline)
@@ -667,6 +493,4 @@ async def run_with_retry_async(
             raise ours from exc
         schedule.explain(exc)
         raise
-    finally:
-        _DEADLINE.reset(token)
     return result

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ._batch.ask import ask_batch, ask_batch_async
 from ._batch.estimate import BatchEstimate, estimate_batch
+from ._batch.identity import FileIdentity
 from ._batch.inputs import CollectedSources, collect_sources
 from ._batch.rate import RateLimiter
 from ._batch.results import BatchResult, BatchResults
@@ -22,6 +23,7 @@ __all__ = [
     "BatchResult",
     "BatchResults",
     "CollectedSources",
+    "FileIdentity",
     "RateLimiter",
     "ResumeState",
     "ask_batch",

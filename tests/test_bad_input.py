@@ -39,7 +39,7 @@ USELESS = _Useless()
 NOT_ENTRY_POINTS = {
     # types and aliases: nothing to call
     "AudioInput", "AudioSource", "AsrLanguage", "AudioFormat", "TranscriptionFile",
-    "InputAudio", "InputAudioPart", "TextPart", "BatchRecord", "BatchErrorRecord",
+    "InputAudio", "InputAudioPart", "TextPart", "BatchRecord", "BatchErrorRecord", "FileIdentity",
     # results and records the library builds (plain frozen data, never validated input)
     "AcrossChunksAnswer", "Answer", "AudioChunk", "AudioEstimate", "AudioInfo", "BatchEstimate",
     "BatchResult", "BatchResults", "ChunkAnswer", "FittedAudio", "RequestEstimate", "Transcript",

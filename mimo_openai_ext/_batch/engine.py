@@ -22,10 +22,11 @@ from .._checks import check_bool, check_callable, check_limits, check_path, chec
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import InvalidOptionError, InvalidTypeError, ResultsFileError
 from .._retry import RetryPolicy, run_with_retry_async
+from .identity import FileIdentity, file_identity, item_key
 from .progress import BatchProgress
 from .rate import RateLimiter
 from .results import BatchResult, BatchResults, make_record, source_label
-from .results_file import FileIdentity, ResultsFile, file_identity, find_record, item_key
+from .results_file import ResultsFile, find_record
 
 __all__ = [
     "BATCH_OPTIONS",

@@ -43,6 +43,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from .._checks import check_path
 from .._exceptions import ResultsFileError
+from .identity import FileIdentity, ItemKey, file_identity, item_key
 
 try:
     import fcntl
@@ -53,13 +54,9 @@ __all__ = [
     "COST_DECIMALS",
     "BatchErrorRecord",
     "BatchRecord",
-    "FileIdentity",
-    "ItemKey",
     "ResultsFile",
     "ResumeState",
-    "file_identity",
     "find_record",
-    "item_key",
     "read_results",
     "record_key",
     "resume_state",
@@ -73,16 +70,6 @@ class BatchErrorRecord(TypedDict):
     type: str
     message: str
     status: int | None
-
-
-class FileIdentity(TypedDict):
-    """What a local file is, whatever way its path was typed: for matching items on resume."""
-
-    path: str
-    """The resolved path: absolute, symlinks followed."""
-    size_bytes: int
-    mtime_ns: int
-    """The modification time: a file rewritten since its answer is asked again."""
 
 
 class BatchRecord(TypedDict):
@@ -107,38 +94,6 @@ class BatchRecord(TypedDict):
     file: NotRequired[FileIdentity | None]
     """A local file's identity (resolved path, size, mtime); ``None`` for URLs and bytes. Absent
     from records written before it existed (they are matched by ``source``)."""
-
-
-ItemKey = tuple[object, ...]
-"""What makes two records "the same item" for ``resume`` (see :func:`item_key`)."""
-
-
-def file_identity(source: object) -> FileIdentity | None:
-    """The identity of a local file source (None for URLs, data URIs, bytes, file objects, or a
-    path that cannot be read: it keeps its typed name as its key)."""
-    if not isinstance(source, (str, os.PathLike)):
-        return None
-    path = os.fspath(source)
-    if (
-        not isinstance(path, str)
-        or not path
-        or "\x00" in path
-        or re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", path)
-    ):
-        return None  # a URL or data URI (a Windows drive letter is a path, but a cheap miss here is safe)
-    try:
-        resolved = os.path.realpath(path)
-        info = os.stat(resolved)
-    except (OSError, ValueError):
-        return None
-    return {"path": resolved, "size_bytes": info.st_size, "mtime_ns": info.st_mtime_ns}
-
-
-def item_key(source: str, question: str, file: FileIdentity | None = None) -> ItemKey:
-    """The key of an item: its file's identity when it has one, else its source as typed."""
-    if file is not None:
-        return ("file", file["path"], file["size_bytes"], file["mtime_ns"], question)
-    return ("source", source, question)
 
 
 def record_key(record: BatchRecord) -> ItemKey:

@@ -239,7 +239,7 @@ def test_a_retry_after_within_the_cap_is_honoured(fault_server: FaultServer) -> 
 
 
 def test_a_worker_held_by_an_abandoned_attempt_does_not_hold_up_the_next_call() -> None:
-    from mimo_openai_ext._retry import Deadline, call_before
+    from mimo_openai_ext._deadline import Deadline, call_before
 
     release = threading.Event()
     with pytest.raises(DeadlineExceededError):
@@ -251,7 +251,7 @@ def test_a_worker_held_by_an_abandoned_attempt_does_not_hold_up_the_next_call() 
 
 
 def test_sync_calls_reuse_their_worker_threads() -> None:
-    from mimo_openai_ext._retry import Deadline, call_before
+    from mimo_openai_ext._deadline import Deadline, call_before
 
     for _ in range(50):
         call_before(Deadline(5), lambda: None)
