@@ -186,11 +186,15 @@ def call_before(
                 log.debug("closing an abandoned result failed", exc_info=True)
 
     _workers.submit(run)
-    done.wait(left)
-    with lock:
-        if not done.is_set():
-            box["abandoned"] = True
-            raise deadline.exceeded()
+    finished = False
+    try:
+        done.wait(left)
+    finally:  # past the deadline, or the caller interrupted (Ctrl-C): a late result is closed
+        with lock:
+            finished = done.is_set()
+            box["abandoned"] = not finished
+    if not finished:
+        raise deadline.exceeded()
     if "error" in box:
         error: BaseException = box.pop("error")
         raise error
