@@ -35,7 +35,18 @@ SENTENCES = [
 VOICES = ["en-us", "en-gb", "en-us+f3", "en-gb+m3"]
 
 
-def _utterances(rate: int) -> list[np.ndarray]:
+def trimmed_utterances(rate: int, *, peak: float = 0.7) -> list[np.ndarray]:
+    """Each of ``SENTENCES`` spoken (16 kHz class), cut to where its sound starts and ends
+    (the first and last sample above 1% of its peak) and scaled to ``peak``."""
+    out = []
+    for speech in _utterances(rate, gain=1.0):
+        loud = np.flatnonzero(np.abs(speech) > np.abs(speech).max() * 0.01)
+        speech = speech[loud[0] : loud[-1] + 1]
+        out.append((speech * (peak / np.abs(speech).max())).astype(np.float32))
+    return out
+
+
+def _utterances(rate: int, *, gain: float = 0.8) -> list[np.ndarray]:
     import soxr
 
     if shutil.which("espeak-ng") is None:
@@ -47,7 +58,7 @@ def _utterances(rate: int) -> list[np.ndarray]:
             voice = VOICES[i % len(VOICES)]
             subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(wav), text], check=True)
             x, sr = sf.read(wav, dtype="float32")
-            out.append(soxr.resample(x, sr, rate).astype(np.float32) * 0.8)
+            out.append(soxr.resample(x, sr, rate).astype(np.float32) * gain)
     return out
 
 

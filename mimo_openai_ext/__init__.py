@@ -70,7 +70,8 @@ from ._parts import input_audio_part, text_part
 from ._request_estimate import AudioEstimate, RequestEstimate, estimate_request
 from ._retry import RetryPolicy
 from ._sample import SAMPLE_TRANSCRIPT, sample_audio_path
-from ._transcribe import Transcript, transcribe, transcribe_async
+from ._transcribe import TranscribeProgress, transcribe, transcribe_async
+from ._transcript import Segment, Transcript
 from ._types import InputAudio, InputAudioPart, TextPart
 from ._usage import UsageReport
 from ._version import __version__ as __version__
@@ -126,8 +127,10 @@ __all__ = [
     "ResultsFileError",
     "RetiredModelError",
     "RetryPolicy",
+    "Segment",
     "StreamNotFinishedError",
     "TextPart",
+    "TranscribeProgress",
     "Transcript",
     "TruncatedAnswerWarning",
     "UnknownModelWarning",

@@ -1,8 +1,10 @@
 """Deciding where a Whisper-style transcription goes, before any request.
 
 Used by ``_whisper``: read the ``file=`` argument (the SDK's ``FileTypes``), refuse what
-MiMo cannot serve (timestamps, ``verbose_json``, ``srt``, ``vtt``, ...), map Whisper model
-names through ``WHISPER_MODEL_MAP``, and choose the ASR model or the audio model.
+MiMo cannot serve (word timestamps, speaker turns, log probabilities, ...), map Whisper
+model names through ``WHISPER_MODEL_MAP``, and choose the ASR model or the audio model.
+``verbose_json``, ``srt`` and ``vtt`` always go to the ASR model, through ``transcribe``:
+their segment times come from cutting the audio at pauses.
 """
 
 from __future__ import annotations
@@ -27,7 +29,15 @@ from ._models import check_model
 if TYPE_CHECKING:
     from typing import TypeAlias
 
-__all__ = ["TranscriptionFile", "TranscriptionPlan", "check_options", "is_unset", "plan_transcription"]
+__all__ = [
+    "TIMESTAMP_FORMATS",
+    "TranscriptionFile",
+    "TranscriptionPlan",
+    "check_options",
+    "is_unset",
+    "plan_timestamps",
+    "plan_transcription",
+]
 
 _FileContent: TypeAlias = Union[IO[bytes], bytes, bytearray, "os.PathLike[str]", str]
 TranscriptionFile: TypeAlias = Union[
@@ -45,11 +55,13 @@ document_alias(
     "tuple), plus a plain str path.",
 )
 
-_NO_TIMESTAMPS = (
-    "MiMo returns plain text with no timestamps, segments or words, so {what} cannot be "
-    "produced; use response_format='json' or 'text'"
+TIMESTAMP_FORMATS = ("verbose_json", "srt", "vtt")
+"""Formats with segment times: served by ``transcribe`` (times from our own cuts at pauses)."""
+_FORMATS = ("json", "text", *TIMESTAMP_FORMATS)
+_NO_WORD_TIMES = (
+    "MiMo's ASR model returns text with no times: segment times come from cutting the audio at "
+    "pauses, but a word inside a piece cannot be placed"
 )
-_TIMESTAMP_FORMATS = ("verbose_json", "srt", "vtt", "diarized_json")
 _INSTRUCTION = (
     "Transcribe the speech in this audio verbatim, in the language spoken. Reply with the "
     "transcript only: no preamble, no timestamps, no speaker labels, no commentary."
@@ -70,21 +82,26 @@ class TranscriptionPlan:
 
 def check_options(response_format: str, extra: Mapping[str, object]) -> None:
     """Refuse, before any request, what MiMo cannot serve (``extra``: the other keywords given)."""
-    if response_format in _TIMESTAMP_FORMATS:
+    if response_format == "diarized_json":
         raise UnsupportedFeatureError(
-            f"response_format={response_format!r}: "
-            + _NO_TIMESTAMPS.format(what="speaker turns" if response_format == "diarized_json" else "it")
+            "response_format='diarized_json': MiMo's models do not tell speakers apart, so speaker "
+            "turns cannot be produced; use 'verbose_json' (segments with times), 'json' or 'text'"
         )
-    if response_format not in ("json", "text"):
+    if response_format not in _FORMATS:
         raise UnsupportedFeatureError(
-            f"response_format={response_format!r} is not a format MiMo can serve; use 'json' or 'text'"
+            f"response_format={response_format!r} is not a format MiMo can serve; use one of "
+            f"{', '.join(map(repr, _FORMATS))}"
         )
     for key, value in extra.items():
         if value == [] or value is False:
             continue
         if key == "timestamp_granularities":
+            _check_granularities(value, response_format)
+            continue
+        if key == "include":
             raise UnsupportedFeatureError(
-                f"timestamp_granularities={value!r}: " + _NO_TIMESTAMPS.format(what="timestamps")
+                f"include={value!r}: MiMo returns no log probabilities (nor anything else to include); "
+                "leave it out"
             )
         if key in ("timeout", "extra_headers", "extra_query", "extra_body"):
             raise UnsupportedFeatureError(
@@ -92,8 +109,30 @@ def check_options(response_format: str, extra: Mapping[str, object]) -> None:
                 f"transcriptions(client.with_options(...)) (e.g. timeout=60)"
             )
         raise UnsupportedFeatureError(
-            f"{key}={value!r}: audio.transcriptions.create's {key!r} has no MiMo equivalent; "
-            "leave it out (supported: file, model, language, prompt, response_format, temperature)"
+            f"{key}={value!r}: audio.transcriptions.create's {key!r} has no MiMo equivalent; leave it "
+            "out (supported: file, model, language, prompt, response_format, temperature, "
+            "timestamp_granularities=['segment'])"
+        )
+
+
+def _check_granularities(value: object, response_format: str) -> None:
+    """``["segment"]`` with ``verbose_json`` is what we serve; word times are refused."""
+    given = [value] if isinstance(value, str) else value
+    if not isinstance(given, (list, tuple)):
+        raise UnsupportedFeatureError(
+            f"timestamp_granularities={value!r}: pass a list, e.g. ['segment'] (with response_format="
+            "'verbose_json')"
+        )
+    if "word" in given:
+        raise UnsupportedFeatureError(f"timestamp_granularities={value!r}: {_NO_WORD_TIMES}; use ['segment']")
+    if any(g != "segment" for g in given):
+        raise UnsupportedFeatureError(
+            f"timestamp_granularities={value!r}: only 'segment' is served; use ['segment']"
+        )
+    if response_format != "verbose_json":
+        raise UnsupportedFeatureError(
+            f"timestamp_granularities={value!r} needs response_format='verbose_json' (as with OpenAI); "
+            "segments come with it"
         )
 
 
@@ -183,3 +222,35 @@ def plan_transcription(
     if asr_language is None and spec.asr:
         spec = check_model(audio_model)
     return TranscriptionPlan(data, name, spec, asr_language, _instruction(language, prompt))
+
+
+def plan_timestamps(
+    file: TranscriptionFile, model: str, language: str | None, prompt: str | None, response_format: str
+) -> TranscriptionPlan:
+    """``verbose_json``/``srt``/``vtt``: MiMo's ASR model, through ``transcribe`` (any format, any length).
+
+    The ASR model takes no ``prompt`` (refused); a language it does not know (other than
+    ``en``/``zh``) is sent as ``auto``, which it detects.
+    """
+    if language is not None and not isinstance(language, str):
+        raise InvalidTypeError(
+            f"language={language!r}: takes an ISO 639-1 code such as 'en', not a {type(language).__name__}",
+            option="language",
+        )
+    check_str(prompt, option="prompt", none=True, empty=True)
+    check_str(model, option="model")
+    if prompt:
+        raise UnsupportedFeatureError(
+            f"prompt= with response_format={response_format!r}: segment times come from MiMo's ASR model, "
+            "which takes no prompt; leave the prompt out, or use response_format='json' or 'text' "
+            "(then the audio model follows it)"
+        )
+    spec = check_model(WHISPER_MODEL_MAP.get(model, model))  # retired: refused; unknown: warned
+    if spec.status != "unknown" and not spec.asr:
+        served = WHISPER_MODEL_MAP.get("whisper-1", "MiMo's ASR model")
+        raise UnsupportedFeatureError(
+            f"model={model!r} with response_format={response_format!r}: segment times come from MiMo's ASR "
+            f"model only; use model='whisper-1' (served by {served}) or name an ASR model"
+        )
+    data, name = _read_file(file)
+    return TranscriptionPlan(data, name, spec, _asr_language(language) or "auto", "")

@@ -2,20 +2,24 @@
 
 ``transcriptions(client).create(file=..., model="whisper-1")`` keeps the shape of
 ``client.audio.transcriptions.create``: the same keywords, a ``Transcription`` (``.text``)
-for ``response_format="json"`` and a ``str`` for ``"text"``. The client is only used,
-never patched.
+for ``response_format="json"``, a ``TranscriptionVerbose`` (``.segments`` with ``.start``,
+``.end``, ``.text``; ``.language``, ``.duration``) for ``"verbose_json"``, and a ``str`` for
+``"text"``, ``"srt"`` and ``"vtt"``. The client is only used, never patched.
 
-Routing: MiMo's ASR model serves the request when it can (WAV/MP3, within its size and
-context limits, language ``auto``/``zh``/``en``, no ``prompt``); anything else goes to
-the audio model with a transcription instruction, after ``fit_audio`` has made the
-audio acceptable. What Whisper has and MiMo does not (timestamps, ``verbose_json``,
-``srt``, ``vtt``, diarization, streaming, logprobs) raises
-:class:`UnsupportedFeatureError` before any request.
+Routing: ``verbose_json``, ``srt`` and ``vtt`` go through :func:`transcribe` (MiMo's ASR
+model, audio of any length and format cut at pauses; segment times from those cuts).
+For ``json`` and ``text``, MiMo's ASR model serves the request when it can take the
+file in one request (WAV/MP3, within its size and context limits, language
+``auto``/``zh``/``en``, no ``prompt``); anything else goes to the audio model with a
+transcription instruction, after ``fit_audio`` has made the audio acceptable. What
+Whisper has and MiMo does not (word timestamps, diarization, streaming, log
+probabilities) raises :class:`UnsupportedFeatureError` before any request, saying why.
 """
 
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, overload
 
@@ -27,18 +31,21 @@ from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits
 from ._models import model_warned
 from ._retry import RetryPolicy
 from ._transcribe import transcribe, transcribe_async
+from ._transcript import Transcript
 from ._transcription_plan import (
+    TIMESTAMP_FORMATS,
     TranscriptionFile,
     TranscriptionPlan,
     check_options,
     is_unset,
+    plan_timestamps,
     plan_transcription,
 )
 from ._types import InputAudioPart
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
-    from openai.types.audio import Transcription
+    from openai.types.audio import Transcription, TranscriptionVerbose
 
 
 __all__ = ["AsyncMimoTranscriptions", "MimoTranscriptions", "TranscriptionFile", "transcriptions"]
@@ -57,6 +64,61 @@ def _result(text: str, response_format: str) -> Transcription | str:
     from openai.types.audio import Transcription
 
     return Transcription(text=text)
+
+
+_WHISPER_LANGUAGES = {"en": "english", "zh": "chinese"}
+
+
+def _compression_ratio(text: str) -> float:
+    """Whisper's own measure: the text's UTF-8 size over its zlib-compressed size."""
+    data = text.encode("utf-8")
+    return round(len(data) / len(zlib.compress(data)), 3) if data else 0.0
+
+
+def _verbose(transcript: Transcript, language: str | None) -> TranscriptionVerbose:
+    """Whisper's ``verbose_json`` from a transcript (fields MiMo has no value for are neutral).
+
+    ``avg_logprob``, ``no_speech_prob`` and ``temperature`` are 0.0 and ``tokens`` is empty:
+    MiMo returns no log probabilities or token ids. ``seek`` is the segment's start in
+    centiseconds, as Whisper counts it; ``compression_ratio`` is computed from the text.
+    """
+    from openai.types.audio import TranscriptionSegment, TranscriptionVerbose
+
+    asked = (language or "").strip().lower()
+    segments = [
+        TranscriptionSegment(
+            id=item["id"],
+            seek=round(item["start"] * 100),
+            start=item["start"],
+            end=item["end"],
+            text=item["text"],
+            tokens=[],
+            temperature=0.0,
+            avg_logprob=0.0,
+            compression_ratio=_compression_ratio(item["text"]),
+            no_speech_prob=0.0,
+        )
+        for item in transcript.to_dict()["segments"]
+    ]
+    duration: Any = round(transcript.duration_s, 3)
+    if vars(TranscriptionVerbose).get("__annotations__", {}).get("duration") in (str, "str"):  # openai 1.55
+        duration = str(duration)
+    return TranscriptionVerbose(
+        duration=duration,
+        language=_WHISPER_LANGUAGES.get(asked, asked or transcript.language),
+        text=transcript.text,
+        segments=segments,
+    )
+
+
+def _timed_result(
+    transcript: Transcript, response_format: str, language: str | None
+) -> TranscriptionVerbose | str:
+    if response_format == "srt":
+        return transcript.to_srt()
+    if response_format == "vtt":
+        return transcript.to_vtt()
+    return _verbose(transcript, language)
 
 
 _ClientT = TypeVar("_ClientT")
@@ -104,6 +166,9 @@ class _Transcriptions(Generic[_ClientT]):
             check_number(temperature, option="temperature", low=low, high=high, none=True)
         fmt = "json" if is_unset(response_format) else response_format
         check_options(fmt, {key: value for key, value in unsupported.items() if not is_unset(value)})
+        if fmt in TIMESTAMP_FORMATS:
+            given = None if is_unset(language) else language
+            return plan_timestamps(file, model, given, None if is_unset(prompt) else prompt, fmt), fmt
         plan = plan_transcription(
             file,
             model,
@@ -114,14 +179,18 @@ class _Transcriptions(Generic[_ClientT]):
         )
         return plan, fmt
 
-    def _asr_options(self, plan: TranscriptionPlan) -> dict[str, Any]:
-        return {
+    def _asr_options(self, plan: TranscriptionPlan, fmt: str) -> dict[str, Any]:
+        """``transcribe``'s options: ``json``/``text`` send a file that fits one request as it is."""
+        options: dict[str, Any] = {
             "language": plan.asr_language,
             "model": plan.model.id,
             "name": plan.name,
             "retry": self._retry,
             "limits": self._limits,
         }
+        if fmt not in TIMESTAMP_FORMATS:
+            options["max_segment_s"] = None
+        return options
 
     def _ask_options(self, plan: TranscriptionPlan, temperature: float | None) -> dict[str, Any]:
         options: dict[str, Any] = {
@@ -165,7 +234,19 @@ class MimoTranscriptions(_Transcriptions["OpenAI"]):
         model: str,
         language: str | None = None,
         prompt: str | None = None,
-        response_format: Literal["text"],
+        response_format: Literal["verbose_json"],
+        temperature: float | None = None,
+        **unsupported: object,
+    ) -> TranscriptionVerbose: ...
+    @overload
+    def create(
+        self,
+        *,
+        file: TranscriptionFile,
+        model: str,
+        language: str | None = None,
+        prompt: str | None = None,
+        response_format: Literal["text", "srt", "vtt"],
         temperature: float | None = None,
         **unsupported: object,
     ) -> str: ...
@@ -176,16 +257,18 @@ class MimoTranscriptions(_Transcriptions["OpenAI"]):
         model: str,
         language: str | None = None,
         prompt: str | None = None,
-        response_format: Literal["json", "text"] = "json",
+        response_format: Literal["json", "verbose_json", "text", "srt", "vtt"] = "json",
         temperature: float | None = None,
         **unsupported: object,
-    ) -> Transcription | str:
+    ) -> Transcription | TranscriptionVerbose | str:
         """Transcribe ``file``; see the module docstring for what goes where."""
 
         plan, fmt = self._prepare(file, model, language, prompt, response_format, unsupported, temperature)
         if plan.asr_language is not None:
             with model_warned(plan.model.id):  # the plan checked (and warned about) the model
-                transcript = transcribe(self._client, plan.data, **self._asr_options(plan))
+                transcript = transcribe(self._client, plan.data, **self._asr_options(plan, fmt))
+            if fmt in TIMESTAMP_FORMATS:
+                return _timed_result(transcript, fmt, None if is_unset(language) else language)
             return _result(transcript.text, fmt)
         part = _fitted_part(plan, self._limits)
         with model_warned(plan.model.id):  # the plan checked (and warned about) the model
@@ -216,7 +299,19 @@ class AsyncMimoTranscriptions(_Transcriptions["AsyncOpenAI"]):
         model: str,
         language: str | None = None,
         prompt: str | None = None,
-        response_format: Literal["text"],
+        response_format: Literal["verbose_json"],
+        temperature: float | None = None,
+        **unsupported: object,
+    ) -> TranscriptionVerbose: ...
+    @overload
+    async def create(
+        self,
+        *,
+        file: TranscriptionFile,
+        model: str,
+        language: str | None = None,
+        prompt: str | None = None,
+        response_format: Literal["text", "srt", "vtt"],
         temperature: float | None = None,
         **unsupported: object,
     ) -> str: ...
@@ -227,16 +322,18 @@ class AsyncMimoTranscriptions(_Transcriptions["AsyncOpenAI"]):
         model: str,
         language: str | None = None,
         prompt: str | None = None,
-        response_format: Literal["json", "text"] = "json",
+        response_format: Literal["json", "verbose_json", "text", "srt", "vtt"] = "json",
         temperature: float | None = None,
         **unsupported: object,
-    ) -> Transcription | str:
+    ) -> Transcription | TranscriptionVerbose | str:
         """Transcribe ``file``; see :meth:`MimoTranscriptions.create`."""
 
         plan, fmt = self._prepare(file, model, language, prompt, response_format, unsupported, temperature)
         if plan.asr_language is not None:
             with model_warned(plan.model.id):  # the plan checked (and warned about) the model
-                transcript = await transcribe_async(self._client, plan.data, **self._asr_options(plan))
+                transcript = await transcribe_async(self._client, plan.data, **self._asr_options(plan, fmt))
+            if fmt in TIMESTAMP_FORMATS:
+                return _timed_result(transcript, fmt, None if is_unset(language) else language)
             return _result(transcript.text, fmt)
         part = await asyncio.to_thread(_fitted_part, plan, self._limits)
         with model_warned(plan.model.id):  # the plan checked (and warned about) the model

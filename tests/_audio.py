@@ -15,7 +15,12 @@ Files: ``encode(samples, sample_rate, format=..., subtype=None) -> bytes`` (libs
 ``None`` picks the usual subtype of the format), ``encode_tone(...)`` and
 ``encode_silence(...)`` (bytes), ``write_silence(path, ...)``, and ``sparse_wav(path, ...)``
 (a WAV header claiming ``size_bytes``, sparse on disk: big files that cost nothing), and
-``encode_m4a(samples, rate=..., codec="aac")`` (AAC or ALAC in M4A, by PyAV).
+``encode_m4a(samples, rate=..., codec="aac")`` (AAC or ALAC in M4A, by PyAV), and
+``repeat_m4a(data, times)`` (the same AAC packets muxed ``times`` over: hours cheaply).
+
+Speech: ``sentences()`` reads the committed fixture of 12 spoken sentences (16 kHz mono,
+``tests/fixtures/sentences.opus``) and their true spans (``sentences.json``);
+``with_noise(samples, snr_db, ...)`` adds white noise at that SNR (over the speech's power).
 
 numpy and soundfile are imported lazily, so importing this module stays cheap.
 """
@@ -186,3 +191,64 @@ def encode_m4a(samples: np.ndarray, *, rate: int, codec: str = "aac", bit_rate: 
         for packet in stream.encode(None):
             out.mux(packet)
     return buffer.getvalue()
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def sentences() -> tuple[np.ndarray, list[tuple[float, float, str]]]:
+    """The 12-sentence fixture (float32, 16 kHz mono) and each sentence's (start_s, end_s, text)."""
+    import json
+
+    import soundfile as sf
+
+    samples, rate = sf.read(FIXTURES / "sentences.opus", dtype="float32")
+    assert rate == 16000
+    meta = json.loads((FIXTURES / "sentences.json").read_text(encoding="utf-8"))
+    return samples, [(s["start_s"], s["end_s"], s["text"]) for s in meta["sentences"]]
+
+
+def with_noise(
+    samples: np.ndarray,
+    snr_db: float,
+    *,
+    spans: list[tuple[float, float, str]],
+    rate: int = 16000,
+    seed: int = 0,
+) -> np.ndarray:
+    """``samples`` plus white noise ``snr_db`` below the power of the speech in ``spans``."""
+    import numpy as np
+
+    speech = np.concatenate([samples[int(a * rate) : int(b * rate)] for a, b, _ in spans])
+    power = float(np.mean(speech.astype(np.float64) ** 2))
+    noise = np.random.default_rng(seed).standard_normal(samples.shape[0]) * np.sqrt(
+        power / 10 ** (snr_db / 10)
+    )
+    return np.clip(samples + noise, -1.0, 1.0).astype(np.float32)
+
+
+def repeat_m4a(data: bytes, times: int) -> tuple[bytes, float]:
+    """The AAC packets of an M4A muxed ``times`` over into one M4A (no re-encoding), and the
+    length of one repetition in seconds (every AAC packet holds 1024 samples)."""
+    import av
+
+    source = av.open(io.BytesIO(data))
+    stream = source.streams.audio[0]
+    packets = [p for p in source.demux(stream) if p.size]
+    rate = stream.codec_context.sample_rate
+    step = len(packets) * 1024
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="ipod") as out:
+        add = getattr(out, "add_stream_from_template", None)  # PyAV 14+; older: add_stream(template=)
+        target = add(stream) if add is not None else out.add_stream(template=stream)
+        for repetition in range(times):
+            for packet in packets:
+                copy = av.Packet(bytes(packet))
+                copy.pts = packet.pts + repetition * step
+                copy.dts = packet.dts + repetition * step
+                copy.duration = packet.duration
+                copy.time_base = packet.time_base
+                copy.stream = target
+                out.mux(copy)
+    source.close()
+    return buffer.getvalue(), step / rate

@@ -45,7 +45,7 @@ NOT_ENTRY_POINTS = {
     "BatchResult", "BatchResults", "ChunkAnswer", "FittedAudio", "RequestEstimate", "Transcript",
     "UsageReport", "SniffResult", "SourceAudioInfo", "RetryEvent", "StreamDelta", "RequestRecord",
     "AnswerStream", "AsyncAnswerStream", "AsyncStreamStarter", "EmulatorHandle", "AudioLimitCheck",
-    "CollectedSources", "ResumeState", "AnswersTable", "Plot",
+    "CollectedSources", "ResumeState", "AnswersTable", "Plot", "Segment", "TranscribeProgress",
     "AudioChat", "AsyncAudioChat", "ChatTurn",
     "DoctorReport", "ProbeResult", "ProbeName",
     "Exchange", "ProxyHandle",

@@ -59,3 +59,30 @@ def test_fixture_example_is_a_passing_test_file(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 passed" in done.stdout
+
+
+def test_transcription_example_runs(
+    emulator_env: Path, capsys: pytest.CaptureFixture[str], mimo_emulator: Any
+) -> None:
+    import srt
+    from _audio import encode_m4a, sentences
+
+    from mimo_openai_ext.emulator import ScriptedSpeech
+
+    clean, spans = sentences()
+    (emulator_env / "lecture.m4a").write_bytes(encode_m4a(clean, rate=16000, bit_rate=48_000))
+    mimo_emulator.configure(speech=(ScriptedSpeech.from_array(clean, 16000, spans),))
+    (code,) = python_blocks("Transcripts with a timeline")
+    namespace: dict[str, Any] = {}
+    exec(compile(code, "README.md: Transcripts with a timeline", "exec"), namespace)
+    namespace["client"].close()
+    printed = capsys.readouterr().out.splitlines()
+    texts = [text for _, _, text in spans]
+    assert printed[0] == " ".join(texts)
+    assert [line[16:] for line in printed[1:13]] == texts  # "  0.80    4.70 Good morning ..."
+    assert float(printed[1].split()[0]) == pytest.approx(spans[0][0], abs=0.3)
+    cues = list(srt.parse((emulator_env / "lecture.srt").read_text()))
+    assert len(cues) == 12
+    start, text = printed[13].split(" ", 1)  # the Whisper-shaped result's first segment
+    assert float(start) == pytest.approx(spans[0][0], abs=0.3)
+    assert text == texts[0]

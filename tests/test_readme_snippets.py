@@ -21,7 +21,7 @@ EXPECTED: dict[str, str | type[BaseException]] = {
     "# After: MiMo, building the parts directly": "I received 1 audio clip: audio 1: wav, 1.00 s",
     "# After: MiMo messages back to OpenAI's shape": "wav",
     "# Before: OpenAI Whisper": openai.NotFoundError,
-    "# After: MiMo, the same call through transcriptions(client)": "mp3 audio, 1 ch, 16000 Hz, language en]",
+    "# After: MiMo, the same call through transcriptions(client)": "mp3 audio, 1 ch, 16000 Hz, language en,",
     '# After: MiMo, response_format="text" and an async client': "[emulated transcript: 1.00 s of wav audio",
 }
 

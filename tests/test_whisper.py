@@ -10,8 +10,9 @@ from typing import Any
 
 import openai
 import pytest
-from _audio import encode_tone
-from openai.types.audio import Transcription
+import soundfile as sf
+from _audio import encode, encode_tone, sentences, with_noise
+from openai.types.audio import Transcription, TranscriptionSegment, TranscriptionVerbose
 
 from mimo_openai_ext import (
     DEFAULT_LIMITS,
@@ -24,6 +25,7 @@ from mimo_openai_ext import (
     UnsupportedFeatureError,
     transcriptions,
 )
+from mimo_openai_ext.emulator import ScriptedSpeech
 from mimo_openai_ext.migrate import WHISPER_MODEL_MAP, AsyncMimoTranscriptions, MimoTranscriptions
 
 ASR_MODEL = WHISPER_MODEL_MAP["whisper-1"]
@@ -128,28 +130,84 @@ def test_a_mimo_audio_model_can_be_named_directly(client: openai.OpenAI, mimo_em
     assert _models(mimo_emulator) == ["mimo-v2.6-pro"]
 
 
-@pytest.mark.parametrize("fmt", ["verbose_json", "srt", "vtt", "diarized_json"])
-def test_timestamp_formats_are_refused_before_any_request(
-    client: openai.OpenAI, mimo_emulator: Any, fmt: str
-) -> None:
-    with pytest.raises(UnsupportedFeatureError, match=f"response_format='{fmt}'.*no timestamps"):
-        transcriptions(client).create(file=WAV, model="whisper-1", response_format=fmt)  # type: ignore[call-overload]
-    assert mimo_emulator.request_log == []
+def _speech(emulator: Any) -> bytes:
+    """Four spoken sentences (a noisy 20 s WAV) that the emulator's ASR model "recognises"."""
+    clean, spans = sentences()
+    samples = with_noise(clean[: 16000 * 20], 15.0, spans=spans[:4], seed=2)
+    emulator.configure(speech=(ScriptedSpeech.from_array(samples, 16000, spans[:4]),))
+    return encode(samples, 16000, format="WAV")
 
 
-def test_timestamp_granularities_and_other_whisper_options_are_refused(
-    client: openai.OpenAI, mimo_emulator: Any
-) -> None:
+def test_verbose_json_has_whispers_fields_with_true_times(client: openai.OpenAI, mimo_emulator: Any) -> None:
+    _, spans = sentences()
+    result = transcriptions(client).create(
+        file=("meeting.wav", _speech(mimo_emulator)), model="whisper-1", response_format="verbose_json"
+    )
+    assert isinstance(result, TranscriptionVerbose)
+    assert result.language == "auto"
+    assert float(result.duration) == pytest.approx(20.0, abs=0.01)  # a str in openai 1.55's type
+    assert result.text == " ".join(text for _, _, text in spans[:4])
+    assert result.segments is not None
+    assert [s.text for s in result.segments] == [text for _, _, text in spans[:4]]
+    for segment, (start_s, end_s, _) in zip(result.segments, spans, strict=False):
+        assert isinstance(segment, TranscriptionSegment)
+        assert abs(segment.start - start_s) <= 0.3
+        assert abs(segment.end - end_s) <= 0.3
+        assert segment.seek == round(segment.start * 100)
+        assert segment.tokens == []
+        assert segment.compression_ratio > 0
+    assert {r.model for r in mimo_emulator.completions()} == {ASR_MODEL}
+
+
+@pytest.mark.parametrize("fmt", ["srt", "vtt"])
+def test_srt_and_vtt_come_back_as_text(client: openai.OpenAI, mimo_emulator: Any, fmt: str) -> None:
+    text = transcriptions(client).create(
+        file=_speech(mimo_emulator), model="gpt-4o-transcribe", language="en", response_format=fmt
+    )
+    assert isinstance(text, str)
+    assert text.startswith("1\n00:00:00,8" if fmt == "srt" else "WEBVTT\n\n00:00:00.8")
+    assert "Good morning everyone" in text
+    assert text.count(" --> ") == 4
+
+
+def test_verbose_json_converts_what_the_asr_model_refuses(client: openai.OpenAI, mimo_emulator: Any) -> None:
+    wav = _speech(mimo_emulator)
+    flac = encode(sf.read(io.BytesIO(wav), dtype="float32")[0], 16000, format="FLAC")
+    result = transcriptions(client).create(
+        file=("take.flac", flac), model="whisper-1", language="fr", response_format="verbose_json"
+    )
+    assert result.language == "fr"  # sent to the ASR model as "auto", which detects it
+    assert result.segments is not None
+    assert len(result.segments) == 4
+    assert {r.model for r in mimo_emulator.completions()} == {ASR_MODEL}
+
+
+def test_what_cannot_be_timed_is_refused_saying_why(client: openai.OpenAI, mimo_emulator: Any) -> None:
     shim = transcriptions(client)
-    with pytest.raises(UnsupportedFeatureError, match=r"timestamp_granularities.*no timestamps"):
-        shim.create(file=WAV, model="whisper-1", timestamp_granularities=["word"])
-    with pytest.raises(UnsupportedFeatureError, match="'include' has no MiMo equivalent"):
+    with pytest.raises(UnsupportedFeatureError, match="do not tell speakers apart"):
+        shim.create(file=WAV, model="whisper-1", response_format="diarized_json")  # type: ignore[call-overload]
+    with pytest.raises(
+        UnsupportedFeatureError, match=r"timestamp_granularities=\['word'\]: .*cannot be placed"
+    ):
+        shim.create(
+            file=WAV, model="whisper-1", response_format="verbose_json", timestamp_granularities=["word"]
+        )
+    with pytest.raises(UnsupportedFeatureError, match="needs response_format='verbose_json'"):
+        shim.create(file=WAV, model="whisper-1", timestamp_granularities=["segment"])
+    with pytest.raises(UnsupportedFeatureError, match="no log probabilities"):
         shim.create(file=WAV, model="whisper-1", include=["logprobs"])
+    with pytest.raises(UnsupportedFeatureError, match="takes no prompt"):
+        shim.create(file=WAV, model="whisper-1", prompt="Zoë", response_format="srt")
+    with pytest.raises(UnsupportedFeatureError, match="segment times come from MiMo's ASR model only"):
+        shim.create(file=WAV, model="mimo-v2.5", response_format="vtt")
     with pytest.raises(UnsupportedFeatureError, match="set it on the client"):
         shim.create(file=WAV, model="whisper-1", timeout=5)
     assert mimo_emulator.request_log == []
-    shim.create(file=WAV, model="whisper-1", timestamp_granularities=[], stream=False)
-    assert _models(mimo_emulator) == [ASR_MODEL]
+    shim.create(
+        file=_speech(mimo_emulator), model="whisper-1", response_format="verbose_json",
+        timestamp_granularities=["segment"], stream=False,
+    )  # fmt: skip
+    assert len(mimo_emulator.completions()) == 4
 
 
 def test_sdk_sentinels_forwarded_by_wrappers_count_as_unset(
@@ -194,9 +252,13 @@ def test_async_client_gets_the_async_twin(mimo_emulator: Any) -> None:
             assert isinstance(shim, AsyncMimoTranscriptions)
             asr = await shim.create(file=WAV, model="whisper-1", response_format="text")
             fitted = await shim.create(file=FLAC, model="whisper-1")
+            timed = await shim.create(file=speech, model="whisper-1", response_format="verbose_json")
+            assert timed.segments is not None
+            assert len(timed.segments) == 4
             return asr, fitted.text
 
+    speech = _speech(mimo_emulator)
     asr, fitted = asyncio.run(run())
     assert asr.startswith("[emulated transcript:")
     assert "audio 1: flac" in fitted
-    assert _models(mimo_emulator) == [ASR_MODEL, DEFAULT_MODEL]
+    assert _models(mimo_emulator) == [ASR_MODEL, DEFAULT_MODEL] + [ASR_MODEL] * 4

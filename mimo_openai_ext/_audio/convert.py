@@ -36,6 +36,7 @@ __all__ = [
     "OverBudgetError",
     "convert_audio",
     "encode_array",
+    "encode_samples",
     "sampled_size",
     "transcode",
 ]
@@ -206,6 +207,16 @@ class _LameWriter:
 
 def _writer(enc: Encoding) -> _SoundFileWriter | _LameWriter:
     return _LameWriter(enc) if enc.lossy else _SoundFileWriter(enc)
+
+
+def encode_samples(samples: NDArray[np.float32], enc: Encoding) -> bytes:
+    """Encode float32 samples already at ``enc``'s rate and channel count (mono: 1-D)."""
+    out = _writer(enc)
+    try:
+        out.write(samples[:, None] if samples.ndim == 1 else samples)
+        return out.finish()
+    finally:
+        out.close()
 
 
 def transcode(

@@ -27,7 +27,8 @@ from .._ask import ask_with, ask_with_async
 from .._ask_request import AskOptions
 from .._audio.source import AudioSource
 from .._client import check_client, client_key
-from .._config import DEFAULT_MODEL, Limits, ReasoningEffort
+from .._config import DEFAULT_MODEL, MODELS, Limits, ReasoningEffort
+from .._exceptions import UnsupportedFeatureError
 from .._retry import NO_RETRY, RetryPolicy
 from .._twins import twin_of
 from .engine import BATCH_OPTIONS, AskOne, BatchOptions, run_batch
@@ -37,7 +38,7 @@ from .results import BatchResult, BatchResults
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
 
-__all__ = ["ask_batch", "ask_batch_async"]
+__all__ = ["ask_batch", "ask_batch_async", "refuse_transcription_model", "run_sync"]
 
 _T = TypeVar("_T")
 _POSITIONAL = ("client", "sources", "question")
@@ -57,6 +58,7 @@ class _BatchCall:
         batch = BatchOptions(**{k: arguments[k] for k in BATCH_OPTIONS if k in arguments})
         ask_only = {k: v for k, v in arguments.items() if k not in BATCH_OPTIONS or k == "limits"}
         ask = AskOptions.from_call(ask_only, positional=_POSITIONAL).replace(retry=NO_RETRY)
+        refuse_transcription_model(ask.model)
         return cls(ask, batch)
 
     async def run(
@@ -68,6 +70,19 @@ class _BatchCall:
     ) -> BatchResults:
         return await run_batch(
             ask_one, sources, question, model=self.ask.model, options=self.batch, api_key=api_key
+        )
+
+
+def refuse_transcription_model(model: str) -> None:
+    """A batch asks a question about each file: the ASR model takes none, so every item would
+    fail. Refused at once, pointing at what transcribes many files."""
+    spec = MODELS.get(model)
+    if spec is not None and spec.asr:
+        raise UnsupportedFeatureError(
+            f"{model} is the transcription model: it answers no question, so every item of this batch "
+            "would fail. Transcribe the files instead: transcribe(client, path) for each (any length, with "
+            "segments, SRT and WebVTT), or on the command line `mimo-audio transcribe FILES_OR_FOLDER "
+            "-o DIR --format srt --resume`"
         )
 
 
@@ -126,7 +141,7 @@ def ask_batch(
                 _thread_asker(client, pool, call.ask), sources, question, client_key(client)
             )
 
-    return _run_sync(batch)
+    return run_sync(batch)
 
 
 @twin_of(ask_batch)
@@ -160,7 +175,7 @@ def _thread_asker(client: OpenAI, pool: ThreadPoolExecutor, options: AskOptions)
     return ask_one
 
 
-def _run_sync(make: Callable[[], Awaitable[_T]]) -> _T:
+def run_sync(make: Callable[[], Awaitable[_T]]) -> _T:
     """``asyncio.run`` here, or on a helper thread when this thread already runs a loop."""
 
     async def main() -> _T:

@@ -39,6 +39,7 @@ __all__ = [
     "make_limiter",
     "questions_for",
     "run_batch",
+    "run_pool",
 ]
 
 
@@ -144,7 +145,7 @@ def cache_order(todo: Sequence[int], labels: Sequence[str]) -> tuple[list[int], 
     return [i for i in todo if i not in leader_of] + [i for i in todo if i in leader_of], leader_of
 
 
-async def _run_pool(
+async def run_pool(
     todo: list[int],
     work: Callable[[int], Awaitable[None]],
     *,
@@ -372,7 +373,7 @@ async def _execute(
 
     ticker = asyncio.ensure_future(_tick(bar))
     try:
-        await _run_pool(order, work, concurrency=concurrency, stop=lambda: plan.write_error is not None)
+        await run_pool(order, work, concurrency=concurrency, stop=lambda: plan.write_error is not None)
     finally:
         ticker.cancel()
         with contextlib.suppress(asyncio.CancelledError):

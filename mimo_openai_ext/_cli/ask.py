@@ -1,12 +1,12 @@
-"""``mimo-audio ask`` and ``mimo-audio transcribe``.
+"""``mimo-audio ask``.
 
 ``ask`` sends audio (files, URLs, ``-`` for stdin, ``--sample``) and a question (the last
 argument, or ``-q``), and prints the answer (``--stream``, ``--json``; ``--split`` for long
 audio via ``fit``); several ``-q`` ask them one after another about the same audio, the way
-``audio_chat`` does, so the audio is billed at the cache price after the first;
-``transcribe`` runs MiMo's ASR model on one WAV/MP3. Both connect through
-``_connection`` (``--base-url``, ``--api-key``, ``--offline``, ``--model``). Errors are
-raised and become one line at the CLI's single boundary, ``_cli.main``.
+``audio_chat`` does, so the audio is billed at the cache price after the first. It
+connects through ``_connection`` (``--base-url``, ``--api-key``, ``--offline``,
+``--model``). Errors are raised and become one line at the CLI's single boundary,
+``_cli.main``. (``transcribe`` has a module of its own.)
 """
 
 from __future__ import annotations
@@ -24,10 +24,8 @@ from .._ask import ask, ask_stream
 from .._audio.source import is_url
 from .._chat import audio_chat
 from .._config import (
-    ASR_LANGUAGES,
     AUDIO_FORMATS,
     CONVERTIBLE_EXTENSIONS,
-    DEFAULT_ASR_MODEL,
     DEFAULT_MODEL,
     REASONING_EFFORTS,
 )
@@ -38,18 +36,17 @@ from .._exceptions import (
     UnsupportedFeatureError,
 )
 from .._sample import sample_audio_path
-from .._transcribe import transcribe
 from .._usage import UsageReport
 from . import CliUsageError
 from ._connection import add_connection_arguments, open_client, retry_reporter
-from ._stdin import STDIN_NAME, is_stdin, stdin_bytes, stdin_file
+from ._stdin import is_stdin, stdin_file
 from ._types import positive_float, positive_int
 
 if TYPE_CHECKING:
     from openai import OpenAI
 
 
-__all__ = ["EXIT_TRUNCATED", "register"]
+__all__ = ["EXIT_TRUNCATED", "register", "usage_line"]
 
 
 EXIT_TRUNCATED = 3
@@ -88,7 +85,7 @@ def _truncated(answer: Any, args: argparse.Namespace) -> bool:
     return True
 
 
-def _usage_line(usage: UsageReport) -> str:
+def usage_line(usage: UsageReport) -> str:
     cost = f"${usage.cost_usd:.6f}" if usage.cost_usd is not None else "cost unknown"
     if usage.cached_tokens and usage.cache_saving_usd:
         cost += f", the cache saved ${usage.cache_saving_usd:.6f}"
@@ -246,7 +243,7 @@ def _run_ask(args: argparse.Namespace) -> int:
             else:
                 print(answer.text)
     if not args.json:
-        print(_usage_line(answer.usage), file=sys.stderr)
+        print(usage_line(answer.usage), file=sys.stderr)
     return EXIT_TRUNCATED if _truncated(answer, args) else 0
 
 
@@ -271,39 +268,10 @@ def _run_questions(
         summary = {"turns": turns, "usage": usage.to_dict(), "cost_usd": usage.cost_usd}
         print(json.dumps(summary, indent=2, ensure_ascii=False))
     else:
-        print(_usage_line(usage), file=sys.stderr)
+        print(usage_line(usage), file=sys.stderr)
         print(f"mimo-audio: {chat.cost_line()}", file=sys.stderr)
     cut = [_truncated(t.answer, args) for t in chat.turns]
     return EXIT_TRUNCATED if any(cut) else 0
-
-
-def _run_transcribe(args: argparse.Namespace) -> int:
-
-    if args.sample == bool(args.file):
-        raise CliUsageError("give one audio FILE to transcribe, or --sample")
-    source: Any
-    name = None
-    if args.sample:
-        source = str(sample_audio_path())
-    elif is_stdin(args.file):
-        source, name = stdin_bytes(), STDIN_NAME
-    else:
-        source = args.file
-    with open_client(args) as client:
-        transcript = transcribe(
-            client,
-            source,
-            language=args.language,
-            model=args.model or DEFAULT_ASR_MODEL,
-            name=name,
-            retry=retry_reporter(timeout_s=args.timeout),
-        )
-    if args.json:
-        print(json.dumps(transcript.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print(transcript.text)
-        print(_usage_line(transcript.usage), file=sys.stderr)
-    return 0
 
 
 def _add_ask(sub: Any) -> None:
@@ -359,35 +327,9 @@ def _add_ask(sub: Any) -> None:
     parser.set_defaults(func=_run_ask, rest_into="items")
 
 
-def _add_transcribe(sub: Any) -> None:
-
-    parser = sub.add_parser(
-        "transcribe",
-        help="transcribe a WAV/MP3 with MiMo's ASR model",
-        description=f"Transcribe one WAV or MP3 file with {DEFAULT_ASR_MODEL}.",
-    )
-    parser.add_argument(
-        "file",
-        nargs="?",
-        metavar="FILE",
-        help=f"a WAV or MP3 file, '-' for standard input (convert others: mimo-audio fit FILE --model "
-        f"{DEFAULT_ASR_MODEL})",
-    )
-    parser.add_argument(
-        "--sample", action="store_true", help="use the short speech sample shipped in the package"
-    )
-    parser.add_argument(
-        "--language", choices=ASR_LANGUAGES, default="auto", help="spoken language (default: auto)"
-    )
-    parser.add_argument("--json", action="store_true", help="print the transcript and usage as JSON")
-    add_connection_arguments(parser, model_help=f"ASR model id (default: {DEFAULT_ASR_MODEL})")
-    parser.set_defaults(func=_run_transcribe)
-
-
 def register(subparsers: Any) -> None:
-    """Add ``ask`` and ``transcribe`` to the ``mimo-audio`` parser."""
+    """Add ``ask`` to the ``mimo-audio`` parser."""
     _add_ask(subparsers)
-    _add_transcribe(subparsers)
 
 
 # --- ``mimo-audio ask --split``: one long file, asked in pieces (ask_across_chunks) ---------

@@ -21,7 +21,7 @@ import os
 import sys
 from typing import Any
 
-from .._batch.ask import ask_batch_async
+from .._batch.ask import ask_batch_async, refuse_transcription_model
 from .._batch.estimate import estimate_batch
 from .._batch.inputs import collect_sources
 from .._batch.results import BatchResults, without_source
@@ -150,6 +150,7 @@ async def _run_async(
 def _run_batch(args: argparse.Namespace) -> int:
 
     model = args.model or DEFAULT_MODEL
+    refuse_transcription_model(model)
     if not args.question.strip():
         raise CliUsageError('-q/--question is empty: ask something, e.g. -q "What is said?"')
     sources = _collect(args.inputs, convert=args.convert, recursive=args.recursive)

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from ._handle import EmulatorHandle, run_emulator, start_emulator
 from ._options import DEFAULT_EMULATOR_API_KEY, EmulatorOptions, RequestRecord
+from ._speech import ScriptedSpeech
 
 __all__ = [
     "DEFAULT_EMULATOR_API_KEY",
     "EmulatorHandle",
     "EmulatorOptions",
     "RequestRecord",
+    "ScriptedSpeech",
     "run_emulator",
     "start_emulator",
 ]

@@ -19,6 +19,7 @@ import socket
 import sys
 import time
 import urllib.parse
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -26,6 +27,7 @@ from .._audio.probe import probe_bytes
 from .._config import AUDIO_FORMATS, Limits, ModelSpec
 from .._exceptions import MimoAudioError, UnsupportedAudioFormatError
 from ._errors import ApiError
+from ._speech import ScriptedSpeech, recognise
 from ._usage import audio_tokens
 
 __all__ = ["MAX_REDIRECTS", "HeardAudio", "fetch_budget", "read_audio_part"]
@@ -62,6 +64,8 @@ class HeardAudio:
     origin: str
     """``"data-uri"``, ``"url"``, ``"raw-base64"`` (heard, when so configured) or ``"ignored"``
     (raw base64 without ``data:``, by default)."""
+    heard_text: str | None = None
+    """For an ASR model: the words of the registered speech this audio is a piece of."""
 
 
 def _invalid_format(where: str, detail: str, *, allowed: tuple[str, ...]) -> ApiError:
@@ -260,6 +264,7 @@ def _probe(
     origin: str,
     label: str | None,
     url: str | None = None,
+    speech: Sequence[ScriptedSpeech] = (),
 ) -> HeardAudio:
 
     allowed = _allowed(model)
@@ -286,6 +291,7 @@ def _probe(
         tokens=audio_tokens(info.duration_s, limits=limits),
         digest=hashlib.sha256(data).digest(),
         origin=origin,
+        heard_text=recognise(data, speech) if model.asr else None,
     )
 
 
@@ -298,11 +304,13 @@ def read_audio_part(
     timeout_s: float,
     format_key: str = "ignore",
     raw_base64: str = "ignore",
+    speech: Sequence[ScriptedSpeech] = (),
 ) -> HeardAudio:
     """Decode and probe one ``input_audio`` part, or raise the ``ApiError`` MiMo would send.
 
     ``format_key`` and ``raw_base64`` say what a ``format`` key beside a data URI or URL
     and raw base64 without ``data:`` get (``EmulatorOptions``; MiMo's own rule is unknown).
+    An ASR model's audio found in registered ``speech`` carries its words (``heard_text``).
     """
     body = part.get("input_audio")
     data_field = body.get("data") if isinstance(body, dict) else None
@@ -317,7 +325,7 @@ def read_audio_part(
         )
     if is_uri:
         data, label = _decode_data_uri(data_field, where, model, limits)
-        return _probe(data, where, model, limits, "data-uri", label)
+        return _probe(data, where, model, limits, "data-uri", label, speech=speech)
     if is_url:
         if model.asr:
             raise ApiError(400, f"{where}: {model.id} accepts audio only as a data: URI, not a URL")

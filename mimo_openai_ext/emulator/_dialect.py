@@ -244,6 +244,7 @@ class _Reader:
             timeout_s=self.options.url_fetch_timeout_s,
             format_key=self.options.format_key,
             raw_base64=self.options.raw_base64,
+            speech=self.options.speech,
         )
         self.audios.append(heard)
         self._add(heard.digest, heard.tokens)

@@ -10,6 +10,7 @@ from .._checks import check_bool, check_count, check_seconds, check_str, check_t
 from .._config import DEFAULT_LIMITS, Limits, ModelSpec
 from .._exceptions import InvalidOptionError
 from ._faults import parse_fault
+from ._speech import ScriptedSpeech
 
 __all__ = [
     "DEFAULT_EMULATOR_API_KEY",
@@ -78,6 +79,8 @@ class EmulatorOptions:
     """The request log keeps the newest this many records (a long ``serve`` stays small)."""
     extra_answer: str = field(default="")
     """Appended to every answer (to tell emulators apart in a test)."""
+    speech: tuple[ScriptedSpeech, ...] = ()
+    """Recordings whose words the ASR model "recognises" in any piece of them (see ``ScriptedSpeech``)."""
 
     def __post_init__(self) -> None:
         check_str(self.api_key, option="api_key", none=True)
@@ -108,6 +111,9 @@ class EmulatorOptions:
         check_seconds(self.url_fetch_timeout_s, option="url_fetch_timeout_s", minimum=0.001)
         check_count(self.max_log_records, option="max_log_records")
         check_str(self.extra_answer, option="extra_answer", empty=True)
+        check_type(self.speech, tuple, option="speech", expected="a tuple of ScriptedSpeech")
+        for item in self.speech:
+            check_type(item, ScriptedSpeech, option="speech[...]", expected="a ScriptedSpeech")
 
 
 def _check_choice(value: object, choices: tuple[str, ...], *, option: str) -> None:

@@ -66,14 +66,16 @@ def test_transcribe_offline(capsys: pytest.CaptureFixture[str]) -> None:
     assert "language en" in out
 
 
-def test_transcribe_refuses_flac_in_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
-    path = write_silence(tmp_path / "clip.flac", 0.5, format="FLAC")
-    code, out, err = run(capsys, "transcribe", "--offline", str(path))
+def test_transcribe_refuses_what_mimo_refuses_in_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    aac = Path(__file__).parent.parent / "fixtures" / "adts.aac"
+    code, out, err = run(capsys, "transcribe", "--offline", str(aac))
     assert code == 2
     assert out == ""
     assert len(err.strip().splitlines()) == 1
-    assert "clip.flac" in err
-    assert "mimo-audio fit" in err
+    assert "adts.aac" in err
+    assert "--convert" in err
 
 
 def test_api_error_is_one_line_with_status_detail_and_advice_without_the_key(
@@ -195,14 +197,15 @@ class _Terminal(_Stdin):
 def test_ask_and_transcribe_read_standard_input(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Any
 ) -> None:
-    data = write_silence(tmp_path / "a.wav", 1.5).read_bytes()
+    data = sample_audio_path().read_bytes()
     monkeypatch.setattr("sys.stdin", _Stdin(data))
     code, out, _ = run(capsys, "ask", "--offline", "-", "What is it?")
     assert code == 0
-    assert "audio 1: wav, 1.50 s" in out
-    code, out, _ = run(capsys, "transcribe", "--offline", "-")
+    assert "audio 1: mp3, 4.4" in out
+    code, out, _ = run(capsys, "transcribe", "--offline", "-", "--format", "srt")
     assert code == 0
-    assert "1.50 s of wav audio" in out  # the same bytes again: standard input is read once
+    assert "emulated transcript" in out  # the same bytes again: standard input is read once
+    assert out.startswith("1\n00:00:00,")
 
 
 def test_standard_input_errors_name_it(
@@ -317,22 +320,17 @@ def test_transcribe_refuses_a_chat_model_locally(
     assert mimo_emulator.completions() == []  # refused before any request
 
 
-def test_transcribe_advice_keeps_the_asr_model(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
+def test_transcribe_converts_m4a_itself(capsys: pytest.CaptureFixture[str], mimo_emulator: Any) -> None:
     from pathlib import Path
 
     m4a = Path(__file__).parent.parent / "fixtures" / "aac_brand_m4a.m4a"
-    code, _, err = run(capsys, "transcribe", "--offline", str(m4a))
-    assert code == 2
-    assert "`mimo-audio fit aac_brand_m4a.m4a --model mimo-v2.5-asr`" in err
-    from mimo_openai_ext import fit_audio  # what that command runs: the result is accepted
-
-    fitted = fit_audio(m4a, model="mimo-v2.5-asr")
-    assert fitted.info.format in ("wav", "mp3")
-    out_path = tmp_path / f"fitted.{fitted.info.format}"
-    out_path.write_bytes(fitted.data)
-    code, out, err = run(capsys, "transcribe", "--offline", str(out_path))
+    code, out, err = run(
+        capsys, "transcribe", str(m4a), "--vad", "energy", "--base-url", mimo_emulator.base_url,
+        "--api-key", mimo_emulator.api_key,
+    )  # fmt: skip
     assert code == 0, err
-    assert "emulated transcript" in out
+    assert "s of wav audio" in out  # the ASR model takes WAV: the M4A went as a WAV piece
+    assert [r.model for r in mimo_emulator.completions()] == ["mimo-v2.5-asr"]
 
 
 def test_empty_model_ids_are_refused(capsys: pytest.CaptureFixture[str]) -> None:
@@ -352,7 +350,7 @@ def test_transcribe_retries_print_a_line(capsys: pytest.CaptureFixture[str], mim
     assert code == 0
     assert "emulated transcript" in out
     assert "mimo-audio: retrying after HTTP 503 in " in err
-    assert len(mimo_emulator.completions()) == 2
+    assert len(mimo_emulator.completions()) == 3  # the sample's two sentences, one of them twice
 
 
 # --- a forgotten question, -q, and several questions about one recording --------------

@@ -66,11 +66,11 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_a_stray_argument_shows_the_subcommands_usage(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["transcribe", "a.wav", "b.wav"])
+        main(["fit", "a.wav", "b.wav"])
     assert exited.value.code == 2
     err = capsys.readouterr().err
-    assert err.startswith("usage: mimo-audio transcribe")
-    assert "mimo-audio transcribe: error: unrecognized arguments: b.wav" in err
+    assert err.startswith("usage: mimo-audio fit")
+    assert "mimo-audio fit: error: unrecognized arguments: b.wav" in err
 
 
 def test_ask_takes_the_question_after_options(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -114,9 +114,14 @@ def test_refused_format_points_at_convert(capsys: pytest.CaptureFixture[str]) ->
     code, _, err = run(capsys, "ask", "--offline", str(FIXTURES / "adts.aac"), "Q")
     assert code == 2
     assert err.rstrip().endswith("add --convert to this command to convert it before sending")
-    code, _, err = run(capsys, "transcribe", "--offline", str(FIXTURES / "adts.aac"))
-    assert code == 2
-    assert "--convert" not in err  # transcribe has no --convert
+    code, out, err = run(capsys, "transcribe", "--offline", str(FIXTURES / "adts.aac"))
+    assert (code, out) == (2, "")
+    assert len(err.strip().splitlines()) == 1
+    assert err.rstrip().endswith("add --convert to this command to convert it before sending")
+    code, _, err = run(
+        capsys, "transcribe", "--offline", "--convert", "--vad", "energy", str(FIXTURES / "adts.aac")
+    )
+    assert code == 0, err  # converted: the tone reads as a sound to the energy detector
 
 
 def test_not_audio_gets_no_convert_hint(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

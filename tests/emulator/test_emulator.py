@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import math
 import re
 import urllib.request
@@ -218,7 +219,9 @@ def test_asr_model_transcribes_one_part_without_text(client: openai.OpenAI) -> N
         extra_body={"asr_options": {"language": "en"}},
     )
     content = completion.choices[0].message.content or ""
-    assert content == f"[emulated transcript: {duration_s:.2f} s of mp3 audio, 1 ch, 16000 Hz, language en]"
+    digest = hashlib.sha256(mp3).hexdigest()[:12]  # the piece's own checksum: tests tell pieces apart
+    described = f"{duration_s:.2f} s of mp3 audio, 1 ch, 16000 Hz, language en, sha256 {digest}"
+    assert content == f"[emulated transcript: {described}]"
     assert completion.usage is not None
     assert completion.usage.prompt_tokens_details
     assert completion.usage.prompt_tokens_details.audio_tokens == tokens_of(mp3)
