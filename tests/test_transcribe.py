@@ -357,13 +357,20 @@ def test_urls_and_bad_options_are_refused_before_any_request(
     assert mimo_emulator.completions() == []
 
 
-def test_a_chat_model_is_refused_before_any_request(client: openai.OpenAI, mimo_emulator: Any) -> None:
+def test_a_chat_model_is_refused_before_any_request(
+    client: openai.OpenAI, mimo_emulator: Any, text_model: str
+) -> None:
     with pytest.raises(UnsupportedFeatureError) as caught:
-        transcribe(client, sample_audio_path(), model="mimo-v2.5")
+        transcribe(client, sample_audio_path(), model="mimo-v2.6-flash")
     message = str(caught.value)
-    assert message.startswith("mimo-v2.5 is not a transcription model")
+    assert message.startswith("mimo-v2.6-flash is not a transcription model")
     assert "mimo-v2.5-asr" in message
     assert "transcriptions(client)" in message
+    with pytest.raises(
+        UnsupportedFeatureError, match=f"{text_model} is not a transcription model"
+    ) as text_only:
+        transcribe(client, sample_audio_path(), model=text_model)
+    assert f"ask {text_model}" not in str(text_only.value)  # a text-only model cannot be asked either
     assert mimo_emulator.completions() == []
 
 

@@ -199,7 +199,7 @@ def test_what_cannot_be_timed_is_refused_saying_why(client: openai.OpenAI, mimo_
     with pytest.raises(UnsupportedFeatureError, match="takes no prompt"):
         shim.create(file=WAV, model="whisper-1", prompt="Zoë", response_format="srt")
     with pytest.raises(UnsupportedFeatureError, match="segment times come from MiMo's ASR model only"):
-        shim.create(file=WAV, model="mimo-v2.5", response_format="vtt")
+        shim.create(file=WAV, model=DEFAULT_MODEL, response_format="vtt")
     with pytest.raises(UnsupportedFeatureError, match="set it on the client"):
         shim.create(file=WAV, model="whisper-1", timeout=5)
     assert mimo_emulator.request_log == []
