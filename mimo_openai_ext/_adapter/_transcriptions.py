@@ -3,9 +3,10 @@
 MiMo has no such endpoint. The adapter reads the form (python-multipart), hands it to
 :func:`~mimo_openai_ext._whisper.transcriptions` over an ``openai`` client that sends through
 the adapter's own upstream transport (the same host, key and connection pool), and answers
-as OpenAI would: ``{"text": ...}`` for ``json``, plain text for ``text``. What MiMo cannot
-serve (``verbose_json``, timestamps, ...) is a 400 in MiMo's error shape, from the shim's own
-check. The shim makes one attempt: the client's own retries already cover this request.
+as OpenAI would: ``{"text": ...}`` for ``json``, Whisper's ``verbose_json`` object (segments
+with times) for ``verbose_json``, plain text for ``text``, ``srt`` and ``vtt``. What MiMo
+cannot serve (word timestamps, speakers, ...) is a 400 in MiMo's error shape, from the shim's
+own check. The shim makes one attempt: the client's own retries already cover this request.
 """
 
 from __future__ import annotations
@@ -122,6 +123,9 @@ def result_body(result: object, response_format: str) -> tuple[str, bytes]:
     """``(content type, body)`` as OpenAI answers a transcription."""
     if isinstance(result, str):
         return "text/plain; charset=utf-8", result.encode("utf-8")
+    if response_format == "verbose_json":
+        whole = result.to_dict(exclude_unset=False) if hasattr(result, "to_dict") else {}
+        return "application/json", json.dumps(whole, ensure_ascii=False).encode("utf-8")
     text = getattr(result, "text", "")
     return "application/json", json.dumps({"text": text}, ensure_ascii=False).encode("utf-8")
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import openai
 import pytest
+from _audio import encode, sentences
 from _shapes import AUDIO, SHAPES, expected_tokens, message, openai_part
 
 from mimo_openai_ext import (
@@ -226,19 +227,34 @@ def test_whisper_transcriptions_work_unchanged(adapted: openai.OpenAI, fmt: str)
     assert text.strip()
 
 
-def test_whisper_features_mimo_lacks_are_a_400(adapted: openai.OpenAI, mimo_emulator: Any) -> None:
-    with pytest.raises(openai.BadRequestError, match="no timestamps"):
-        adapted.audio.transcriptions.create(
-            model="whisper-1", file=("a.wav", AUDIO["wav"]()), response_format="verbose_json"
-        )
+def test_whisper_timestamps_work_and_what_mimo_lacks_is_a_400(
+    adapted: openai.OpenAI, mimo_emulator: Any
+) -> None:
+    speech = encode(sentences()[0][: 11 * 16000], 16000, format="WAV")  # two spoken sentences
+    verbose = adapted.audio.transcriptions.create(
+        model="whisper-1", file=("talk.wav", speech), response_format="verbose_json"
+    )
+    assert verbose.segments is not None
+    assert [round(s.start) for s in verbose.segments] == [1, 6]  # 0.8 s and 5.6 s: from our cuts
+    assert float(verbose.duration) == pytest.approx(11.0, abs=0.01)
+    srt = adapted.audio.transcriptions.create(
+        model="whisper-1", file=("talk.wav", speech), response_format="srt"
+    )
+    assert srt.startswith("1\n00:00:00,")
+    assert srt.count(" --> ") == 2
+    sent = len(mimo_emulator.completions())
     with pytest.raises(openai.BadRequestError, match="timestamp_granularities"):
         adapted.audio.transcriptions.create(
             model="whisper-1",
             file=("a.wav", AUDIO["wav"]()),
-            response_format="json",
+            response_format="verbose_json",
             timestamp_granularities=["word"],
         )
-    assert mimo_emulator.request_log == []
+    with pytest.raises(openai.BadRequestError, match="speakers"):
+        adapted.audio.transcriptions.create(
+            model="whisper-1", file=("a.wav", AUDIO["wav"]()), response_format="diarized_json"
+        )
+    assert len(mimo_emulator.completions()) == sent  # refused before any request
 
 
 def test_the_async_client_twin(mimo_emulator: Any) -> None:
