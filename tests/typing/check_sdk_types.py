@@ -8,7 +8,7 @@ into the SDK's own ``create(...)`` signatures, whichever ``openai`` is installed
 from __future__ import annotations
 
 from openai import AsyncOpenAI, OpenAI
-from openai.types.audio import Transcription
+from openai.types.audio import Transcription, TranscriptionVerbose
 from openai.types.chat import (
     ChatCompletion,
     ChatCompletionContentPartInputAudioParam,
@@ -78,6 +78,23 @@ def whisper_style(client: OpenAI, path: str) -> tuple[str, str]:
         as_json: Transcription = transcriptions(client).create(file=fh, model="whisper-1")
     as_text: str = transcriptions(client).create(file=path, model="whisper-1", response_format="text")
     return as_json.text, as_text
+
+
+def whisper_timestamps(client: OpenAI, path: str) -> tuple[float, str, str]:
+    verbose: TranscriptionVerbose = transcriptions(client).create(
+        file=path, model="whisper-1", response_format="verbose_json"
+    )
+    subtitles: str = transcriptions(client).create(file=path, model="whisper-1", response_format="srt")
+    web: str = transcriptions(client).create(file=path, model="whisper-1", response_format="vtt")
+    first = verbose.segments[0].start if verbose.segments else 0.0
+    return first, subtitles, web
+
+
+async def whisper_timestamps_async(client: AsyncOpenAI, data: bytes) -> str:
+    verbose: TranscriptionVerbose = await transcriptions(client).create(
+        file=data, model="whisper-1", response_format="verbose_json"
+    )
+    return verbose.text
 
 
 async def whisper_style_async(client: AsyncOpenAI, data: bytes) -> str:
