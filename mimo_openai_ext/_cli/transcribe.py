@@ -131,7 +131,7 @@ def _options(args: argparse.Namespace, name: str | None, bar: _PiecesBar) -> Tra
         language=args.language,
         model=args.model or DEFAULT_ASR_MODEL,
         name=name,
-        retry=retry_reporter(),
+        retry=retry_reporter(timeout_s=args.timeout),
         max_segment_s=args.max_segment,
         vad=args.vad,
         convert=args.convert,

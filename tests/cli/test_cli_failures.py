@@ -19,6 +19,7 @@ import pytest
 from _audio import write_silence
 from faults import FaultServer, black_hole, json_body, raw, status, stream_of
 
+from mimo_openai_ext import sample_audio_path
 from mimo_openai_ext._cli import EXIT_API_ERROR, EXIT_OS_ERROR, EXIT_USAGE, main
 
 pytestmark = pytest.mark.usefixtures("no_sleep")
@@ -82,6 +83,21 @@ def test_the_timeout_flag_is_a_deadline(fault_server: FaultServer, clip: Path, c
     assert code == EXIT_API_ERROR
     assert elapsed < 2.0
     assert "timeout_s=1 s" in _one_line(err)
+
+
+def test_the_timeout_flag_is_a_deadline_for_transcribe_too(
+    fault_server: FaultServer, clip: Path, capsys
+) -> None:
+    fault_server.default = black_hole()
+    start = time.monotonic()
+    speech = str(sample_audio_path())  # silence would send nothing at all
+    code = _run(fault_server, "transcribe", speech, "--timeout", "1", "--concurrency", "1")
+    elapsed = time.monotonic() - start
+    err = capsys.readouterr().err
+    assert fault_server.requests >= 1
+    assert code != 0
+    assert elapsed < 2.5
+    assert "timeout_s=1 s" in err
 
 
 def test_a_retry_after_of_a_day_fails_at_once_saying_when(
