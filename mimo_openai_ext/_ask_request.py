@@ -254,6 +254,11 @@ def check_audio_model(model: str) -> None:
             f"{model} is the transcription model: it takes one audio and no question; use "
             f"transcribe() / `mimo-audio transcribe`, or ask one of: {audio_models}"
         )
+    if spec.speech is not None:
+        raise UnsupportedFeatureError(
+            f"{model} is a speech model: it speaks text, it does not answer about audio; use "
+            f"speak() / `mimo-audio speak` with it, or ask one of: {audio_models}"
+        )
     if not spec.audio_input:
         raise UnsupportedFeatureError(
             f"{model} does not take audio input (MODELS[{model!r}].audio_input is False; MiMo answers "

@@ -8,6 +8,12 @@ Everything in this module is plain data. Users override it in three ways:
 * load what ``mimo-audio doctor`` found on their own account (``load_capabilities(path)``,
   or ``MIMO_CAPABILITIES=path``, read at the first model lookup, never at import).
 
+Speech (TTS) models sit in the same table: their ``ModelSpec.speech`` (a :class:`SpeechSpec`)
+says how the voice is chosen (a preset, a description or a reference clip), the formats
+MiMo returns, the sample rate and how much text one request takes. The OpenAI names a
+migrated app uses (``tts-1``, ``alloy``, ...) map onto them through ``OPENAI_SPEECH_MODEL_MAP``
+and ``OPENAI_VOICE_MAP``; ``SPEECH_MIMES`` spells each output format on the wire.
+
 Facts come from MiMo's documentation, its notices and live third-party reports, tagged in
 each entry (``ModelSpec.audio_evidence``, ``Price.source``, ``Retirement.source``); prices
 carry the date they were copied. Retired models stay in ``MODELS`` with their
@@ -33,21 +39,32 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "DEFAULT_LIMITS",
     "DEFAULT_MODEL",
+    "DEFAULT_SPEECH_MODELS",
+    "MIMO_SPEECH_FORMATS",
     "MODELS",
     "OPENAI_INPUT_AUDIO_FORMATS",
+    "OPENAI_SPEECH_MODEL_MAP",
+    "OPENAI_VOICE_MAP",
     "REASONING_EFFORTS",
     "REFUSED_REASONING_EFFORTS",
     "RETIREMENT_WARNING_DAYS",
+    "SPEECH_FORMATS",
+    "SPEECH_MIMES",
+    "VOICE_KINDS",
     "WHISPER_MODEL_MAP",
     "AsrLanguage",
     "AudioEvidence",
     "AudioFormat",
     "FormatSpec",
     "Limits",
+    "MimoSpeechFormat",
     "ModelSpec",
     "Price",
     "ReasoningEffort",
     "Retirement",
+    "SpeechFormat",
+    "SpeechSpec",
+    "VoiceKind",
 ]
 
 AudioFormat = Literal["wav", "mp3", "flac", "m4a", "ogg"]
@@ -119,6 +136,8 @@ class Price:
     source: str
     audio_usd_per_hour: float = 0.0
     """Billed per hour of audio (the ASR model), on top of the token prices."""
+    note: str = ""
+    """A condition on the price (``"free for a limited time"``), shown beside it."""
 
 
 _PRICE_PAGE = "third-party copies of MiMo's pricing page"
@@ -174,6 +193,62 @@ class Retirement:
         return self.at.date().isoformat()
 
 
+VoiceKind = Literal["preset", "design", "clone"]
+"""How a speech model's voice is chosen: a built-in voice by id (``preset``), a description of
+the voice in words (``design``), or a reference recording to imitate (``clone``)."""
+VOICE_KINDS: tuple[VoiceKind, ...] = ("preset", "design", "clone")
+
+MimoSpeechFormat = Literal["wav", "mp3", "pcm", "pcm16"]
+"""The formats MiMo's speech models return (``audio.format``); ``opus`` gets a 400."""
+MIMO_SPEECH_FORMATS: tuple[MimoSpeechFormat, ...] = ("wav", "mp3", "pcm", "pcm16")
+SpeechFormat = Literal["wav", "mp3", "flac", "opus", "aac", "pcm", "pcm16"]
+"""The formats ``speak()`` delivers: MiMo's own, and ``flac``, ``opus`` (Ogg) and ``aac`` (ADTS)
+encoded here from MiMo's WAV. ``pcm``/``pcm16`` are raw 16-bit little-endian mono samples."""
+SPEECH_FORMATS: tuple[SpeechFormat, ...] = ("wav", "mp3", "flac", "opus", "aac", "pcm", "pcm16")
+SPEECH_MIMES: Mapping[SpeechFormat, str] = MappingProxyType(
+    {
+        "wav": "audio/wav",
+        "mp3": "audio/mpeg",
+        "flac": "audio/flac",
+        "opus": "audio/ogg",
+        "aac": "audio/aac",
+        "pcm": "audio/pcm",
+        "pcm16": "audio/pcm",
+    }
+)
+"""The ``Content-Type`` of each speech format (what ``audio.speech.create`` answers with)."""
+
+_TTS_SKILL = "MiMo's own TTS skill (XiaomiMiMo/MiMo-Skills, mimo-v2-5-tts)"
+
+
+@dataclass(frozen=True)
+class SpeechSpec:
+    """What a speech (TTS) model takes and returns. Replace a field with ``dataclasses.replace``."""
+
+    voice_kind: VoiceKind
+    """How the voice is chosen: ``audio.voice`` names a preset, a ``user`` message describes
+    it (``design``), or ``audio.voice`` carries a reference clip as a data URI (``clone``)."""
+    voices: tuple[str, ...] = ()
+    """The preset voice ids (``preset`` models; MiMo's ids are case-sensitive)."""
+    default_voice: str | None = None
+    """Sent when no voice is asked for (MiMo's skill says to always name one)."""
+    formats: tuple[MimoSpeechFormat, ...] = MIMO_SPEECH_FORMATS
+    """``audio.format`` values MiMo returns (``opus`` is refused with a 400, third parties)."""
+    sample_rate_hz: int = 24_000
+    """MiMo's speech: 24 kHz, 16-bit, mono (third-party integrations; one measured it)."""
+    max_input_chars: int = 2_500
+    """Text one request takes: MiMo's skill splits only past 2,500 characters."""
+    reference_formats: tuple[AudioFormat, ...] = ()
+    """Formats of a ``clone`` reference (MiMo's skill: mp3 or wav; we send 16-bit mono WAV)."""
+    reference_max_data_uri_chars: int = 10_000_000
+    """A ``clone`` reference's data URI (MiMo's skill: base64 <= 10 MB, about 3-5 minutes)."""
+    reference_seconds: tuple[float, float] = (5.0, 30.0)
+    """The reference length MiMo's skill recommends (clear speech, no background noise)."""
+    styles_audible: bool = False
+    """Whether ``audio.speed`` / ``audio.style`` change the speech (not when tested, 2026-04-30)."""
+    source: str = _TTS_SKILL
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """What we know of one MiMo model. Replace a field with ``dataclasses.replace``."""
@@ -197,9 +272,21 @@ class ModelSpec:
     retirement: Retirement | None = None
     """When it stops (or stopped) being served, and its successor."""
     launched_on: str | None = None
+    speech: SpeechSpec | None = None
+    """A speech (TTS) model: it speaks text (``speak()``), it does not answer about audio."""
 
 
 _SERVICE_NOTICE = "MiMo's service notice, as quoted by third parties"
+_TTS_PRICE = Price(
+    input_usd_per_mtok=0.0,
+    cache_hit_usd_per_mtok=0.0,
+    output_usd_per_mtok=0.0,
+    as_of="2026-12-01",
+    source="third-party copies of MiMo's speech synthesis page (no end date announced)",
+    note="free for a limited time",
+)
+_TTS_LIMITS = "context unknown; text split past SpeechSpec.max_input_chars"
+_PRESET_VOICES = ("mimo_default", "冰糖", "茉莉", "苏打", "白桦", "Mia", "Chloe", "Milo", "Dean")
 
 MODELS: dict[str, ModelSpec] = {
     "mimo-v2.6-flash": ModelSpec(
@@ -250,6 +337,33 @@ MODELS: dict[str, ModelSpec] = {
         ),
         audio_evidence="documented",
         status="transcription only: wav/mp3, data URI only, base64 <= 10 MB; ~CNY 0.5 per audio hour",
+    ),
+    "mimo-v2.5-tts": ModelSpec(
+        "mimo-v2.5-tts",
+        False,
+        0,
+        price=_TTS_PRICE,
+        audio_evidence="documented",
+        speech=SpeechSpec("preset", voices=_PRESET_VOICES, default_voice="mimo_default"),
+        status=f"speech out with built-in voices (singing too); {_TTS_LIMITS}",
+    ),
+    "mimo-v2.5-tts-voicedesign": ModelSpec(
+        "mimo-v2.5-tts-voicedesign",
+        False,
+        0,
+        price=_TTS_PRICE,
+        audio_evidence="documented",
+        speech=SpeechSpec("design"),
+        status=f"speech out in a voice described in words (a user message); {_TTS_LIMITS}",
+    ),
+    "mimo-v2.5-tts-voiceclone": ModelSpec(
+        "mimo-v2.5-tts-voiceclone",
+        False,
+        0,
+        price=_TTS_PRICE,
+        audio_evidence="documented",
+        speech=SpeechSpec("clone", reference_formats=("wav", "mp3")),
+        status=f"speech out in the voice of a reference clip (audio.voice data URI); {_TTS_LIMITS}",
     ),
     "mimo-v2.5": ModelSpec(
         "mimo-v2.5",
@@ -312,6 +426,37 @@ WHISPER_MODEL_MAP: dict[str, str] = {
     "gpt-4o-transcribe-diarize": DEFAULT_ASR_MODEL,
 }
 """OpenAI transcription model ids and the MiMo model that serves them (mutate to change)."""
+DEFAULT_SPEECH_MODELS: dict[VoiceKind, str] = {
+    "preset": "mimo-v2.5-tts",
+    "design": "mimo-v2.5-tts-voicedesign",
+    "clone": "mimo-v2.5-tts-voiceclone",
+}
+"""The speech model ``speak()`` uses for each way of choosing a voice (mutate to change)."""
+OPENAI_SPEECH_MODEL_MAP: dict[str, str] = {
+    "tts-1": DEFAULT_SPEECH_MODELS["preset"],
+    "tts-1-hd": DEFAULT_SPEECH_MODELS["preset"],
+    "gpt-4o-mini-tts": DEFAULT_SPEECH_MODELS["preset"],
+    "gpt-4o-mini-tts-2025-03-20": DEFAULT_SPEECH_MODELS["preset"],
+    "gpt-4o-mini-tts-2025-12-15": DEFAULT_SPEECH_MODELS["preset"],
+}
+"""OpenAI speech model ids and the MiMo model that serves them (mutate to change)."""
+OPENAI_VOICE_MAP: dict[str, str] = {
+    "alloy": "mimo_default",
+    "ash": "Dean",
+    "ballad": "Milo",
+    "cedar": "Dean",
+    "coral": "Chloe",
+    "echo": "Milo",
+    "fable": "Milo",
+    "marin": "Chloe",
+    "nova": "Mia",
+    "onyx": "Dean",
+    "sage": "Chloe",
+    "shimmer": "Mia",
+    "verse": "Milo",
+}
+"""OpenAI voice names and the MiMo preset voice each becomes: by gender and register, a
+judgement call (MiMo has four English voices: Mia and Chloe, Milo and Dean). Mutate to change."""
 DEFAULT_BASE_URL = "https://api.xiaomimimo.com/v1"
 TOKEN_PLAN_HOST_MARK = "token-plan-"
 """Token Plan hosts are ``https://token-plan-{cn,sgp,ams}.xiaomimimo.com/v1``."""

@@ -119,14 +119,15 @@ def is_retired(spec: ModelSpec, *, now: datetime | None = None) -> bool:
 
 def current_models(*, audio: bool | None = None) -> list[ModelSpec]:
     """The models the table says MiMo serves now, in table order (``audio=True``: chat models
-    that take audio; ``False``: those that do not; ASR models only when ``audio`` is None)."""
+    that take audio; ``False``: those that do not; ASR and speech models only when ``audio``
+    is None)."""
     check_type(audio, bool, option="audio", expected="True, False", none=True)
     apply_env_capabilities()
     now = _now()
     found = [m for m in MODELS.values() if not is_retired(m, now=now)]
     if audio is None:
         return found
-    return [m for m in found if not m.asr and m.audio_input == audio]
+    return [m for m in found if not m.asr and m.speech is None and m.audio_input == audio]
 
 
 def successor_of(spec: ModelSpec) -> ModelSpec | None:
@@ -312,6 +313,13 @@ def model_error_note(model_id: str | None, status: int | None, detail: str | Non
     )
 
 
+_VOICE_WORDS = {
+    "preset": "built-in voices",
+    "design": "a voice described in words",
+    "clone": "a cloned voice",
+}
+
+
 def models_markdown() -> str:
     """The table as markdown: each model, audio (and how sure), limits, price, status, retirement."""
     rows = [
@@ -320,15 +328,20 @@ def models_markdown() -> str:
     ]
     for spec in MODELS.values():
         audio = ("yes" if spec.audio_input else "no") + f" ({spec.audio_evidence})"
+        limits = f"{spec.context_tokens:,} / {spec.max_completion_tokens:,}"
         if spec.asr:
             audio = f"transcription only ({'/'.join(spec.asr_formats)})"
-        limits = f"{spec.context_tokens:,} / {spec.max_completion_tokens:,}"
+        if spec.speech is not None:
+            audio = f"speech out ({_VOICE_WORDS[spec.speech.voice_kind]})"
+            limits = f"{spec.speech.max_input_chars:,} characters a request"
         price = "unknown"
         if spec.price is not None:
             p = spec.price
             price = f"${p.input_usd_per_mtok:g} / ${p.cache_hit_usd_per_mtok:g} / ${p.output_usd_per_mtok:g}"
             if p.audio_usd_per_hour:
                 price += f" + ${p.audio_usd_per_hour:g}/audio hour"
+            if p.note:
+                price = p.note
             price += f" (as of {p.as_of})"
         retirement = "-"
         if spec.retirement is not None:
