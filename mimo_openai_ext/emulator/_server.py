@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from .._config import TOKEN_PLAN_KEY_PREFIXES
+from .._config import TOKEN_PLAN_KEY_PREFIXES, SpeechSpec
 from ._audio import fetch_budget
 from ._body import declared_length, read_body
 from ._dialect import model_entry, model_listing, parse_json, validate_chat
@@ -30,6 +30,7 @@ from ._faults import FAULT_HEADER, Fault, FaultSyntaxError
 from ._options import RequestRecord
 from ._reply import build_reply, completion_body, stream_chunks
 from ._state import EmulatorState, Reservation
+from ._tts import speech_body, speech_chunks, speech_model, speech_reply
 
 __all__ = ["EmulatorServer"]
 
@@ -286,6 +287,10 @@ class _Handler(BaseHTTPRequestHandler):
                     f"rate limit: {options.rpm} requests per minute for {ex.model}",
                     headers={} if options.retry_after_s is None else {"Retry-After": retry},
                 )
+        speech = speech_model(payload, options)
+        if speech is not None:
+            self._speak(ex, payload, *speech)
+            return
         request = validate_chat(payload, options=options)
         cached, prefixes = state.cache.lookup(request.model.id, request.segments, ttl_s=options.cache_ttl_s)
         reply = build_reply(
@@ -303,6 +308,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_stream(ex, stream_chunks(reply, include_usage=request.include_usage))
         else:
             self._send_json(ex, 200, completion_body(reply))
+
+    def _speak(self, ex: _Exchange, payload: dict[str, object], speech: SpeechSpec, model: str) -> None:
+        """A speech model's request: the TTS dialect (``_tts``), real audio in the answer."""
+        options = self.server.state.options
+        reply = speech_reply(payload, speech, model, options)
+        ex.request_id = reply.id
+        if options.latency_ms > 0:
+            time.sleep(options.latency_ms / 1000)
+        if reply.stream:
+            self._send_stream(ex, speech_chunks(reply))
+        else:
+            self._send_json(ex, 200, speech_body(reply))
 
     def _models(self, ex: _Exchange, route: str) -> None:
         options = self.server.state.options
