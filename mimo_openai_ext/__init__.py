@@ -4,9 +4,10 @@ The main verbs and types are here. Specialist pieces live in named submodules:
 ``mimo_openai_ext.audio`` (sniff, probe bytes, encode, convert), ``.batch`` (rate limits,
 results files), ``.config`` (the table of models, limits, formats and prices),
 ``.doctor`` (a live check of the table against MiMo), ``.migrate`` (OpenAI shapes, the
-Whisper shim), ``.retry`` (the retry layer), ``.streaming`` (stream types), ``.emulator``
-(a local MiMo for offline work and tests), ``.adapter`` (MiMo's dialect at the HTTP layer,
-for other libraries' clients) and ``.proxy`` (the same as a local OpenAI-compatible endpoint).
+Whisper and speech shims), ``.retry`` (the retry layer), ``.streaming`` (stream types),
+``.emulator`` (a local MiMo for offline work and tests), ``.adapter`` (MiMo's dialect at the
+HTTP layer, for other libraries' clients) and ``.proxy`` (the same as a local OpenAI-compatible
+endpoint).
 
 Nothing happens at import: no environment reads, no network, no optional extras.
 """
@@ -70,6 +71,9 @@ from ._parts import input_audio_part, text_part
 from ._request_estimate import AudioEstimate, RequestEstimate, estimate_request
 from ._retry import RetryPolicy
 from ._sample import SAMPLE_TRANSCRIPT, sample_audio_path
+from ._speech.result import Speech
+from ._speech.shim import speech
+from ._speech.speak import speak, speak_async
 from ._transcribe import TranscribeProgress, transcribe, transcribe_async
 from ._transcript import Segment, Transcript
 from ._types import InputAudio, InputAudioPart, TextPart
@@ -128,6 +132,7 @@ __all__ = [
     "RetiredModelError",
     "RetryPolicy",
     "Segment",
+    "Speech",
     "StreamNotFinishedError",
     "TextPart",
     "TranscribeProgress",
@@ -175,6 +180,9 @@ __all__ = [
     "read_reasoning",
     "retry",
     "sample_audio_path",
+    "speak",
+    "speak_async",
+    "speech",
     "split_audio",
     "streaming",
     "text_part",

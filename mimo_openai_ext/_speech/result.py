@@ -1,0 +1,149 @@
+"""What ``speak()`` returns: the audio, what it is, and how it was made.
+
+A :class:`Speech` holds the bytes (``data``) in the format asked for, its sample rate and
+duration, the model and voice, the requests it took and their usage. ``save(path)`` writes
+it (atomically: a temporary file renamed into place); in Jupyter it shows an audio player.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .._audio.convert import Encoding, encode_samples
+from .._audio.datauri import data_uri
+from .._checks import check_bool, check_path
+from .._config import SPEECH_MIMES, SpeechFormat, VoiceKind
+from .._exceptions import InvalidOptionError
+from .._format import esc, money, seconds_text, short, table
+from .._usage import UsageReport
+
+__all__ = ["MAX_PLAYER_CHARS", "Speech"]
+
+MAX_PLAYER_CHARS = 10_000_000
+"""A player's data URI longer than this is left out (it would bloat the notebook file)."""
+
+_SUFFIXES: dict[str, tuple[str, ...]] = {
+    ".wav": ("wav",),
+    ".wave": ("wav",),
+    ".mp3": ("mp3",),
+    ".flac": ("flac",),
+    ".opus": ("opus",),
+    ".ogg": ("opus",),
+    ".oga": ("opus",),
+    ".aac": ("aac",),
+    ".pcm": ("pcm", "pcm16"),
+    ".raw": ("pcm", "pcm16"),
+}
+"""Audio file name endings and the speech formats each may hold (others are not checked)."""
+EXTENSIONS: dict[str, str] = {
+    "wav": ".wav",
+    "mp3": ".mp3",
+    "flac": ".flac",
+    "opus": ".opus",
+    "aac": ".aac",
+    "pcm": ".pcm",
+    "pcm16": ".pcm",
+}
+"""The file name ending each speech format is saved with."""
+_KIND_WORDS = {"preset": "the default voice", "design": "a designed voice", "clone": "a cloned voice"}
+
+
+@dataclass(frozen=True)
+class Speech:
+    """Speech from MiMo: the bytes in ``format``, what they are, and how they were made."""
+
+    data: bytes = field(repr=False)
+    format: SpeechFormat
+    sample_rate_hz: int
+    duration_s: float
+    model: str
+    voice: str | None
+    """The preset voice (``"mimo_default"``, ``"Mia"``, ...); None for a designed or cloned voice."""
+    voice_kind: VoiceKind
+    text: str = field(repr=False)
+    requests: int
+    """Requests sent (a long text is spoken in pieces, then joined)."""
+    usage: UsageReport = field(repr=False)
+    channels: int = 1
+
+    @property
+    def mime(self) -> str:
+        """The format's ``Content-Type`` (``audio/wav``, ``audio/mpeg``, ...)."""
+        return SPEECH_MIMES[self.format]
+
+    @property
+    def size_bytes(self) -> int:
+        return len(self.data)
+
+    def __repr__(self) -> str:
+        voice = self.voice or _KIND_WORDS[self.voice_kind]
+        return (
+            f"Speech({self.format}, {self.duration_s:.2f} s, {self.sample_rate_hz} Hz, "
+            f"{self.size_bytes:,} bytes, {self.model}, {voice}, {self.requests} request"
+            f"{'s' * (self.requests != 1)}: {short(self.text, 40)!r})"
+        )
+
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+        """Write the audio to ``path`` (a temporary file renamed into place); returns the path.
+
+        A name ending in another audio format's extension (``.wav`` for MP3 speech) is
+        refused, as is an existing file when ``overwrite=False``.
+        """
+        check_path(path, option="path", none=False)
+        check_bool(overwrite, option="overwrite")
+        target = Path(path)
+        allowed = _SUFFIXES.get(target.suffix.lower())
+        if allowed is not None and self.format not in allowed:
+            raise InvalidOptionError(
+                f"{target.name}: the speech is {self.format}, but the name says {target.suffix}; save it "
+                f"as {target.with_suffix(EXTENSIONS[self.format]).name}, or ask speak() for "
+                f"format={allowed[0]!r}",
+                option="path",
+            )
+        if not overwrite and target.exists():
+            raise InvalidOptionError(
+                f"{target}: exists; pass overwrite=True to replace it, or choose another name",
+                option="path",
+            )
+        handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(self.data)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return target
+
+    def _player_uri(self) -> str:
+        if self.format not in ("pcm", "pcm16"):
+            return data_uri(self.data, self.mime)
+        import numpy as np
+
+        samples = np.frombuffer(self.data, dtype="<i2").astype(np.float32) / 32768.0
+        wav = encode_samples(samples[:, None], Encoding("wav", self.sample_rate_hz, 1, "PCM_16"))
+        return data_uri(wav, "audio/wav")
+
+    def _repr_html_(self) -> str:  # Jupyter
+        """An audio player, and what the speech is."""
+        uri = self._player_uri() if 4 * len(self.data) // 3 < MAX_PLAYER_CHARS else ""
+        player = (
+            f'<audio controls preload="metadata" src="{esc(uri)}"></audio>'
+            if uri
+            else f"<p><i>player omitted: {self.size_bytes:,} bytes is too much to embed</i></p>"
+        )
+        rows = [
+            ("format", f"{self.format} ({self.mime})"),
+            ("duration", seconds_text(self.duration_s)),
+            ("sample rate", f"{self.sample_rate_hz:,} Hz"),
+            ("size", f"{self.size_bytes:,} bytes"),
+            ("model", self.model),
+            ("voice", self.voice or _KIND_WORDS[self.voice_kind]),
+            ("requests", str(self.requests)),
+            ("cost", money(self.usage.cost_usd)),
+            ("text", short(self.text, 120)),
+        ]
+        return f"<div>{player}{table(rows, title='Speech')}</div>"
