@@ -59,7 +59,7 @@ EXIT_BROKEN_PIPE = 141
 """128 + SIGPIPE: what a shell reports for a tool whose reader closed the pipe early."""
 
 # One module per subcommand group, in the order shown by --help.
-_SUBCOMMAND_MODULES = ("probe", "serve", "proxy", "ask", "transcribe", "fit", "batch", "doctor")
+_SUBCOMMAND_MODULES = ("probe", "serve", "proxy", "ask", "transcribe", "speak", "fit", "batch", "doctor")
 
 
 class CliUsageError(Exception):

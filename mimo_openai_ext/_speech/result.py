@@ -18,14 +18,15 @@ from .._checks import check_bool, check_path
 from .._config import SPEECH_MIMES, SpeechFormat, VoiceKind
 from .._exceptions import InvalidOptionError
 from .._format import esc, money, seconds_text, short, table
+from .._models import get_model
 from .._usage import UsageReport
 
-__all__ = ["MAX_PLAYER_CHARS", "Speech"]
+__all__ = ["EXTENSIONS", "MAX_PLAYER_CHARS", "Speech", "format_for_path"]
 
 MAX_PLAYER_CHARS = 10_000_000
 """A player's data URI longer than this is left out (it would bloat the notebook file)."""
 
-_SUFFIXES: dict[str, tuple[str, ...]] = {
+_SUFFIXES: dict[str, tuple[SpeechFormat, ...]] = {
     ".wav": ("wav",),
     ".wave": ("wav",),
     ".mp3": ("mp3",),
@@ -48,6 +49,14 @@ EXTENSIONS: dict[str, str] = {
     "pcm16": ".pcm",
 }
 """The file name ending each speech format is saved with."""
+
+
+def format_for_path(path: str | os.PathLike[str]) -> SpeechFormat | None:
+    """The speech format a file name asks for (``hello.mp3`` -> ``mp3``), None for other endings."""
+    formats = _SUFFIXES.get(Path(path).suffix.lower())
+    return None if formats is None else formats[0]
+
+
 _KIND_WORDS = {"preset": "the default voice", "design": "a designed voice", "clone": "a cloned voice"}
 
 
@@ -77,6 +86,14 @@ class Speech:
     @property
     def size_bytes(self) -> int:
         return len(self.data)
+
+    @property
+    def cost_text(self) -> str:
+        """What it cost: ``$0 (free for a limited time)`` while MiMo's speech is free, else dollars."""
+        price = get_model(self.model, warn=False).price
+        if self.usage.cost_usd == 0 and price is not None and price.note:
+            return f"$0 ({price.note})"
+        return money(self.usage.cost_usd)
 
     def __repr__(self) -> str:
         voice = self.voice or _KIND_WORDS[self.voice_kind]
@@ -143,7 +160,7 @@ class Speech:
             ("model", self.model),
             ("voice", self.voice or _KIND_WORDS[self.voice_kind]),
             ("requests", str(self.requests)),
-            ("cost", money(self.usage.cost_usd)),
+            ("cost", self.cost_text),
             ("text", short(self.text, 120)),
         ]
         return f"<div>{player}{table(rows, title='Speech')}</div>"
