@@ -49,9 +49,10 @@ NOT_ENTRY_POINTS = {
     "AudioChat", "AsyncAudioChat", "ChatTurn",
     "DoctorReport", "ProbeResult", "ProbeName",
     "Exchange", "ProxyHandle",
+    "Speech", "SpeechStreamResponse", "AsyncSpeechStreamResponse",
     # plain tables of the config a user fills in
     "FormatSpec", "Limits", "ModelSpec", "Price", "TimeSpan", "Retirement", "AudioEvidence",
-    "ReasoningEffort",
+    "ReasoningEffort", "SpeechSpec", "SpeechFormat", "MimoSpeechFormat", "VoiceKind",
 }  # fmt: skip
 
 
@@ -178,6 +179,14 @@ def _valid_calls(
         "RetryPolicy": (m.RetryPolicy, (), {}),
         "EmulatorOptions": (m.emulator.EmulatorOptions, (), {}),
         "transcriptions": (m.transcriptions, (client,), {}),
+        "speak": (m.speak, (client, "Hello."), {}),
+        "speak_async": (m.speak_async, (async_client, "Hello."), {}),
+        "speech": (m.speech, (client,), {}),
+        "speech create": (
+            m.speech(client).create,
+            (),
+            {"model": "tts-1", "voice": "alloy", "input": "Hello."},
+        ),
         "whisper create": (
             m.transcriptions(client).create,
             (),

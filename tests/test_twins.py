@@ -18,6 +18,7 @@ import mimo_openai_ext as m
 from mimo_openai_ext._ask import ask_with, ask_with_async
 from mimo_openai_ext._ask_request import AskOptions
 from mimo_openai_ext._batch.engine import BatchOptions
+from mimo_openai_ext._speech.plan import SpeakOptions
 
 PAIRS: list[tuple[Callable[..., Any], Callable[..., Any]]] = [
     (m.ask, m.ask_async),
@@ -34,6 +35,9 @@ PAIRS: list[tuple[Callable[..., Any], Callable[..., Any]]] = [
     (m.mimo_http_client, m.mimo_async_http_client),
     (m.adapter.mimo_transport, m.adapter.mimo_async_transport),
     (m.migrate.MimoTranscriptions.create, m.migrate.AsyncMimoTranscriptions.create),
+    (m.speak, m.speak_async),
+    (m.migrate.MimoSpeech.create, m.migrate.AsyncMimoSpeech.create),
+    (m.migrate.MimoSpeech.speak, m.migrate.AsyncMimoSpeech.speak),
 ]
 
 
@@ -84,6 +88,10 @@ def test_the_ask_options_keep_the_defaults_of_ask_options(func: Callable[..., An
 def test_ask_spells_out_every_ask_option() -> None:
     options = _field_defaults(AskOptions)
     assert _defaults(m.ask) == options
+
+
+def test_speak_spells_out_every_speak_option() -> None:
+    assert _defaults(m.speak) == _field_defaults(SpeakOptions)
 
 
 def test_the_batch_options_keep_the_defaults_of_batch_options() -> None:
