@@ -23,6 +23,9 @@ EXPECTED: dict[str, str | type[BaseException]] = {
     "# Before: OpenAI Whisper": openai.NotFoundError,
     "# After: MiMo, the same call through transcriptions(client)": "mp3 audio, 1 ch, 16000 Hz, language en,",
     '# After: MiMo, response_format="text" and an async client': "[emulated transcript: 1.00 s of wav audio",
+    "# Before: OpenAI text to speech": openai.NotFoundError,
+    "# After: MiMo, the same call through speech(client)": "audio/mpeg",
+    "# After: MiMo, streaming to a file with an async client": "audio/ogg True",
 }
 
 
