@@ -8,6 +8,7 @@ into the SDK's own ``create(...)`` signatures, whichever ``openai`` is installed
 from __future__ import annotations
 
 from openai import AsyncOpenAI, OpenAI
+from openai._legacy_response import HttpxBinaryResponseContent
 from openai.types.audio import Transcription, TranscriptionVerbose
 from openai.types.chat import (
     ChatCompletion,
@@ -19,10 +20,14 @@ from openai.types.chat import (
 from mimo_openai_ext import (
     DEFAULT_MODEL,
     InputAudioPart,
+    Speech,
     TextPart,
     input_audio_part,
     mimo_async_http_client,
     mimo_http_client,
+    speak,
+    speak_async,
+    speech,
     text_part,
     to_mimo_messages,
     to_openai_messages,
@@ -111,3 +116,24 @@ def through_the_adapter() -> tuple[OpenAI, AsyncOpenAI]:
         OpenAI(api_key="k", http_client=mimo_http_client()),
         AsyncOpenAI(api_key="k", http_client=mimo_async_http_client()),
     )
+
+
+def speech_out(client: OpenAI, path: str) -> tuple[bytes, float]:
+    spoken: Speech = speak(client, "Hello.", voice="Mia", format="mp3")
+    response: HttpxBinaryResponseContent = speech(client).create(model="tts-1", voice="alloy", input="Hi.")
+    response.write_to_file(path)
+    with speech(client).with_streaming_response.create(model="tts-1", voice="alloy", input="Hi.") as streamed:
+        streamed.stream_to_file(path)
+    return response.content, spoken.duration_s
+
+
+async def speech_out_async(client: AsyncOpenAI, path: str) -> bytes:
+    spoken: Speech = await speak_async(client, "Hello.", voice_design="A calm voice")
+    response: HttpxBinaryResponseContent = await speech(client).create(
+        model="tts-1", voice="nova", input="Hi."
+    )
+    async with speech(client).with_streaming_response.create(
+        model="tts-1", voice="nova", input="."
+    ) as streamed:
+        await streamed.stream_to_file(path)
+    return spoken.data + response.content
