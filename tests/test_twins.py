@@ -19,6 +19,7 @@ from mimo_openai_ext._ask import ask_with, ask_with_async
 from mimo_openai_ext._ask_request import AskOptions
 from mimo_openai_ext._batch.engine import BatchOptions
 from mimo_openai_ext._speech.plan import SpeakOptions
+from mimo_openai_ext._speech.shim import _AsyncStreamingSpeech, _StreamingSpeech
 
 PAIRS: list[tuple[Callable[..., Any], Callable[..., Any]]] = [
     (m.ask, m.ask_async),
@@ -38,6 +39,8 @@ PAIRS: list[tuple[Callable[..., Any], Callable[..., Any]]] = [
     (m.speak, m.speak_async),
     (m.migrate.MimoSpeech.create, m.migrate.AsyncMimoSpeech.create),
     (m.migrate.MimoSpeech.speak, m.migrate.AsyncMimoSpeech.speak),
+    (m.migrate.MimoSpeech.create, _StreamingSpeech.create),
+    (m.migrate.MimoSpeech.create, _AsyncStreamingSpeech.create),
 ]
 
 

@@ -380,9 +380,32 @@ class _StreamingSpeech:
     def __init__(self, shim: MimoSpeech) -> None:
         self._shim = shim
 
-    def create(self, **call: Any) -> _SpeechContext:
+    def create(
+        self,
+        *,
+        input: str,
+        model: str,
+        voice: str | Mapping[str, str],
+        instructions: str | None = None,
+        response_format: str = "mp3",
+        speed: float | None = None,
+        stream_format: str | None = None,
+        **extra: object,
+    ) -> _SpeechContext:
         """The call of :meth:`MimoSpeech.create`, spoken when the ``with`` block is entered."""
-        return _SpeechContext(self._shim, call)
+        return _SpeechContext(
+            self._shim,
+            {
+                "input": input,
+                "model": model,
+                "voice": voice,
+                "instructions": instructions,
+                "response_format": response_format,
+                "speed": speed,
+                "stream_format": stream_format,
+                **extra,
+            },
+        )
 
 
 class _SpeechContext:
@@ -406,9 +429,32 @@ class _AsyncStreamingSpeech:
     def __init__(self, shim: AsyncMimoSpeech) -> None:
         self._shim = shim
 
-    def create(self, **call: Any) -> _AsyncSpeechContext:
+    def create(
+        self,
+        *,
+        input: str,
+        model: str,
+        voice: str | Mapping[str, str],
+        instructions: str | None = None,
+        response_format: str = "mp3",
+        speed: float | None = None,
+        stream_format: str | None = None,
+        **extra: object,
+    ) -> _AsyncSpeechContext:
         """The call of :meth:`AsyncMimoSpeech.create`, spoken when ``async with`` is entered."""
-        return _AsyncSpeechContext(self._shim, call)
+        return _AsyncSpeechContext(
+            self._shim,
+            {
+                "input": input,
+                "model": model,
+                "voice": voice,
+                "instructions": instructions,
+                "response_format": response_format,
+                "speed": speed,
+                "stream_format": stream_format,
+                **extra,
+            },
+        )
 
 
 class _AsyncSpeechContext:
