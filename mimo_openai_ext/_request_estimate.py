@@ -18,8 +18,14 @@ from ._audio.probe import AudioInfo, probe_bytes
 from ._audio.source import is_url, parse_data_uri
 from ._audio.tokens import estimate_audio_tokens
 from ._checks import check_bool, check_completion_tokens, check_limits, check_str, check_type
-from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits
-from ._exceptions import AudioNotHeardWarning, ContextOverflowError, InvalidOptionError, InvalidTypeError
+from ._config import DEFAULT_LIMITS, DEFAULT_MODEL, Limits, ModelSpec
+from ._exceptions import (
+    AudioNotHeardWarning,
+    ContextOverflowError,
+    InvalidOptionError,
+    InvalidTypeError,
+    UnsupportedFeatureError,
+)
 from ._format import GAP, esc, grid, money, seconds_text, table
 from ._models import check_model, get_model
 from ._usage import round_usd, tokens_usd
@@ -154,6 +160,16 @@ def _walk(
     return audio, text_tokens
 
 
+def _not_speech(spec: ModelSpec, call: str) -> ModelSpec:
+    """A speech model has no audio input to estimate: refused, pointing at ``speak()``."""
+    if spec.speech is None:
+        return spec
+    raise UnsupportedFeatureError(
+        f"{spec.id} is a speech model: it speaks text and takes no audio to estimate, so {call}() "
+        "does not apply; say a text with speak() / `mimo-audio speak` (long text is split for you)"
+    )
+
+
 def estimate_request(
     messages: Iterable[Mapping[str, Any]],
     *,
@@ -173,7 +189,7 @@ def estimate_request(
     check_str(model, option="model")
     check_limits(limits)
     check_bool(check, option="check")
-    spec = check_model(model)  # a retired model is refused; unknown or retiring soon warns
+    spec = _not_speech(check_model(model), "estimate_request")  # retired: refused; unknown: warned
     if max_completion_tokens is not None:
         check_completion_tokens(max_completion_tokens, spec)
     messages = _message_list(messages)
@@ -347,7 +363,7 @@ def check_audio_limits(
 ) -> AudioLimitCheck:
     """How one probed file stands against ``model``'s limits (nothing is read or sent)."""
     check_type(info, AudioInfo, option="info", expected="an AudioInfo (probe_audio(path))")
-    spec = check_model(check_str(model, option="model"))
+    spec = _not_speech(check_model(check_str(model, option="model")), "check_audio_limits")
     limits = check_limits(limits) or DEFAULT_LIMITS
     accepted: bool | None = None
     if spec.asr:

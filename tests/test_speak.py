@@ -279,3 +279,19 @@ def test_the_notebook_view_plays_it_and_says_what_it_is(client: openai.OpenAI) -
     assert "mimo_default" in html
     assert repr(spoken).startswith("Speech(pcm, ")
     assert "1 request" in repr(spoken)
+
+
+def test_a_speech_model_is_refused_where_audio_goes_in(client: openai.OpenAI, mimo_emulator: Any) -> None:
+    from mimo_openai_ext import ask, estimate_request, input_audio_part, probe_audio, transcribe, user_message
+    from mimo_openai_ext.audio import check_audio_limits
+
+    wav = encode_tone(1.0)
+    with pytest.raises(UnsupportedFeatureError, match="is a speech model: it speaks text"):
+        ask(client, wav, "What is said?", model="mimo-v2.5-tts")
+    with pytest.raises(UnsupportedFeatureError, match=r"estimate_request\(\) does not apply"):
+        estimate_request([user_message(input_audio_part(wav), "q")], model="mimo-v2.5-tts")
+    with pytest.raises(UnsupportedFeatureError, match=r"check_audio_limits\(\) does not apply"):
+        check_audio_limits(probe_audio(wav), model="mimo-v2.5-tts-voiceclone")
+    with pytest.raises(UnsupportedFeatureError, match="not a transcription model"):
+        transcribe(client, wav, model="mimo-v2.5-tts")
+    assert mimo_emulator.completions() == []
