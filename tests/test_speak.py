@@ -295,3 +295,15 @@ def test_a_speech_model_is_refused_where_audio_goes_in(client: openai.OpenAI, mi
     with pytest.raises(UnsupportedFeatureError, match="not a transcription model"):
         transcribe(client, wav, model="mimo-v2.5-tts")
     assert mimo_emulator.completions() == []
+
+
+@pytest.mark.parametrize("fmt", ["wav", "mp3"])
+def test_round_trip_speak_then_transcribe(client: openai.OpenAI, fmt: str) -> None:
+    """What speak() returns is audio MiMo's ASR model takes as it is, and hears at its length."""
+    from mimo_openai_ext import transcribe
+
+    spoken = speak(client, LONG[:1200], max_chars=600, format=fmt)  # type: ignore[arg-type]
+    assert spoken.requests > 1
+    transcript = transcribe(client, spoken.data, language="en")
+    assert transcript.duration_s == pytest.approx(spoken.duration_s, abs=0.1)
+    assert transcript.text.startswith(f"[emulated transcript: {transcript.duration_s:.2f} s of {fmt} audio")
