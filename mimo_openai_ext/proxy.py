@@ -2,9 +2,10 @@
 
 Point any tool, in any language, at its base URL and it gets what ``mimo_http_client()``
 gives Python code: OpenAI-shaped audio made MiMo's, ``max_tokens`` renamed, Whisper's
-``audio/transcriptions`` served, answers only ``reasoning_content`` holds copied into
-``content``. Needs the ``proxy`` extra (``pip install 'mimo-openai-ext[proxy]'``):
-Starlette on uvicorn, forwarding with the adapter's own async client.
+``audio/transcriptions`` and OpenAI's ``audio/speech`` served, answers only
+``reasoning_content`` holds copied into ``content``. Needs the ``proxy`` extra
+(``pip install 'mimo-openai-ext[proxy]'``): Starlette on uvicorn, forwarding with the
+adapter's own async client.
 """
 
 from __future__ import annotations

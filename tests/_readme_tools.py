@@ -21,6 +21,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 CORE_SNIPPETS = (
     "# openai SDK: existing code, unchanged but for http_client=",
     "# Any OpenAI client, pointed at the proxy (it holds the key)",
+    "# openai SDK text to speech: existing code, unchanged but for http_client=",
 )
 CLIENT_SNIPPETS = (
     "# langchain-openai: ChatOpenAI(http_client=..., http_async_client=...)",

@@ -22,6 +22,8 @@ from _readme_tools import (
     write_audio_files,
 )
 
+from mimo_openai_ext import probe_audio
+
 
 def test_every_snippet_is_run_by_one_test_file() -> None:
     assert sorted(snippets()) == sorted(CORE_SNIPPETS + CLIENT_SNIPPETS)
@@ -52,6 +54,17 @@ def test_the_openai_sdk_snippet(
     assert "I received 1 audio clip: audio 1: wav, 1.00 s" in out  # heard, and read from reasoning
     assert "[emulated transcript: 2." in out
     assert [r.audio_tokens > 0 for r in mimo_emulator.completions()] == [True, True]
+
+
+def test_the_openai_speech_snippet(
+    emulator_env: Path, mimo_emulator: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    title = CORE_SNIPPETS[2]
+    _run(snippets()[title], title, {"__name__": "__readme__"})
+    assert capsys.readouterr().out.strip() == "audio/mpeg"
+    assert probe_audio(emulator_env / "hello.mp3").format == "mp3"
+    assert probe_audio(emulator_env / "streamed.wav").format == "wav"
+    assert [(r.model, r.status) for r in mimo_emulator.completions()] == [("mimo-v2.5-tts", 200)] * 2
 
 
 def _start(command: str, env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:

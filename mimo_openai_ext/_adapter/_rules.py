@@ -29,6 +29,7 @@ from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import AudioTooLargeError, MimoAudioError
 from .._heard import not_heard_message
 from .._migrate import convert_request, mime_of_raw_base64, to_mimo_part
+from .._speech.route import SPEECH_PATH
 from .._types import InputAudioPart
 from ._body import SplitBody, split_body
 
@@ -102,7 +103,7 @@ class Exchange:
 
 
 def route_of(method: str, path: str) -> str | None:
-    """``"chat"``, ``"transcriptions"`` or None (passed through untouched) for a request."""
+    """``"chat"``, ``"transcriptions"``, ``"speech"`` or None (passed through untouched) for a request."""
     if method.upper() != "POST":
         return None
     path = path.rstrip("/")
@@ -110,6 +111,8 @@ def route_of(method: str, path: str) -> str | None:
         return "chat"
     if path.endswith("/audio/transcriptions"):
         return "transcriptions"
+    if path.endswith(SPEECH_PATH):
+        return "speech"
     return None
 
 

@@ -107,9 +107,9 @@ def parse_form(body: bytes, content_type: str) -> TranscriptionForm:
     return TranscriptionForm(files[0][0], files[0][1], model, fields)
 
 
-def target(url: str, headers: Mapping[str, str]) -> tuple[str, str]:
-    """The base URL (the request's, less ``/audio/transcriptions``) and the key the request carries."""
-    base = url.split("?", 1)[0].rstrip("/").removesuffix("/audio/transcriptions")
+def target(url: str, headers: Mapping[str, str], *, path: str = "/audio/transcriptions") -> tuple[str, str]:
+    """The base URL (the request's, less ``path``) and the key the request carries."""
+    base = url.split("?", 1)[0].rstrip("/").removesuffix(path)
     auth = headers.get("authorization", "")
     key = auth[7:].strip() if auth[:7].lower() == "bearer " else headers.get("api-key", "")
     return base, key or "<no key>"

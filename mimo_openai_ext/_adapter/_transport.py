@@ -2,7 +2,7 @@
 
 A wrapping transport (httpx's own extension point: ``BaseTransport.handle_request`` /
 ``AsyncBaseTransport.handle_async_request``) around the real one. Requests to
-``.../chat/completions`` and ``.../audio/transcriptions`` get the rules of
+``.../chat/completions``, ``.../audio/transcriptions`` and ``.../audio/speech`` get the rules of
 :mod:`._rules`; everything else goes through untouched. A streamed answer stays
 streamed: each server-sent event is passed on as soon as it is complete.
 
@@ -19,12 +19,13 @@ from __future__ import annotations
 import functools
 import importlib
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 from .._checks import check_type
 from .._exceptions import InvalidOptionError, MimoAudioError, MissingExtraError
+from .._speech.route import SPEECH_PATH, answer_speech, answer_speech_async, parse_speech_body
 from ._rules import (
     EXCHANGE_EXTENSION,
     AdapterOptions,
@@ -290,6 +291,8 @@ class _SyncAdapter(_Base):
         body = request.read()
         if route == "transcriptions":
             return self._transcribe(request, body, exchange)
+        if route == "speech":
+            return self._speak(request, body, exchange)
         try:
             outgoing = rewrite_chat_request(body, self._options, exchange)
         except MimoAudioError as exc:
@@ -306,16 +309,37 @@ class _SyncAdapter(_Base):
         return response
 
     def _transcribe(self, request: Any, body: bytes, exchange: Exchange) -> Any:
+        def prepare() -> tuple[str, Any]:
+            form = parse_form(body, request.headers.get("content-type", ""))
+            return form.model, form
+
+        return self._through_shim(request, exchange, "/audio/transcriptions", prepare, run_sync)
+
+    def _speak(self, request: Any, body: bytes, exchange: Exchange) -> Any:
+        def prepare() -> tuple[str, Any]:
+            payload = parse_speech_body(body)
+            return str(payload["model"]), payload
+
+        return self._through_shim(request, exchange, SPEECH_PATH, prepare, answer_speech)
+
+    def _through_shim(
+        self,
+        request: Any,
+        exchange: Exchange,
+        path: str,
+        prepare: Callable[[], tuple[str, Any]],
+        run: Callable[[Any, Any], tuple[str, bytes]],
+    ) -> Any:
+        """Serve an endpoint MiMo lacks with one of our shims, on a client over the upstream transport."""
         import openai
 
-        base, key = target(str(request.url), request.headers)
+        base, key = target(str(request.url), request.headers, path=path)
         borrowed = _classes(self._lib).borrowed(self._inner)
         try:
-            form = parse_form(body, request.headers.get("content-type", ""))
-            exchange.model = form.model
+            exchange.model, job = prepare()
             with self._lib.Client(transport=borrowed, **self._client_options(request)) as http:
                 client = openai.OpenAI(api_key=key, base_url=base, http_client=http, max_retries=0)
-                content_type, data = run_sync(form, client)
+                content_type, data = run(job, client)
         except MimoAudioError as exc:
             return self._refusal(exc, exchange)
         except openai.APIError as exc:
@@ -344,6 +368,8 @@ class _AsyncAdapter(_Base):
         body = await request.aread()
         if route == "transcriptions":
             return await self._transcribe(request, body, exchange)
+        if route == "speech":
+            return await self._speak(request, body, exchange)
         try:
             if len(body) > _THREAD_BYTES:
                 outgoing = await anyio.to_thread.run_sync(rewrite_chat_request, body, self._options, exchange)
@@ -363,16 +389,37 @@ class _AsyncAdapter(_Base):
         return response
 
     async def _transcribe(self, request: Any, body: bytes, exchange: Exchange) -> Any:
+        def prepare() -> tuple[str, Any]:
+            form = parse_form(body, request.headers.get("content-type", ""))
+            return form.model, form
+
+        return await self._through_shim(request, exchange, "/audio/transcriptions", prepare, run_async)
+
+    async def _speak(self, request: Any, body: bytes, exchange: Exchange) -> Any:
+        def prepare() -> tuple[str, Any]:
+            payload = parse_speech_body(body)
+            return str(payload["model"]), payload
+
+        return await self._through_shim(request, exchange, SPEECH_PATH, prepare, answer_speech_async)
+
+    async def _through_shim(
+        self,
+        request: Any,
+        exchange: Exchange,
+        path: str,
+        prepare: Callable[[], tuple[str, Any]],
+        run: Callable[[Any, Any], Awaitable[tuple[str, bytes]]],
+    ) -> Any:
+        """The async twin of ``_SyncAdapter._through_shim``."""
         import openai
 
-        base, key = target(str(request.url), request.headers)
+        base, key = target(str(request.url), request.headers, path=path)
         borrowed = _classes(self._lib).async_borrowed(self._inner)
         try:
-            form = parse_form(body, request.headers.get("content-type", ""))
-            exchange.model = form.model
+            exchange.model, job = prepare()
             async with self._lib.AsyncClient(transport=borrowed, **self._client_options(request)) as http:
                 client = openai.AsyncOpenAI(api_key=key, base_url=base, http_client=http, max_retries=0)
-                content_type, data = await run_async(form, client)
+                content_type, data = await run(job, client)
         except MimoAudioError as exc:
             return self._refusal(exc, exchange)
         except openai.APIError as exc:
@@ -443,7 +490,8 @@ def mimo_http_client(
     Hand it to anything that takes one: ``OpenAI(base_url=..., http_client=mimo_http_client())``,
     ``ChatOpenAI(http_client=...)``, ``litellm.client_session``. On the way out OpenAI-shaped
     audio parts become data URIs with the MIME from the bytes, ``max_tokens`` becomes
-    ``max_completion_tokens``, and Whisper's ``audio/transcriptions`` is served by our shim;
+    ``max_completion_tokens``, and Whisper's ``audio/transcriptions`` and OpenAI's ``audio/speech``
+    are served by our shims (MiMo has neither endpoint);
     on the way back an answer only ``reasoning_content`` holds is copied into ``content``
     (``options=AdapterOptions(reasoning_as_content=False)`` to keep MiMo's answer as it is).
     What the rules refuse gets a 400 in MiMo's error shape, never reaching MiMo.

@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         description=(
             "Forward OpenAI-style requests to MiMo, rewritten into its dialect: OpenAI-shaped audio "
             "(raw base64 + format) becomes a data URI whose MIME comes from the bytes, max_tokens becomes "
-            "max_completion_tokens, /audio/transcriptions is served by a Whisper shim, and an answer only "
+            "max_completion_tokens, /audio/transcriptions and /audio/speech are served by our shims (MiMo "
+            "has neither), and an answer only "
             "reasoning_content holds is copied into content. Point any tool's OpenAI base URL at the "
             "printed URL. Needs the proxy extra: pip install 'mimo-openai-ext[proxy]'."
         ),
