@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,14 @@ from mimo_openai_ext._audio.probe import probe_bytes
 from mimo_openai_ext.adapter import EXCHANGE_EXTENSION
 
 TEXT = "Today is a wonderful day to build something people love!"
+
+
+def newer(**options: str) -> dict[str, Any]:
+    """Options as the installed SDK takes them: its own keyword when it has one (``instructions``
+    and ``stream_format`` arrived after openai 1.55), else in ``extra_body`` (the same JSON body)."""
+    known = inspect.signature(openai.resources.audio.speech.Speech.create).parameters
+    extra = {k: v for k, v in options.items() if k not in known}
+    return {**{k: v for k, v in options.items() if k in known}, **({"extra_body": extra} if extra else {})}
 
 
 @pytest.fixture
@@ -46,7 +55,11 @@ def test_streaming_to_a_file_in_each_format(
 ) -> None:
     path = tmp_path / f"speech.{fmt}"
     with adapted.audio.speech.with_streaming_response.create(
-        model="gpt-4o-mini-tts", voice="coral", input=TEXT, instructions="Cheerfully.", response_format=fmt
+        model="gpt-4o-mini-tts",
+        voice="coral",
+        input=TEXT,
+        response_format=fmt,
+        **newer(instructions="Cheerfully."),
     ) as response:
         response.stream_to_file(path)
     assert probe_bytes(path.read_bytes(), source_name=path.name).format == container
@@ -63,7 +76,7 @@ def test_pcm_and_aac_as_openai_returns_them(adapted: openai.OpenAI) -> None:
 
 def test_what_mimo_cannot_serve_is_a_400_in_mimos_shape(adapted: openai.OpenAI, mimo_emulator: Any) -> None:
     with pytest.raises(openai.BadRequestError) as exc:
-        adapted.audio.speech.create(model="tts-1", voice="alloy", input=TEXT, stream_format="sse")
+        adapted.audio.speech.create(model="tts-1", voice="alloy", input=TEXT, **newer(stream_format="sse"))
     assert "stream_format='sse'" in str(exc.value)
     with pytest.raises(openai.BadRequestError, match="voice='Bob'"):
         adapted.audio.speech.create(model="tts-1", voice="Bob", input=TEXT)

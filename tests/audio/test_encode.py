@@ -173,3 +173,20 @@ def test_fit_wav_goes_down_to_16_khz_then_says_how_long_fits() -> None:
 def test_fit_wav_checks_its_budget() -> None:
     with pytest.raises(InvalidOptionError):
         fit_wav(encode_tone(0.5), max_data_uri_chars=0)
+
+
+def test_an_encoder_this_pyav_lacks_is_refused_by_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A PyAV build without libopus (an old or trimmed wheel): Opus is refused, saying what works."""
+    import av
+
+    real = av.codec.Codec
+
+    def codec(name: str, mode: str = "r") -> object:
+        if name == "libopus":
+            raise av.codec.codec.UnknownCodecError(name)
+        return real(name, mode)
+
+    monkeypatch.setattr(av.codec, "Codec", codec)
+    with pytest.raises(UnsupportedAudioFormatError, match=r"no libopus encoder.*ask for wav, mp3 or flac"):
+        encode_pcm(_voiced(0.5), "opus")
+    assert probe_bytes(encode_pcm(_voiced(0.5), "flac"), source_name="x").format == "flac"

@@ -32,7 +32,10 @@ def test_openai_speech_through_the_proxy(
         ) as response:
             response.stream_to_file(tmp_path / "b.opus")
         with pytest.raises(openai.BadRequestError, match="stream_format='sse'"):
-            client.audio.speech.create(model="tts-1", voice="alloy", input=TEXT, stream_format="sse")
+            # extra_body: openai 1.x has no stream_format keyword; the body is the same
+            client.audio.speech.create(
+                model="tts-1", voice="alloy", input=TEXT, extra_body={"stream_format": "sse"}
+            )
         raw = urllib.request.Request(  # any language: a plain HTTP POST
             handle.base_url + "/audio/speech",
             data=json.dumps(
