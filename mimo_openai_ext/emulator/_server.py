@@ -291,7 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
         if speech is not None:
             self._speak(ex, payload, *speech)
             return
-        request = validate_chat(payload, options=options)
+        request = validate_chat(payload, options=state.hearing())
         cached, prefixes = state.cache.lookup(request.model.id, request.segments, ttl_s=options.cache_ttl_s)
         reply = build_reply(
             request,
@@ -311,8 +311,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _speak(self, ex: _Exchange, payload: dict[str, object], speech: SpeechSpec, model: str) -> None:
         """A speech model's request: the TTS dialect (``_tts``), real audio in the answer."""
-        options = self.server.state.options
+        state = self.server.state
+        options = state.options
         reply = speech_reply(payload, speech, model, options)
+        state.remember_speech(reply.said)
         ex.request_id = reply.id
         if options.latency_ms > 0:
             time.sleep(options.latency_ms / 1000)

@@ -10,7 +10,9 @@ falls inside the piece (so a word on an overlap between two pieces is heard in b
 a real model would). The piece is found by normalised cross-correlation of its loudest
 second against the recording (resampled to the recording's rate first), so a WAV, an
 MP3 or a 16-bit copy of it all match; audio found nowhere gets ``None`` (the emulator
-then describes the piece: its duration and checksum).
+then describes the piece: its duration and checksum). A piece that reaches past the
+speech of the recording it was found in (the emulator's own speech, joined from several
+requests) has that part looked for on its own, so its words are heard too.
 """
 
 from __future__ import annotations
@@ -179,21 +181,49 @@ def _decode(data: bytes | bytearray) -> tuple[NDArray[np.float64], int] | None:
     return mono, int(rate)
 
 
+_REST_S = 0.1
+"""A piece reaching this far past (or before) the speech of the recording it was found in holds
+more: that part is looked for on its own (the emulator's speech, joined from several requests)."""
+_DEPTH = 8
+
+
+def _heard(
+    samples: NDArray[np.float64], rate: int, speech: Sequence[ScriptedSpeech], depth: int
+) -> str | None:
+    """The words of ``samples`` (at ``rate``): found in one recording, and what reaches past its
+    speech (a piece of speech joined from several recordings) looked for again, in order."""
+    for script in speech:
+        if rate != script.sample_rate_hz:
+            import soxr
+
+            scaled = soxr.resample(samples, rate, script.sample_rate_hz)
+        else:
+            scaled = samples
+        offset = script.locate(scaled)
+        if offset is None:
+            continue
+        end = offset + scaled.shape[0] / script.sample_rate_hz
+        heard = [script.words_between(offset, end)]
+        if depth < _DEPTH and script.lines:
+            first = min(line[0] for line in script.lines)
+            last = max(line[1] for line in script.lines)
+            before, after = first - _REST_S - offset, end - (last + _REST_S)
+            if before > _REST_S:
+                head = _heard(samples[: int(before * rate)], rate, speech, depth + 1)
+                heard.insert(0, head or "")
+            if after > _REST_S:
+                tail = _heard(samples[samples.shape[0] - int(after * rate) :], rate, speech, depth + 1)
+                heard.append(tail or "")
+        return " ".join(h for h in heard if h)
+    return None
+
+
 def recognise(data: bytes | bytearray, speech: Sequence[ScriptedSpeech]) -> str | None:
-    """The words of the registered recording that ``data`` is a piece of, or None."""
+    """The words of the registered recording(s) that ``data`` is a piece of, or None."""
     if not speech:
         return None
     decoded = _decode(data)
     if decoded is None:
         return None
     piece, rate = decoded
-    for script in speech:
-        samples = piece
-        if rate != script.sample_rate_hz:
-            import soxr
-
-            samples = soxr.resample(piece, rate, script.sample_rate_hz)
-        offset = script.locate(samples)
-        if offset is not None:
-            return script.words_between(offset, offset + samples.shape[0] / script.sample_rate_hz)
-    return None
+    return _heard(piece, rate, speech, 0)

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from ._faults import FaultBook, RateWindow
 from ._options import EmulatorOptions, RequestRecord
+from ._speech import ScriptedSpeech
 from ._usage import PrefixCache
 
-__all__ = ["ByteBudget", "EmulatorState", "Reservation"]
+__all__ = ["SPOKEN_KEEP_S", "ByteBudget", "EmulatorState", "Reservation"]
+
+SPOKEN_KEEP_S = 600.0
+"""The emulator's own speech its ASR model can hear back: the newest this many seconds of it."""
 
 
 class Reservation:
@@ -102,6 +108,8 @@ class EmulatorState:
         self.rates = RateWindow()
         self.cache = PrefixCache()
         self.files: dict[str, tuple[bytes, str]] = {}
+        self._spoken: deque[ScriptedSpeech] = deque()
+        self._spoken_lock = threading.Lock()
 
     @property
     def options(self) -> EmulatorOptions:
@@ -120,6 +128,26 @@ class EmulatorState:
             if excess > 0:
                 del self.log[: max(excess, self.options.max_log_records // 10)]
 
+    def remember_speech(self, speech: ScriptedSpeech) -> None:
+        """Keep what a speech model said, so that transcribing it gives its words back."""
+        with self._spoken_lock:
+            self._spoken.appendleft(speech)
+            total = sum(_seconds(s) for s in self._spoken)
+            while len(self._spoken) > 1 and total > SPOKEN_KEEP_S:
+                total -= _seconds(self._spoken.pop())
+
+    def spoken(self) -> tuple[ScriptedSpeech, ...]:
+        """What the speech models said lately, newest first."""
+        with self._spoken_lock:
+            return tuple(self._spoken)
+
+    def hearing(self) -> EmulatorOptions:
+        """The options an ASR request is answered with: the registered speech, then its own."""
+        spoken = self.spoken()
+        if not spoken:
+            return self.options
+        return dataclasses.replace(self.options, speech=(*self.options.speech, *spoken))
+
     def reset(self) -> None:
         """Back to the initial options with empty log, cache, rate window and fault queue."""
         self.options = self.initial_options
@@ -129,3 +157,9 @@ class EmulatorState:
         self.rates.clear()
         self.cache.clear()
         self.files.clear()
+        with self._spoken_lock:
+            self._spoken.clear()
+
+
+def _seconds(speech: ScriptedSpeech) -> float:
+    return len(speech.samples) / 2 / speech.sample_rate_hz

@@ -27,7 +27,7 @@ import binascii
 import time
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .._audio.encode import PcmAudio, decode_pcm, encode_pcm
 from .._audio.probe import probe_bytes
@@ -37,6 +37,7 @@ from .._models import is_retired
 from ._dialect import model_table
 from ._errors import ApiError
 from ._options import EmulatorOptions
+from ._speech import ScriptedSpeech
 from ._usage import MESSAGE_OVERHEAD_TOKENS, audio_tokens, text_tokens
 from ._voice import estimate_pitch_hz, pitch_of_description, pitch_of_voice, synthesize
 
@@ -58,6 +59,8 @@ class SpeechReply:
     stream: bool
     include_usage: bool
     usage: dict[str, object]
+    said: ScriptedSpeech = field(repr=False)
+    """The samples and when each word is said in them, for the ASR model to hear back."""
 
 
 def _text_of(content: object, where: str) -> str:
@@ -209,13 +212,14 @@ def speech_reply(
     payload: Mapping[str, object], speech: SpeechSpec, model: str, options: EmulatorOptions
 ) -> SpeechReply:
     """Check a speech request; "say" its text; raise ``ApiError`` where MiMo would refuse."""
+    import numpy as np
+
     said, instructions, prompt_tokens = _messages(payload, model)
     fmt, voice = _audio_options(payload, speech, model)
     stream, include_usage = _stream(payload)
     pitch = _pitch(speech, voice, instructions, model)
-    import numpy as np
-
-    samples = synthesize(said, pitch_hz=pitch, sample_rate_hz=speech.sample_rate_hz)
+    utterance = synthesize(said, pitch_hz=pitch, sample_rate_hz=speech.sample_rate_hz)
+    samples = utterance.samples
     pcm = PcmAudio(samples.astype("float32") / np.float32(32768.0), speech.sample_rate_hz)
     data = encode_pcm(pcm, fmt)
     spoken = audio_tokens(pcm.duration_s, limits=options.limits)
@@ -226,8 +230,9 @@ def speech_reply(
         "prompt_tokens_details": {"audio_tokens": 0, "cached_tokens": 0},
         "completion_tokens_details": {"audio_tokens": spoken, "reasoning_tokens": 0},
     }
+    heard = ScriptedSpeech(samples.astype("<i2").tobytes(), utterance.sample_rate_hz, utterance.words)
     return SpeechReply(
-        uuid.uuid4().hex, int(time.time()), model, data, pcm.duration_s, stream, include_usage, usage
+        uuid.uuid4().hex, int(time.time()), model, data, pcm.duration_s, stream, include_usage, usage, heard
     )
 
 

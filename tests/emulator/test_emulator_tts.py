@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import openai
 import pytest
-from _audio import encode_m4a, encode_tone
+from _audio import encode_m4a, encode_tone, fundamental_hz
 
 from mimo_openai_ext import MODELS
 from mimo_openai_ext._audio.datauri import data_uri
@@ -54,10 +54,9 @@ def refused(client: openai.OpenAI, **kwargs: Any) -> str:
 
 
 def pitch_hz(data: bytes) -> float:
-    """The strongest frequency of the whole recording (the voice's fundamental)."""
+    """The voice's median pitch (autocorrelation of the loud frames)."""
     pcm = decode_pcm(data, source_name="speech")
-    spectrum = np.abs(np.fft.rfft(pcm.samples))
-    return float(np.argmax(spectrum[5:]) + 5) * pcm.sample_rate_hz / pcm.samples.size
+    return fundamental_hz(pcm.samples, pcm.sample_rate_hz)
 
 
 def _field(obj: Any, name: str) -> Any:
