@@ -15,6 +15,12 @@ __all__ = ["SAMPLE_TRANSCRIPT", "sample_audio_path"]
 SAMPLE_TRANSCRIPT = "Good morning. Could you tell me what the weather will be like today?"
 """What the shipped sample says."""
 
+SAMPLE_LINES: tuple[tuple[float, float, str], ...] = (
+    (0.0, 0.74, "Good morning."),
+    (1.16, 3.9, "Could you tell me what the weather will be like today?"),
+)
+"""``(start_s, end_s, text)`` of each sentence of the shipped sample (from its loudness)."""
+
 
 def sample_audio_path() -> Path:
     """The path of the shipped speech sample (an MP3 that both ``ask`` and ``transcribe`` accept)."""

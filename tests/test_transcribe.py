@@ -296,6 +296,7 @@ def test_the_async_twin_gives_the_same_timeline(mimo_emulator: Any, short: Any) 
 
 
 def test_max_segment_none_sends_a_fitting_file_as_it_is(client: openai.OpenAI, mimo_emulator: Any) -> None:
+    mimo_emulator.configure(hear_sample=False)  # so that the emulator describes what it got
     transcript = transcribe(client, sample_audio_path(), language="zh", max_segment_s=None)
     (segment,) = transcript.segments
     assert segment.start_s == 0.0
@@ -402,3 +403,14 @@ def test_a_file_object_is_read_once(client: openai.OpenAI) -> None:
     assert transcript.source_name == "clip.wav"
     assert len(transcript.segments) == 2  # the first sentence, and the start of the second
     assert sf.info(io.BytesIO(data)).duration == pytest.approx(transcript.duration_s)
+
+
+def test_the_emulator_hears_the_shipped_sample_whole_or_in_pieces(client: openai.OpenAI) -> None:
+    """Out of the box, the emulator's ASR model knows what the shipped sample says."""
+    from mimo_openai_ext import SAMPLE_TRANSCRIPT
+
+    whole = transcribe(client, sample_audio_path(), max_segment_s=None)
+    assert whole.text == SAMPLE_TRANSCRIPT
+    pieces = transcribe(client, sample_audio_path())
+    assert [s.text for s in pieces.segments] == ["Good morning.", SAMPLE_TRANSCRIPT.split(". ", 1)[1]]
+    assert pieces.segments[1].start_s == pytest.approx(1.2, abs=0.15)

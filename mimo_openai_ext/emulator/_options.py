@@ -81,6 +81,9 @@ class EmulatorOptions:
     """Appended to every answer (to tell emulators apart in a test)."""
     speech: tuple[ScriptedSpeech, ...] = ()
     """Recordings whose words the ASR model "recognises" in any piece of them (see ``ScriptedSpeech``)."""
+    hear_sample: bool = True
+    """The ASR model also recognises the shipped speech sample (``sample_audio_path()``): transcribing
+    it, or any piece of it, gives ``SAMPLE_TRANSCRIPT``'s words. ``False`` describes it instead."""
 
     def __post_init__(self) -> None:
         check_str(self.api_key, option="api_key", none=True)
@@ -111,6 +114,7 @@ class EmulatorOptions:
         check_seconds(self.url_fetch_timeout_s, option="url_fetch_timeout_s", minimum=0.001)
         check_count(self.max_log_records, option="max_log_records")
         check_str(self.extra_answer, option="extra_answer", empty=True)
+        check_bool(self.hear_sample, option="hear_sample")
         check_type(self.speech, tuple, option="speech", expected="a tuple of ScriptedSpeech")
         for item in self.speech:
             check_type(item, ScriptedSpeech, option="speech[...]", expected="a ScriptedSpeech")

@@ -21,17 +21,18 @@ import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
 from .._checks import check_count, check_type
-from .._exceptions import InvalidOptionError
+from .._exceptions import CorruptAudioError, InvalidOptionError
+from .._sample import SAMPLE_LINES, sample_audio_path
 
 if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["ScriptedSpeech", "recognise"]
+__all__ = ["ScriptedSpeech", "recognise", "sample_speech"]
 
 _PROBE_S = 1.0
 """The length of the stretch of a piece looked for in a recording."""
@@ -227,3 +228,18 @@ def recognise(data: bytes | bytearray, speech: Sequence[ScriptedSpeech]) -> str 
         return None
     piece, rate = decoded
     return _heard(piece, rate, speech, 0)
+
+
+@cache
+def sample_speech() -> ScriptedSpeech:
+    """The shipped speech sample and what it says (``SAMPLE_LINES``), decoded once per process."""
+    path = sample_audio_path()
+    decoded = _decode(path.read_bytes())
+    if decoded is None:  # the package's own file: only a damaged install gets here
+        raise CorruptAudioError(
+            f"{path}: the shipped speech sample does not decode; reinstall mimo-openai-ext, or "
+            "start the emulator with hear_sample=False",
+            source_name=str(path),
+        )
+    samples, rate = decoded
+    return ScriptedSpeech.from_array(samples, rate, SAMPLE_LINES)

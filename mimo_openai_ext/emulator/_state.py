@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from ._faults import FaultBook, RateWindow
 from ._options import EmulatorOptions, RequestRecord
-from ._speech import ScriptedSpeech
+from ._speech import ScriptedSpeech, sample_speech
 from ._usage import PrefixCache
 
 __all__ = ["SPOKEN_KEEP_S", "ByteBudget", "EmulatorState", "Reservation"]
@@ -142,11 +142,14 @@ class EmulatorState:
             return tuple(self._spoken)
 
     def hearing(self) -> EmulatorOptions:
-        """The options an ASR request is answered with: the registered speech, then its own."""
-        spoken = self.spoken()
-        if not spoken:
-            return self.options
-        return dataclasses.replace(self.options, speech=(*self.options.speech, *spoken))
+        """The options an ASR request is answered with: the registered speech, the shipped
+        sample (unless ``hear_sample=False``), then what the speech models said lately."""
+        options = self.options
+        sample: tuple[ScriptedSpeech, ...] = (sample_speech(),) if options.hear_sample else ()
+        extra = (*sample, *self.spoken())
+        if not extra:
+            return options
+        return dataclasses.replace(options, speech=(*options.speech, *extra))
 
     def reset(self) -> None:
         """Back to the initial options with empty log, cache, rate window and fault queue."""

@@ -8,13 +8,14 @@ import re
 from typing import Any
 
 import pytest
-from _audio import write_silence
+import soundfile as sf
+from _audio import sentences, write_silence
 
 from mimo_openai_ext import read_answer
 from mimo_openai_ext._cli import main
 from mimo_openai_ext._cli._connection import add_connection_arguments, open_client
 from mimo_openai_ext._retry import set_testing
-from mimo_openai_ext._sample import sample_audio_path
+from mimo_openai_ext._sample import SAMPLE_TRANSCRIPT, sample_audio_path
 
 SECRET = "sk-cli-secret-key-987654321"
 
@@ -59,10 +60,16 @@ def test_ask_offline_stream(capsys: pytest.CaptureFixture[str]) -> None:
     assert expected["reasoning"] in err  # reasoning went to stderr, the answer to stdout
 
 
-def test_transcribe_offline(capsys: pytest.CaptureFixture[str]) -> None:
+def test_transcribe_offline(capsys: pytest.CaptureFixture[str], tmp_path: Any) -> None:
     code, out, _ = run(capsys, "transcribe", "--offline", "--sample", "--language", "en")
     assert code == 0
-    assert "emulated transcript" in out
+    assert out == SAMPLE_TRANSCRIPT + "\n"  # the emulator knows what the shipped sample says
+    samples, spans = sentences()
+    other = tmp_path / "other.wav"
+    sf.write(other, samples[: int(spans[0][1] * 16000) + 1600], 16000)  # its first sentence
+    code, out, _ = run(capsys, "transcribe", "--offline", str(other), "--language", "en")
+    assert code == 0
+    assert "emulated transcript" in out  # other audio is described: its length, format, language
     assert "language en" in out
 
 
@@ -204,7 +211,7 @@ def test_ask_and_transcribe_read_standard_input(
     assert "audio 1: mp3, 4.4" in out
     code, out, _ = run(capsys, "transcribe", "--offline", "-", "--format", "srt")
     assert code == 0
-    assert "emulated transcript" in out  # the same bytes again: standard input is read once
+    assert "Good morning." in out  # the same bytes again: standard input is read once
     assert out.startswith("1\n00:00:00,")
 
 
@@ -348,7 +355,7 @@ def test_transcribe_retries_print_a_line(capsys: pytest.CaptureFixture[str], mim
             "--api-key", mimo_emulator.api_key,
         )  # fmt: skip
     assert code == 0
-    assert "emulated transcript" in out
+    assert "Good morning. Could you tell me" in out  # the emulator knows the shipped sample
     assert "mimo-audio: retrying after HTTP 503 in " in err
     assert len(mimo_emulator.completions()) == 3  # the sample's two sentences, one of them twice
 

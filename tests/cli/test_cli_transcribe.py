@@ -253,3 +253,4 @@ def test_sample_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0
     assert out.startswith("WEBVTT\n\n00:00:00.0")
     assert out.count(" --> ") == 2  # the sample's two sentences
+    assert "\nGood morning.\n" in out  # the emulator knows what the shipped sample says
