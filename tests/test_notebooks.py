@@ -43,6 +43,7 @@ SHOWN = {
     "01-quickstart.ipynb": ("AudioChat(", "the cache saved $"),
     "02-batch.ipynb": ("13/13 files", "cached_tokens"),
     "03-long-audio.ipynb": ("4 chunks", "over the whole recording ("),
+    "04-transcripts-and-speech.ipynb": ("00:00:01,", "Good morning.", "-> 'Good evening", "<audio controls"),
 }
 
 

@@ -39,6 +39,8 @@ _PROBE_S = 1.0
 _MATCH = 0.8
 """The normalised correlation from which a piece counts as found."""
 _DECIMATE = 4
+_EDGE_S = 0.25
+"""How far a piece may reach before the start or past the end of its recording and still match."""
 
 
 @dataclass(frozen=True)
@@ -82,9 +84,17 @@ class ScriptedSpeech:
 
     @cached_property
     def _audio(self) -> NDArray[np.float64]:
+        """The samples as floats, with ``_EDGE_S`` of silence on both sides: a piece may reach a
+        little past the recording's ends (an MP3's encoder delay and padding, a cut's margin)."""
         import numpy as np
 
-        return np.frombuffer(self.samples, dtype="<i2").astype(np.float64) / 32768.0
+        pad = np.zeros(self._pad)
+        audio = np.frombuffer(self.samples, dtype="<i2").astype(np.float64) / 32768.0
+        return np.concatenate((pad, audio, pad))
+
+    @cached_property
+    def _pad(self) -> int:
+        return int(_EDGE_S * self.sample_rate_hz) // _DECIMATE * _DECIMATE
 
     @cached_property
     def _coarse(self) -> _Coarse:
@@ -118,7 +128,7 @@ class ScriptedSpeech:
             for start in near
         }
         best = max(scores, key=scores.__getitem__)
-        return (best - at) / self.sample_rate_hz if scores[best] >= _MATCH else None
+        return (best - self._pad - at) / self.sample_rate_hz if scores[best] >= _MATCH else None
 
     def words_between(self, start_s: float, end_s: float) -> str:
         """The words whose middle lies in ``[start_s, end_s)``, lines in order."""
@@ -136,9 +146,12 @@ def _energy(samples: NDArray[np.float64]) -> float:
 
 
 def _decimated(samples: NDArray[np.float64]) -> NDArray[np.float64]:
-    """Every ``_DECIMATE`` samples averaged into one (a crude low-pass, enough to find a stretch)."""
-    whole = samples.shape[0] // _DECIMATE * _DECIMATE
-    reduced: NDArray[np.float64] = samples[:whole].reshape(-1, _DECIMATE).mean(axis=1)
+    """The samples at a ``_DECIMATE``-th of the rate, low-passed first (soxr). Averaging blocks
+    instead let a voice's upper harmonics alias down, and a piece starting a fraction of a block
+    off (an MP3's encoder delay) then no longer matched its recording."""
+    import soxr
+
+    reduced: NDArray[np.float64] = soxr.resample(samples, _DECIMATE, 1)
     return reduced
 
 
