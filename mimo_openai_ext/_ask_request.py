@@ -42,7 +42,7 @@ from ._exceptions import (
     UnsupportedFeatureError,
 )
 from ._messages import user_message
-from ._migrate import mimo_shaped, rename_max_tokens
+from ._migrate import mimo_shaped, refuse_spoken_reply, rename_max_tokens
 from ._models import check_model, check_reasoning_effort, current_models, get_model, model_warned
 from ._parts import audio_part_and_info, text_part
 from ._request_estimate import RequestEstimate, estimate_request
@@ -98,6 +98,7 @@ class AskOptions:
         check_str(self.model, option="model")
         check_bool(self.thinking, option="thinking")
         check_type(self.create_options, Mapping, option="create_options", expected="a dict")
+        refuse_spoken_reply(self.create_options)
         if "max_tokens" in self.create_options:
             _alias_max_tokens(self)
         spec = check_model(self.model)

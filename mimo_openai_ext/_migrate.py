@@ -50,6 +50,7 @@ __all__ = [
     "mime_of_raw_base64",
     "mimo_shaped",
     "needs_mimo_shape",
+    "refuse_spoken_reply",
     "rename_max_tokens",
     "to_mimo_messages",
     "to_mimo_part",
@@ -398,6 +399,38 @@ def rename_max_tokens(request: dict[str, Any]) -> bool:
     if current is None and value is not None:
         request["max_completion_tokens"] = value
     return True
+
+
+def _spoken_reply_option(request: Mapping[str, Any]) -> str | None:
+    """``modalities=[...]`` with ``"audio"``, or ``audio={...}``, as the caller spelled it; else None."""
+    extra = request.get("extra_body")
+    for tree in (request, extra if isinstance(extra, Mapping) else {}):
+        modalities = tree.get("modalities")
+        if isinstance(modalities, (list, tuple)) and "audio" in modalities:
+            return f"modalities={list(modalities)!r}"
+        if tree.get("audio") is not None:
+            return f"audio={tree['audio']!r:.80}"
+    return None
+
+
+def refuse_spoken_reply(request: Mapping[str, Any]) -> None:
+    """A chat request that asks for a spoken reply is refused (:class:`UnsupportedFeatureError`).
+
+    OpenAI's audio chat models answer in speech when asked (``modalities=["text", "audio"]``,
+    ``audio={"voice": ..., "format": ...}``); MiMo's audio understanding models answer in
+    text only, and with those options they answer 200 with no audio. The one rule for
+    ``ask()``'s options and the HTTP adapter's chat requests to a model that is not a
+    speech model.
+    """
+    found = _spoken_reply_option(request)
+    if found is None:
+        return
+    raise UnsupportedFeatureError(
+        f"{found}: MiMo's chat models answer in text only, not in speech; leave modalities/audio "
+        "out and say the answer with speak(client, text) or speech(client).create(...) "
+        "(POST /v1/audio/speech through the adapter or `mimo-audio proxy`; `mimo-audio speak` on "
+        "the command line)"
+    )
 
 
 PartConverter = Callable[[Mapping[str, Any], str], object]

@@ -12,7 +12,9 @@ import pytest
 from _audio import encode_silence
 from _readme import python_blocks
 
-from mimo_openai_ext import AudioNotHeardWarning, TruncatedAnswerWarning
+from mimo_openai_ext import AudioNotHeardWarning, TruncatedAnswerWarning, UnsupportedFeatureError
+from mimo_openai_ext._across import ask_across_chunks
+from mimo_openai_ext._chat import audio_chat
 from mimo_openai_ext._ask import ask, ask_async, ask_stream, ask_stream_async
 from mimo_openai_ext._ask_request import AskOptions, build_ask_request, thinking
 from mimo_openai_ext._retry import RetryPolicy, set_testing
@@ -202,3 +204,31 @@ def test_models_that_cannot_answer_about_audio_are_refused_early(
     with pytest.raises(UnsupportedFeatureError, match=hint) as caught:
         build_ask_request(encode_silence(1.0), "q", AskOptions(model=model or text_model))
     assert "mimo-v2.6-flash," in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"modalities": ["text", "audio"]},
+        {"extra_body": {"modalities": ["audio"]}},
+    ],
+)
+def test_a_spoken_reply_is_refused_before_any_request(
+    client: openai.OpenAI, mimo_emulator: Any, options: dict[str, Any]
+) -> None:
+    with pytest.raises(UnsupportedFeatureError, match="answer in text only") as caught:
+        ask(client, sample_audio_path(), "What is said?", **options)
+    assert "speak(client, text)" in str(caught.value)
+    with pytest.raises(UnsupportedFeatureError, match="answer in text only"):
+        asyncio.run(ask_async(mimo_emulator.async_client(), sample_audio_path(), "q", **options))
+    with pytest.raises(UnsupportedFeatureError, match="answer in text only"):
+        audio_chat(client, sample_audio_path(), **options)
+    with pytest.raises(UnsupportedFeatureError, match="answer in text only"):
+        ask_across_chunks(client, sample_audio_path(), "q", **options)
+    assert mimo_emulator.request_log == []
+    assert ask(client, sample_audio_path(), "What is said?", modalities=["text"]).text  # text alone is fine
+
+
+def test_an_audio_output_parameter_is_refused_in_the_options() -> None:
+    with pytest.raises(UnsupportedFeatureError, match=r"^audio=\{'voice': 'alloy'.*answer in text only"):
+        AskOptions(create_options={"audio": {"voice": "alloy", "format": "wav"}})

@@ -3,7 +3,8 @@
 On the way out (``POST .../chat/completions``): OpenAI-shaped audio parts become MiMo's
 (:func:`~mimo_openai_ext._migrate.mime_of_raw_base64`, the rule ``to_mimo_messages`` uses
 too), ``max_tokens`` becomes ``max_completion_tokens``, and a data URI over MiMo's limit is
-refused. A request the rules refuse never goes upstream: it gets a 400 in MiMo's error
+refused, as is a spoken reply (``modalities`` with ``"audio"``, ``audio={...}``) asked of a
+chat model (MiMo's speech models take ``audio=``: they pass). A request the rules refuse never goes upstream: it gets a 400 in MiMo's error
 shape, so every client shows our message. Anything else passes byte for byte.
 
 On the way back: an answer that only ``reasoning_content`` holds is copied into
@@ -28,7 +29,8 @@ from .._checks import check_bool, check_limits
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import AudioTooLargeError, MimoAudioError
 from .._heard import not_heard_message
-from .._migrate import convert_request, mime_of_raw_base64, to_mimo_part
+from .._migrate import convert_request, mime_of_raw_base64, refuse_spoken_reply, to_mimo_part
+from .._models import get_model
 from .._speech.route import SPEECH_PATH
 from .._types import InputAudioPart
 from ._body import SplitBody, split_body
@@ -200,6 +202,18 @@ def _check_data_uris(split: SplitBody, tree: Mapping[str, Any], limits: Limits) 
                 )
 
 
+def _speech_model(model: str | None) -> bool:
+    """Whether ``model`` may be asked for speech (MiMo's TTS dialect: ``audio={"format", "voice"}``).
+
+    A speech model in ``MODELS``, or an id the table does not know (MiMo answers it); a
+    known chat model answers in text only, so a spoken reply asked of it is refused.
+    """
+    if model is None:
+        return False
+    spec = get_model(model, warn=False)
+    return spec.speech is not None or spec.status == "unknown"
+
+
 def rewrite_chat_request(body: bytes, options: AdapterOptions, exchange: Exchange) -> OutgoingBody:
     """The chat request in MiMo's dialect; raises :class:`MimoAudioError` for what MiMo must not get.
 
@@ -215,6 +229,8 @@ def rewrite_chat_request(body: bytes, options: AdapterOptions, exchange: Exchang
     exchange.model = tree.get("model") if isinstance(tree.get("model"), str) else None
     exchange.stream = tree.get("stream") is True
     exchange.audio_parts = _audio_parts(tree)
+    if not _speech_model(exchange.model):
+        refuse_spoken_reply(tree)
     new_tree, changed = convert_request(tree, _PartRewriter(split, options, exchange))
     _check_data_uris(split, new_tree, options.limits)
     if not changed:

@@ -296,3 +296,50 @@ def test_max_tokens_that_contradicts_max_completion_tokens_is_a_400(mimo_emulato
     assert response.status_code == 400
     assert "max_tokens=5 and max_completion_tokens=9 disagree" in response.json()["error"]["message"]
     assert mimo_emulator.request_log == []  # the same rule as ask(max_tokens=...): refused, not guessed
+
+
+@pytest.mark.parametrize(
+    ("options", "named"),
+    [
+        ({"modalities": ["text", "audio"], "audio": {"voice": "alloy", "format": "wav"}}, "modalities="),
+        ({"audio": {"voice": "alloy", "format": "wav"}}, "audio="),
+    ],
+)
+def test_a_spoken_reply_asked_of_a_chat_model_is_a_400_that_never_goes_upstream(
+    adapted: openai.OpenAI, mimo_emulator: Any, options: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(openai.BadRequestError) as caught:
+        adapted.chat.completions.create(
+            model=DEFAULT_MODEL, messages=[message(openai_part(AUDIO["wav"](), "wav"))], **options
+        )
+    error = caught.value.response.json()["error"]
+    assert error["type"] == "UnsupportedFeatureError"
+    assert error["message"].startswith(named)
+    assert "speak(client, text)" in error["message"]
+    assert "/v1/audio/speech" in error["message"]
+    assert mimo_emulator.request_log == []
+
+
+def test_a_speech_models_audio_parameter_passes(adapted: openai.OpenAI, mimo_emulator: Any) -> None:
+    completion = adapted.chat.completions.create(
+        model="mimo-v2.5-tts",
+        messages=[{"role": "assistant", "content": "Hello there."}],
+        audio={"format": "wav", "voice": "Mia"},
+    )
+    audio = completion.choices[0].message.audio
+    assert audio is not None and audio.data
+    assert [(r.path, r.status) for r in mimo_emulator.request_log] == [("/v1/chat/completions", 200)]
+
+
+def test_a_spoken_reply_is_refused_on_the_async_twin(mimo_emulator: Any) -> None:
+    async def main() -> None:
+        async with mimo_emulator.async_client(http_client=mimo_async_http_client(), max_retries=0) as client:
+            await client.chat.completions.create(
+                model=DEFAULT_MODEL,
+                messages=[message(openai_part(AUDIO["wav"](), "wav"))],
+                modalities=["text", "audio"],
+            )
+
+    with pytest.raises(openai.BadRequestError, match=r"modalities=\['text', 'audio'\]"):
+        asyncio.run(main())
+    assert mimo_emulator.request_log == []
