@@ -34,7 +34,7 @@ from mimo_openai_ext._audio.probe import probe_bytes
 from mimo_openai_ext._speech.plan import SpeakOptions, plan_speech
 from mimo_openai_ext._speech.request import speech_request
 from mimo_openai_ext.batch import RateLimiter
-from mimo_openai_ext.config import Retirement
+from mimo_openai_ext.config import OPENAI_VOICE_MAP, Retirement
 from mimo_openai_ext.emulator import EmulatorHandle
 from mimo_openai_ext.emulator._voice import SYLLABLE_S, count_syllables
 
@@ -136,6 +136,18 @@ def test_openai_voice_names_map_to_mimo_presets(client: openai.OpenAI) -> None:
     assert speak(client, "Hi.", voice="mia").voice == "Mia"  # MiMo's ids in any case
     with pytest.raises(InvalidOptionError, match=r"voice='Bob'.*Mia.*OPENAI_VOICE_MAP"):
         speak(client, "Hi.", voice="Bob")
+
+
+def test_voice_map_keys_added_in_capitals_match_in_any_case(
+    client: openai.OpenAI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(OPENAI_VOICE_MAP, "Narrator", "Dean")
+    assert speak(client, "Hi.", voice="Narrator").voice == "Dean"
+    assert speak(client, "Hi.", voice="narrator").voice == "Dean"
+    assert speak(client, "Hi.", voice="NOVA").voice == "Mia"
+    options = SpeakOptions(voice="NARRATOR", model="mimo-v9-tts-unlisted")
+    with pytest.warns(UnknownModelWarning):
+        assert plan_speech("Hi.", options).voice == "Dean"  # an unknown model: mapped, unchecked
 
 
 def test_a_designed_voice_goes_to_the_design_model_with_the_description(

@@ -166,21 +166,21 @@ def speech_model(options: SpeakOptions) -> ModelSpec:
 
 
 def resolve_voice(voice: str | None, speech: SpeechSpec, model_id: str, *, known: bool = True) -> str | None:
-    """The preset id to send: MiMo's own (any case), or an OpenAI name through ``OPENAI_VOICE_MAP``."""
+    """The preset id to send: MiMo's own, or a name through ``OPENAI_VOICE_MAP`` (both in any case)."""
     if voice is None:
         return speech.default_voice
+    openai_names = {name.casefold(): mimo for name, mimo in OPENAI_VOICE_MAP.items()}  # read per call
+    mapped = openai_names.get(voice.casefold())
     if not known or not speech.voices:
-        return OPENAI_VOICE_MAP.get(voice, voice)
+        return voice if mapped is None else mapped
     by_case = {v.casefold(): v for v in speech.voices}
-    found = by_case.get(voice.casefold()) or by_case.get(
-        OPENAI_VOICE_MAP.get(voice.casefold(), "").casefold()
-    )
+    found = by_case.get(voice.casefold()) or by_case.get((mapped or "").casefold())
     if found is not None:
         return found
-    openai_names = ", ".join(sorted(OPENAI_VOICE_MAP))
+    listed = ", ".join(sorted(OPENAI_VOICE_MAP))
     raise InvalidOptionError(
         f"voice={voice!r}: {model_id}'s voices are {', '.join(speech.voices)} (SpeechSpec.voices), and "
-        f"OpenAI's names ({openai_names}) map onto them (OPENAI_VOICE_MAP); for a voice of your own, "
+        f"OpenAI's names ({listed}) map onto them (OPENAI_VOICE_MAP); for a voice of your own, "
         "describe it (voice_design=) or clone it from a recording (voice_clone=)",
         option="voice",
     )
