@@ -282,6 +282,27 @@ def test_save_writes_atomically_and_refuses_a_misleading_name(client: openai.Ope
     assert sorted(p.name for p in tmp_path.iterdir()) == ["hi.mp3"]  # no temporary left
 
 
+def test_save_refuses_a_folder_a_missing_folder_and_another_kind_of_name(
+    client: openai.OpenAI, tmp_path: Path
+) -> None:
+    spoken = speak(client, "Hi.")
+    with pytest.raises(InvalidOptionError, match=f"^{re.escape(str(tmp_path))}: is a folder; name a file"):
+        spoken.save(tmp_path)
+    missing = tmp_path / "nope" / "hi.wav"
+    with pytest.raises(InvalidOptionError, match=r"nope/hi\.wav: the folder .*nope does not exist; create it"):
+        spoken.save(missing)
+    (tmp_path / "file").write_bytes(b"x")
+    with pytest.raises(InvalidOptionError, match=r"the folder .*file is not a folder"):
+        spoken.save(tmp_path / "file" / "hi.wav")
+    for name in ("hi.m4a", "hi.txt"):
+        with pytest.raises(InvalidOptionError, match=r"the speech is wav.*save it as hi\.wav, or end the name"):
+            spoken.save(tmp_path / name)
+    assert spoken.save(tmp_path / "hi.bin").read_bytes() == spoken.data  # an unknown ending: as is
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "hi.bin"]
+    pcm = speak(client, "Hi.", format="pcm16")
+    assert pcm.save(tmp_path / "hi.pcm").stat().st_size == pcm.size_bytes
+
+
 def test_the_notebook_view_plays_it_and_says_what_it_is(client: openai.OpenAI) -> None:
     spoken = speak(client, "Hi.", format="pcm")
     html = spoken._repr_html_()

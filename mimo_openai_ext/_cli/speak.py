@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .._config import DEFAULT_SPEECH_MODELS, MODELS, SPEECH_FORMATS, SpeechFormat
-from .._speech.result import EXTENSIONS, Speech, format_for_path
+from .._speech.result import EXTENSIONS, Speech, check_speech_target, formats_for_path, speech_endings
 from .._speech.speak import speak
 from . import CliUsageError
 from ._connection import add_connection_arguments, open_client, retry_reporter
@@ -24,7 +24,8 @@ __all__ = ["register"]
 
 _EPILOG = """\
 TEXT '-' reads the text from standard input; -o - writes the audio to standard output.
-The format is --format, else the output's extension (hello.mp3), else wav. MiMo returns
+The format is --format, else the output's extension (hello.mp3), else wav; an extension
+of another kind of file (.m4a, .txt) is refused. MiMo returns
 wav, mp3 and pcm; flac, opus and aac are encoded here. Text over the model's limit (2,500
 characters) is spoken in pieces, cut at sentences, and joined.
 
@@ -86,13 +87,19 @@ def _text(argument: str) -> str:
 
 
 def _format(args: argparse.Namespace) -> SpeechFormat:
-    named = None if is_stdin(args.output) else format_for_path(args.output)
-    if args.format is not None and named is not None and args.format != named:
+    allowed = None if is_stdin(args.output) else formats_for_path(args.output)
+    suffix = Path(args.output).suffix
+    if allowed == ():
         raise CliUsageError(
-            f"{args.output}: the name says {named}, but --format is {args.format}; name it "
+            f"{args.output}: speak cannot write {suffix} files; end the name in one of {speech_endings()} "
+            "(or give no extension and choose with --format)"
+        )
+    if args.format is not None and allowed is not None and args.format not in allowed:
+        raise CliUsageError(
+            f"{args.output}: the name says {' or '.join(allowed)}, but --format is {args.format}; name it "
             f"{Path(args.output).with_suffix(EXTENSIONS[args.format]).name} or drop --format"
         )
-    chosen: SpeechFormat = args.format or named or "wav"
+    chosen: SpeechFormat = args.format or (allowed[0] if allowed else "wav")
     return chosen
 
 
@@ -107,10 +114,12 @@ def _summary(out: str, speech: Speech) -> str:
 
 def run_speak(args: argparse.Namespace) -> int:
     fmt = _format(args)
-    if not is_stdin(args.output) and Path(args.output).exists() and not args.overwrite:
-        raise CliUsageError(
-            f"{args.output}: already exists; pass --overwrite to replace it, or choose another -o"
-        )
+    if not is_stdin(args.output):  # before anything is sent: a folder, a missing folder, a file kept
+        check_speech_target(args.output)
+        if Path(args.output).exists() and not args.overwrite:
+            raise CliUsageError(
+                f"{args.output}: already exists; pass --overwrite to replace it, or choose another -o"
+            )
     text = _text(args.text)
     with open_client(args) as client:
         spoken = speak(

@@ -7,6 +7,7 @@ it (atomically: a temporary file renamed into place); in Jupyter it shows an aud
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -15,13 +16,13 @@ from pathlib import Path
 from .._audio.convert import Encoding, encode_samples
 from .._audio.datauri import data_uri
 from .._checks import check_bool, check_path
-from .._config import SPEECH_MIMES, SpeechFormat, VoiceKind
+from .._config import AUDIO_FORMATS, CONVERTIBLE_EXTENSIONS, SPEECH_MIMES, SpeechFormat, VoiceKind
 from .._exceptions import InvalidOptionError
 from .._format import esc, money, seconds_text, short, table
 from .._models import get_model
 from .._usage import UsageReport
 
-__all__ = ["EXTENSIONS", "MAX_PLAYER_CHARS", "Speech", "format_for_path"]
+__all__ = ["EXTENSIONS", "MAX_PLAYER_CHARS", "Speech", "check_speech_target", "formats_for_path"]
 
 MAX_PLAYER_CHARS = 10_000_000
 """A player's data URI longer than this is left out (it would bloat the notebook file)."""
@@ -51,10 +52,51 @@ EXTENSIONS: dict[str, str] = {
 """The file name ending each speech format is saved with."""
 
 
-def format_for_path(path: str | os.PathLike[str]) -> SpeechFormat | None:
-    """The speech format a file name asks for (``hello.mp3`` -> ``mp3``), None for other endings."""
-    formats = _SUFFIXES.get(Path(path).suffix.lower())
-    return None if formats is None else formats[0]
+def _names_another_kind(suffix: str) -> bool:
+    """Whether a file name ending says a kind of file speech cannot be (``.m4a``, ``.txt``, ...):
+    an audio format this library reads, or a type Python's own MIME table knows (system files
+    left out, so every machine answers alike); ``.bin`` (any bytes) is not one."""
+    if suffix in CONVERTIBLE_EXTENSIONS or any(suffix in f.extensions for f in AUDIO_FORMATS.values()):
+        return True
+    mime, _ = mimetypes.MimeTypes().guess_type(f"x{suffix}", strict=False)
+    return mime is not None and mime != "application/octet-stream"
+
+
+def formats_for_path(path: str | os.PathLike[str]) -> tuple[SpeechFormat, ...] | None:
+    """The speech formats a file name may hold (``hello.pcm`` -> ``("pcm", "pcm16")``).
+
+    ``()`` for an ending that names a format speech is never written in (``.m4a``, ``.txt``);
+    None for no ending or one nothing knows (the format is then chosen otherwise).
+    """
+    suffix = Path(path).suffix.lower()
+    if suffix in _SUFFIXES:
+        return _SUFFIXES[suffix]
+    return () if suffix and _names_another_kind(suffix) else None
+
+
+def speech_endings() -> str:
+    """The file name endings speech is written with, for messages (``.wav, .mp3, ...``)."""
+    return ", ".join(dict.fromkeys(_SUFFIXES))
+
+
+def check_speech_target(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a place a file can be written: not a folder, in a folder that exists.
+
+    Checked before anything is spoken (the CLI) or written (:meth:`Speech.save`), so the
+    error names the path given, not the temporary file beside it.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise InvalidOptionError(
+            f"{path}: is a folder; name a file inside it (such as {target / 'speech.wav'})", option="path"
+        )
+    folder = target.parent
+    if not folder.is_dir():
+        found = "is not a folder" if folder.exists() else "does not exist"
+        raise InvalidOptionError(
+            f"{path}: the folder {folder} {found}; create it first, or choose another path", option="path"
+        )
+    return target
 
 
 _KIND_WORDS = {"preset": "the default voice", "design": "a designed voice", "clone": "a cloned voice"}
@@ -106,20 +148,22 @@ class Speech:
     def save(self, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
         """Write the audio to ``path`` (a temporary file renamed into place); returns the path.
 
-        A name ending in another audio format's extension (``.wav`` for MP3 speech) is
-        refused, as is an existing file when ``overwrite=False``.
+        A name ending in another format's extension (``.wav`` for MP3 speech, ``.m4a``,
+        ``.txt``) is refused, as are a folder, a folder that does not exist, and an existing
+        file when ``overwrite=False``; a name with no or an unknown ending is written as is.
         """
         check_path(path, option="path", none=False)
         check_bool(overwrite, option="overwrite")
         target = Path(path)
-        allowed = _SUFFIXES.get(target.suffix.lower())
+        allowed = formats_for_path(target)
         if allowed is not None and self.format not in allowed:
+            could = f"ask speak() for format={allowed[0]!r}" if allowed else f"end the name in {speech_endings()}"
             raise InvalidOptionError(
                 f"{target.name}: the speech is {self.format}, but the name says {target.suffix}; save it "
-                f"as {target.with_suffix(EXTENSIONS[self.format]).name}, or ask speak() for "
-                f"format={allowed[0]!r}",
+                f"as {target.with_suffix(EXTENSIONS[self.format]).name}, or {could}",
                 option="path",
             )
+        check_speech_target(target)
         if not overwrite and target.exists():
             raise InvalidOptionError(
                 f"{target}: exists; pass overwrite=True to replace it, or choose another name",

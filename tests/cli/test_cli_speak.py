@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from _audio import encode_tone
@@ -102,3 +103,42 @@ def test_overwrite_replaces(tmp_path: Path) -> None:
     out.write_bytes(b"old")
     assert main(["speak", "New words.", "-o", str(out), "--offline", "--overwrite"]) == 0
     assert probe_bytes(out.read_bytes(), source_name="x").format == "wav"
+
+
+@pytest.mark.parametrize(
+    ("output", "extra", "said"),
+    [
+        ("nope/x.mp3", [], "nope/x.mp3: the folder nope does not exist; create it first"),
+        ("somedir", ["--overwrite"], "somedir: is a folder; name a file inside it"),
+        ("t.m4a", [], "t.m4a: speak cannot write .m4a files; end the name in one of .wav, "),
+        ("notes.txt", [], "notes.txt: speak cannot write .txt files"),
+    ],
+)
+def test_a_bad_output_is_refused_before_anything_is_sent(
+    emulator_env: Path,
+    mimo_emulator: Any,
+    capsys: pytest.CaptureFixture[str],
+    output: str,
+    extra: list[str],
+    said: str,
+) -> None:
+    (emulator_env / "somedir").mkdir()
+    assert main(["speak", "Hi there.", "-o", output, *extra]) == 2
+    err = capsys.readouterr().err
+    assert f"mimo-audio: error: {said}" in err
+    assert "/tmp" not in err.replace(str(emulator_env), "")  # names what was typed, no temporary file
+    assert mimo_emulator.request_log == []
+    assert sorted(p.name for p in emulator_env.iterdir()) == ["somedir"]
+
+
+@pytest.mark.parametrize(("output", "fmt"), [("t.pcm", "pcm16"), ("t.pcm", "pcm"), ("t.raw", "pcm16")])
+def test_any_format_the_name_allows_is_taken(tmp_path: Path, output: str, fmt: str) -> None:
+    out = tmp_path / output
+    assert main(["speak", "Hi there.", "-o", str(out), "--format", fmt, "--offline"]) == 0
+    assert out.stat().st_size > 1000
+
+
+def test_an_unknown_or_no_extension_is_wav(tmp_path: Path) -> None:
+    for name in ("speech", "speech.bin", "speech.out"):
+        assert main(["speak", "Hi there.", "-o", str(tmp_path / name), "--offline"]) == 0
+        assert probe_bytes((tmp_path / name).read_bytes(), source_name=name).format == "wav"
