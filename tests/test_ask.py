@@ -14,9 +14,9 @@ from _readme import python_blocks
 
 from mimo_openai_ext import AudioNotHeardWarning, TruncatedAnswerWarning, UnsupportedFeatureError
 from mimo_openai_ext._across import ask_across_chunks
-from mimo_openai_ext._chat import audio_chat
 from mimo_openai_ext._ask import ask, ask_async, ask_stream, ask_stream_async
 from mimo_openai_ext._ask_request import AskOptions, build_ask_request, thinking
+from mimo_openai_ext._chat import audio_chat
 from mimo_openai_ext._retry import RetryPolicy, set_testing
 from mimo_openai_ext._sample import SAMPLE_TRANSCRIPT, sample_audio_path
 from mimo_openai_ext._streaming import StreamDelta

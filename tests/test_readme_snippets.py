@@ -25,7 +25,7 @@ EXPECTED: dict[str, str | type[BaseException]] = {
     '# After: MiMo, response_format="text" and an async client': "[emulated transcript: 1.00 s of wav audio",
     "# Before: OpenAI text to speech": openai.NotFoundError,
     "# After: MiMo, the same call through speech(client)": "audio/mpeg",
-    "# After: MiMo, streaming to a file with an async client": "audio/ogg True",
+    "# After: MiMo, streaming to a file with an async client": "audio/ogg 200",
 }
 
 

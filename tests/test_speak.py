@@ -289,13 +289,13 @@ def test_save_refuses_a_folder_a_missing_folder_and_another_kind_of_name(
     with pytest.raises(InvalidOptionError, match=f"^{re.escape(str(tmp_path))}: is a folder; name a file"):
         spoken.save(tmp_path)
     missing = tmp_path / "nope" / "hi.wav"
-    with pytest.raises(InvalidOptionError, match=r"nope/hi\.wav: the folder .*nope does not exist; create it"):
+    with pytest.raises(InvalidOptionError, match=r"nope/hi\.wav: the folder .*nope does not exist; create"):
         spoken.save(missing)
     (tmp_path / "file").write_bytes(b"x")
     with pytest.raises(InvalidOptionError, match=r"the folder .*file is not a folder"):
         spoken.save(tmp_path / "file" / "hi.wav")
     for name in ("hi.m4a", "hi.txt"):
-        with pytest.raises(InvalidOptionError, match=r"the speech is wav.*save it as hi\.wav, or end the name"):
+        with pytest.raises(InvalidOptionError, match=r"the speech is wav.*save it as hi\.wav, or end it in"):
             spoken.save(tmp_path / name)
     assert spoken.save(tmp_path / "hi.bin").read_bytes() == spoken.data  # an unknown ending: as is
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "hi.bin"]

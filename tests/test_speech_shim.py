@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,56 @@ def test_streaming_response_writes_the_file(client: openai.OpenAI, tmp_path: Pat
     assert _container(data) == "wav"
 
 
+_SDK_STREAMED_MEMBERS = {  # StreamedBinaryAPIResponse's public members in openai 3.x (older: a subset)
+    "close", "elapsed", "headers", "http_request", "http_response", "http_version", "is_closed",
+    "iter_bytes", "iter_lines", "iter_text", "json", "method", "parse", "read", "request_id",
+    "retries_taken", "status_code", "stream_to_file", "text", "url",
+}  # fmt: skip
+
+
+def _public(cls: type, instance: object = None) -> set[str]:
+    """A class's public members: its attributes, its annotated instance attributes and ``instance``'s."""
+    names = set(dir(cls)) | set(getattr(instance, "__dict__", {}))
+    for base in cls.__mro__:
+        names |= set(inspect.get_annotations(base))
+    return {n for n in names if not n.startswith("_")}
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        (SpeechStreamResponse, "StreamedBinaryAPIResponse"),
+        (AsyncSpeechStreamResponse, "AsyncStreamedBinaryAPIResponse"),
+    ],
+)
+def test_the_streamed_response_has_the_sdks_members(
+    client: openai.OpenAI, ours: type[SpeechStreamResponse], theirs: str
+) -> None:
+    sdk = getattr(openai._response, theirs)
+    spoken = speech(client).speak(model="tts-1", voice="alloy", input="Hi.")
+    response = ours(spoken, "https://api.example/v1/audio/speech", elapsed_s=1.5)
+    members = _public(ours, response)
+    assert _public(sdk) <= members  # everything the installed SDK has
+    assert members == _SDK_STREAMED_MEMBERS | {"speech"}  # and nothing it lacks, but the speech
+    assert response.method == "POST"
+    assert response.http_request.url == response.url == "https://api.example/v1/audio/speech"
+    assert response.http_version == "HTTP/1.1"
+    assert response.elapsed.total_seconds() == 1.5
+    assert response.request_id is None
+    assert response.retries_taken == 0
+    assert response.headers["content-type"] == "audio/mpeg"
+
+
+def test_the_streamed_responses_text_and_json_behave_as_the_sdks(client: openai.OpenAI) -> None:
+    with speech(client).with_streaming_response.create(model="tts-1", voice="alloy", input=TEXT) as response:
+        assert response.elapsed.total_seconds() > 0
+        text = response.text()
+        assert "".join(response.iter_text(chunk_size=100)) == text
+        assert list(response.iter_lines()) == text.splitlines()
+        with pytest.raises((UnicodeDecodeError, json.JSONDecodeError)):
+            response.json()  # audio is no JSON, as with the SDK
+
+
 def test_the_async_twin(mimo_emulator: EmulatorHandle, tmp_path: Path) -> None:
     async def main() -> tuple[bytes, bytes, list[bytes]]:
         async with mimo_emulator.async_client(max_retries=0) as aclient:
@@ -105,6 +156,12 @@ def test_the_async_twin(mimo_emulator: EmulatorHandle, tmp_path: Path) -> None:
                 assert isinstance(streamed, AsyncSpeechStreamResponse)
                 await streamed.stream_to_file(tmp_path / "out.mp3")
                 chunks = [c async for c in streamed.iter_bytes(2048)]
+                text = await streamed.text()
+                assert "".join([t async for t in streamed.iter_text(100)]) == text
+                assert [line async for line in streamed.iter_lines()] == text.splitlines()
+                with pytest.raises((UnicodeDecodeError, json.JSONDecodeError)):
+                    await streamed.json()
+                assert streamed.elapsed.total_seconds() > 0
             return first, await streamed.read(), chunks
 
     flac, mp3, chunks = asyncio.run(main())

@@ -4,7 +4,8 @@ On the way out (``POST .../chat/completions``): OpenAI-shaped audio parts become
 (:func:`~mimo_openai_ext._migrate.mime_of_raw_base64`, the rule ``to_mimo_messages`` uses
 too), ``max_tokens`` becomes ``max_completion_tokens``, and a data URI over MiMo's limit is
 refused, as is a spoken reply (``modalities`` with ``"audio"``, ``audio={...}``) asked of a
-chat model (MiMo's speech models take ``audio=``: they pass). A request the rules refuse never goes upstream: it gets a 400 in MiMo's error
+chat model (MiMo's speech models take ``audio=``: they pass). A request the rules refuse
+never goes upstream: it gets a 400 in MiMo's error
 shape, so every client shows our message. Anything else passes byte for byte.
 
 On the way back: an answer that only ``reasoning_content`` holds is copied into

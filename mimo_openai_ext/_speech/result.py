@@ -104,7 +104,12 @@ _KIND_WORDS = {"preset": "the default voice", "design": "a designed voice", "clo
 
 @dataclass(frozen=True)
 class Speech:
-    """Speech from MiMo: the bytes in ``format``, what they are, and how they were made."""
+    """Speech from MiMo: the bytes in ``format``, what they are, and how they were made.
+
+    ``sample_rate_hz`` is the rate of the audio encoded: for Opus that is MiMo's 24,000 Hz,
+    while :func:`probe_bytes` of the same bytes says 48,000 (the rate every Opus decoder plays
+    at). Both are right: they answer different questions.
+    """
 
     data: bytes = field(repr=False)
     format: SpeechFormat
@@ -157,7 +162,7 @@ class Speech:
         target = Path(path)
         allowed = formats_for_path(target)
         if allowed is not None and self.format not in allowed:
-            could = f"ask speak() for format={allowed[0]!r}" if allowed else f"end the name in {speech_endings()}"
+            could = f"ask speak() for format={allowed[0]!r}" if allowed else f"end it in {speech_endings()}"
             raise InvalidOptionError(
                 f"{target.name}: the speech is {self.format}, but the name says {target.suffix}; save it "
                 f"as {target.with_suffix(EXTENSIONS[self.format]).name}, or {could}",

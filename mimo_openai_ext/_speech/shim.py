@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import datetime
+import json
 import os
 import sys
+import time
 from collections.abc import AsyncIterator, Iterator, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
@@ -294,17 +297,30 @@ class AsyncMimoSpeech(_Speech["AsyncOpenAI"]):
 
 
 class _StreamedSpeech:
-    """What the sync and async streamed responses share: the speech and its HTTP response."""
+    """What the sync and async streamed responses share: the speech and its HTTP response.
 
-    def __init__(self, speech: Speech, url: str) -> None:
+    Their public members are those of the SDK's ``StreamedBinaryAPIResponse`` /
+    ``AsyncStreamedBinaryAPIResponse`` (checked by a test on every openai major), plus
+    ``speech``; the HTTP parts describe the response as OpenAI would have sent it, with
+    ``elapsed`` the time the speech took.
+    """
+
+    def __init__(self, speech: Speech, url: str, *, elapsed_s: float = 0.0) -> None:
         self.speech = speech
         """The :class:`Speech` behind it (format, duration, usage)."""
         self.http_response = binary_response(speech, url)
+        self.http_response.elapsed = datetime.timedelta(seconds=elapsed_s)
         self.is_closed = False
+        self.retries_taken = 0
+        """0: the pieces' own retries (the retry layer's) are not counted here."""
 
     @property
     def headers(self) -> Any:
         return self.http_response.headers
+
+    @property
+    def http_request(self) -> Any:
+        return self.http_response.request
 
     @property
     def status_code(self) -> int:
@@ -315,8 +331,24 @@ class _StreamedSpeech:
         return self.http_response.url
 
     @property
-    def content_type(self) -> str:
-        return self.speech.mime
+    def method(self) -> str:
+        return str(self.http_request.method)
+
+    @property
+    def http_version(self) -> str:
+        return str(self.http_response.http_version)
+
+    @property
+    def elapsed(self) -> datetime.timedelta:
+        """How long the speech took (every request and the audio work)."""
+        elapsed: datetime.timedelta = self.http_response.elapsed
+        return elapsed
+
+    @property
+    def request_id(self) -> str | None:
+        """None: the speech took its own requests (``speech.usage`` sums them)."""
+        value = self.headers.get("x-request-id")
+        return None if value is None else str(value)
 
     def _chunks(self, chunk_size: int | None) -> Iterator[bytes]:
         data = self.speech.data
@@ -324,6 +356,16 @@ class _StreamedSpeech:
         step = chunk_size or len(data) or 1
         for start in range(0, len(data), step):
             yield data[start : start + step]
+
+    def _text(self) -> str:
+        return str(self.http_response.text)
+
+    def _text_chunks(self, chunk_size: int | None) -> Iterator[str]:
+        check_count(chunk_size, option="chunk_size", none=True)
+        text = self._text()
+        step = chunk_size or len(text) or 1
+        for start in range(0, len(text), step):
+            yield text[start : start + step]
 
 
 class SpeechStreamResponse(_StreamedSpeech):
@@ -336,8 +378,22 @@ class SpeechStreamResponse(_StreamedSpeech):
         """The audio bytes (what the SDK's binary response parses to)."""
         return self.speech.data
 
+    def text(self) -> str:
+        """The bytes decoded as text (as the SDK's; audio is rarely text)."""
+        return self._text()
+
+    def json(self) -> object:
+        """The bytes read as JSON (as the SDK's: audio raises ``ValueError``)."""
+        return json.loads(self.speech.data)
+
     def iter_bytes(self, chunk_size: int | None = None) -> Iterator[bytes]:
         return self._chunks(chunk_size)
+
+    def iter_text(self, chunk_size: int | None = None) -> Iterator[str]:
+        return self._text_chunks(chunk_size)
+
+    def iter_lines(self) -> Iterator[str]:
+        return iter(self._text().splitlines())
 
     def stream_to_file(self, file: str | os.PathLike[str], *, chunk_size: int | None = None) -> None:
         """Write the audio to ``file``, ``chunk_size`` bytes at a time."""
@@ -358,9 +414,23 @@ class AsyncSpeechStreamResponse(_StreamedSpeech):
     async def parse(self) -> bytes:
         return self.speech.data
 
+    async def text(self) -> str:
+        return self._text()
+
+    async def json(self) -> object:
+        return json.loads(self.speech.data)
+
     async def iter_bytes(self, chunk_size: int | None = None) -> AsyncIterator[bytes]:
         for chunk in self._chunks(chunk_size):
             yield chunk
+
+    async def iter_text(self, chunk_size: int | None = None) -> AsyncIterator[str]:
+        for chunk in self._text_chunks(chunk_size):
+            yield chunk
+
+    async def iter_lines(self) -> AsyncIterator[str]:
+        for line in self._text().splitlines():
+            yield line
 
     async def stream_to_file(self, file: str | os.PathLike[str], *, chunk_size: int | None = None) -> None:
         """Write the audio to ``file`` (on a worker thread), ``chunk_size`` bytes at a time."""
@@ -415,7 +485,10 @@ class _SpeechContext:
         self._response: SpeechStreamResponse | None = None
 
     def __enter__(self) -> SpeechStreamResponse:
-        self._response = SpeechStreamResponse(self._shim.speak(**self._call), self._shim._url())
+        started = time.monotonic()
+        spoken = self._shim.speak(**self._call)
+        elapsed_s = time.monotonic() - started
+        self._response = SpeechStreamResponse(spoken, self._shim._url(), elapsed_s=elapsed_s)
         return self._response
 
     def __exit__(
@@ -464,8 +537,10 @@ class _AsyncSpeechContext:
         self._response: AsyncSpeechStreamResponse | None = None
 
     async def __aenter__(self) -> AsyncSpeechStreamResponse:
+        started = time.monotonic()
         spoken = await self._shim.speak(**self._call)
-        self._response = AsyncSpeechStreamResponse(spoken, self._shim._url())
+        elapsed_s = time.monotonic() - started
+        self._response = AsyncSpeechStreamResponse(spoken, self._shim._url(), elapsed_s=elapsed_s)
         return self._response
 
     async def __aexit__(

@@ -327,7 +327,8 @@ def test_a_speech_models_audio_parameter_passes(adapted: openai.OpenAI, mimo_emu
         audio={"format": "wav", "voice": "Mia"},
     )
     audio = completion.choices[0].message.audio
-    assert audio is not None and audio.data
+    assert audio is not None
+    assert audio.data
     assert [(r.path, r.status) for r in mimo_emulator.request_log] == [("/v1/chat/completions", 200)]
 
 
