@@ -62,6 +62,7 @@ from ._exceptions import (
     UnknownModelWarning,
     UnsupportedAudioFormatError,
     UnsupportedFeatureError,
+    VoiceReferenceWarning,
 )
 from ._heard import check_audio_heard
 from ._messages import user_message
@@ -142,6 +143,7 @@ __all__ = [
     "UnsupportedAudioFormatError",
     "UnsupportedFeatureError",
     "UsageReport",
+    "VoiceReferenceWarning",
     "adapter",
     "ask",
     "ask_across_chunks",

@@ -31,6 +31,7 @@ Warnings::
     ├── KeyHostMismatchWarning          a Token Plan key on the pay-as-you-go host, or the reverse
     ├── AudioNotHeardWarning            usage says the audio was ignored or short-changed
     ├── TruncatedAnswerWarning          finish_reason "length" or "repetition_truncation"
+    ├── VoiceReferenceWarning           a voice_clone reference outside the recommended length
     └── AudioAsTextWarning              a string that looks like audio, sent as a text part
 
 ``openai``'s own exceptions (``openai.BadRequestError``, ...) pass through unwrapped.
@@ -68,6 +69,7 @@ __all__ = [
     "UnknownModelWarning",
     "UnsupportedAudioFormatError",
     "UnsupportedFeatureError",
+    "VoiceReferenceWarning",
 ]
 
 
@@ -210,6 +212,10 @@ class AudioNotHeardWarning(MimoAudioWarning):
 
 class TruncatedAnswerWarning(MimoAudioWarning):
     """The answer was cut (``finish_reason`` ``length`` or ``repetition_truncation``)."""
+
+
+class VoiceReferenceWarning(MimoAudioWarning):
+    """A ``voice_clone`` reference shorter or longer than ``SpeechSpec.reference_seconds``."""
 
 
 class ResultsFileError(MimoAudioError, ValueError):

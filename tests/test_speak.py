@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import openai
 import pytest
-from _audio import encode_m4a, encode_tone, fundamental_hz
+from _audio import encode_m4a, encode_silence, encode_tone, fundamental_hz
 
 from mimo_openai_ext import (
     MODELS,
@@ -26,6 +26,7 @@ from mimo_openai_ext import (
     Speech,
     UnknownModelWarning,
     UnsupportedFeatureError,
+    VoiceReferenceWarning,
     speak,
     speak_async,
 )
@@ -48,6 +49,17 @@ def plausible(text: str, duration_s: float) -> bool:
     """As long as the text takes to say: between one syllable-time each and 0.4 s each."""
     syllables = count_syllables(text)
     return syllables * SYLLABLE_S * 0.8 < duration_s < syllables * 0.4 + 0.5
+
+
+def encode_samples_wav(samples: np.ndarray) -> bytes:
+    """A 24 kHz 16-bit WAV of float ``samples``."""
+    import io
+
+    import soundfile as sf
+
+    out = io.BytesIO()
+    sf.write(out, samples, 24_000, format="WAV", subtype="PCM_16")
+    return out.getvalue()
 
 
 def speech_requests(emulator: EmulatorHandle) -> list[tuple[str | None, int]]:
@@ -165,7 +177,7 @@ def test_a_designed_voice_goes_to_the_design_model_with_the_description(
 def test_a_cloned_voice_from_an_m4a_is_sent_as_a_wav_data_uri(
     client: openai.OpenAI, mimo_emulator: EmulatorHandle, tmp_path: Path
 ) -> None:
-    t = np.arange(44_100 * 4) / 44_100
+    t = np.arange(44_100 * 6) / 44_100
     ref = tmp_path / "me.m4a"
     ref.write_bytes(encode_m4a((0.3 * np.sin(2 * np.pi * 140 * t)).astype(np.float32), rate=44_100))
     spoken = speak(client, TEXT, voice_clone=ref)
@@ -177,6 +189,42 @@ def test_a_cloned_voice_from_an_m4a_is_sent_as_a_wav_data_uri(
     # the emulator's clone speaks at the reference's pitch: the WAV MiMo got was the real clip
     pcm = decode_pcm(spoken.data, source_name="x")
     assert fundamental_hz(pcm.samples, pcm.sample_rate_hz) == pytest.approx(140, rel=0.1)
+
+
+def test_a_reference_outside_the_recommended_length_warns_at_the_callers_line(
+    client: openai.OpenAI, mimo_emulator: EmulatorHandle, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.warns(VoiceReferenceWarning, match=r"^<bytes>: 1\.00 s is short .* 5-30 s of clear") as said:
+        spoken = speak(client, "Hi.", voice_clone=encode_tone(1.0, sample_rate=24_000))
+    assert [w.filename for w in said] == [__file__]
+    assert spoken.voice_kind == "clone"  # warned, not refused: MiMo answers
+
+    async def main() -> None:
+        async with mimo_emulator.async_client() as aclient:
+            await speak_async(aclient, "Hi.", voice_clone=encode_tone(1.0, sample_rate=24_000))
+
+    with pytest.warns(VoiceReferenceWarning, match="is short") as said:
+        asyncio.run(main())
+    assert [w.filename for w in said] == [__file__]
+    clone = MODELS["mimo-v2.5-tts-voiceclone"]
+    assert clone.speech is not None
+    narrow = dataclasses.replace(clone.speech, reference_seconds=(2.0, 4.0))
+    monkeypatch.setitem(MODELS, clone.id, dataclasses.replace(clone, speech=narrow))
+    with pytest.warns(VoiceReferenceWarning, match=r"6\.00 s is long .* 2-4 s"):
+        speak(client, "Hi.", voice_clone=encode_tone(6.0, sample_rate=24_000))
+    speak(client, "Hi.", voice_clone=encode_tone(3.0, sample_rate=24_000))  # within: no warning
+
+
+@pytest.mark.parametrize("seconds", [0.1, 6.0])
+def test_a_silent_reference_is_refused_before_any_request(
+    client: openai.OpenAI, mimo_emulator: EmulatorHandle, seconds: float
+) -> None:
+    with pytest.raises(InvalidOptionError, match=r"the voice_clone reference is silent .* no sound at all"):
+        speak(client, "Hi.", voice_clone=encode_silence(seconds, sample_rate=24_000))
+    quiet = (np.full(24_000 * 6, 0.0005) * np.sin(np.arange(24_000 * 6) / 5)).astype(np.float32)
+    with pytest.raises(InvalidOptionError, match=r"silent \(6\.00 s, its loudest sample at -6\d dBFS\)"):
+        speak(client, "Hi.", voice_clone=encode_samples_wav(quiet))
+    assert mimo_emulator.completions() == []
 
 
 def test_a_clone_reference_too_long_is_refused_before_any_request(

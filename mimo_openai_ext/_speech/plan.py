@@ -13,10 +13,11 @@ nothing has been sent yet.
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
 
 from .._audio.datauri import data_uri
-from .._audio.encode import TEMPO_RANGE, fit_wav
+from .._audio.encode import TEMPO_RANGE, decode_pcm, fit_wav
 from .._audio.source import AudioSource, source_name_of
 from .._batch.rate import RateLimiter
 from .._checks import check_count, check_limits, check_number, check_str, check_type
@@ -32,12 +33,13 @@ from .._config import (
     SpeechSpec,
     VoiceKind,
 )
-from .._exceptions import InvalidOptionError, UnsupportedFeatureError
+from .._exceptions import InvalidOptionError, UnsupportedFeatureError, VoiceReferenceWarning
 from .._models import check_model, current_models
 from .._retry import RetryPolicy
+from .._warn import warn
 from .text import split_text
 
-__all__ = ["SpeakOptions", "SpeechPlan", "plan_speech", "resolve_voice", "speech_model"]
+__all__ = ["SpeakOptions", "SpeechPlan", "plan_speech", "resolve_voice", "speech_model", "warn_reference"]
 
 _UNKNOWN_SPEC = SpeechSpec("preset")
 """What an id the table does not know is assumed to take (its voice passes unchecked)."""
@@ -132,6 +134,8 @@ class SpeechPlan:
     """The cloning reference as ``data:audio/wav;base64,...``."""
     reference_name: str | None = None
     speed: float = 1.0
+    reference_duration_s: float | None = None
+    """The cloning reference's length (None without one)."""
 
     @property
     def passthrough(self) -> bool:
@@ -186,12 +190,49 @@ def resolve_voice(voice: str | None, speech: SpeechSpec, model_id: str, *, known
     )
 
 
-def _reference(options: SpeakOptions, speech: SpeechSpec) -> tuple[str | None, str | None]:
+_SILENT_PEAK = 10 ** (-60 / 20)
+"""A reference whose loudest sample is below -60 dBFS holds no voice to imitate."""
+
+
+def _reference(options: SpeakOptions, speech: SpeechSpec) -> tuple[str | None, str | None, float | None]:
+    """The reference as a WAV data URI, its name and its duration; a silent one is refused."""
     if options.voice_clone is None:
-        return None, None
+        return None, None, None
     name = source_name_of(options.voice_clone, None)
     fitted = fit_wav(options.voice_clone, max_data_uri_chars=speech.reference_max_data_uri_chars)
-    return data_uri(fitted.data, "audio/wav"), name
+    shown = name or "the voice_clone reference"
+    pcm = decode_pcm(fitted.data, source_name=shown)
+    peak = float(abs(pcm.samples).max()) if pcm.frames else 0.0
+    if peak < _SILENT_PEAK:
+        level = f"its loudest sample at {20 * math.log10(peak):.0f} dBFS" if peak > 0 else "no sound at all"
+        low, high = speech.reference_seconds
+        raise InvalidOptionError(
+            f"{shown}: the voice_clone reference is silent ({pcm.duration_s:.2f} s, {level}): MiMo "
+            f"imitates the voice it hears; give {low:g}-{high:g} s of clear speech",
+            option="voice_clone",
+        )
+    return data_uri(fitted.data, "audio/wav"), name, pcm.duration_s
+
+
+def warn_reference(plan: SpeechPlan) -> None:
+    """Warn :class:`VoiceReferenceWarning` when the reference is outside ``reference_seconds``.
+
+    Called by the ``speak*`` functions after the plan (an async twin plans on a worker
+    thread), so the warning names the caller's line.
+    """
+    seconds = plan.reference_duration_s
+    if seconds is None:
+        return
+    low, high = plan.speech.reference_seconds
+    if low <= seconds <= high:
+        return
+    what = "short" if seconds < low else "long"
+    warn(
+        f"{plan.reference_name or 'the voice_clone reference'}: {seconds:.2f} s is {what} for a voice "
+        f"reference; MiMo recommends {low:g}-{high:g} s of clear speech (SpeechSpec.reference_seconds), "
+        "and a clone from it may not sound like the speaker",
+        VoiceReferenceWarning,
+    )
 
 
 def _user_text(options: SpeakOptions) -> str | None:
@@ -218,7 +259,7 @@ def plan_speech(text: object, options: SpeakOptions) -> SpeechPlan:
     pieces = tuple(split_text(text, options.max_chars or speech.max_input_chars))
     keep = len(pieces) == 1 and options.speed == 1.0 and options.format in ("wav", "mp3")
     wire: MimoSpeechFormat = "mp3" if keep and options.format == "mp3" else "wav"
-    reference_uri, reference_name = _reference(options, speech)
+    reference_uri, reference_name, reference_s = _reference(options, speech)
     return SpeechPlan(
         spec,
         speech,
@@ -232,4 +273,5 @@ def plan_speech(text: object, options: SpeakOptions) -> SpeechPlan:
         reference_uri,
         reference_name,
         float(options.speed),
+        reference_s,
     )

@@ -27,7 +27,7 @@ from .._models import model_warned
 from .._retry import NO_RETRY, RetryPolicy, run_with_retry, run_with_retry_async
 from .._twins import arguments_of, twin_of
 from .._usage import UsageReport
-from .plan import SpeakOptions, SpeechPlan, plan_speech, speech_model
+from .plan import SpeakOptions, SpeechPlan, plan_speech, speech_model, warn_reference
 from .request import read_speech, speech_request
 from .result import Speech
 
@@ -162,7 +162,9 @@ def speak(
         retry=retry,
         limits=limits,
     )
-    return speak_plan(client, plan_speech(text, options), options)
+    plan = plan_speech(text, options)
+    warn_reference(plan)
+    return speak_plan(client, plan, options)
 
 
 async def _one_async(client: AsyncOpenAI, plan: SpeechPlan, index: int) -> Spoken:
@@ -213,4 +215,5 @@ async def speak_async(client: AsyncOpenAI, text: str, **options: Any) -> Speech:
     spec = speech_model(settings)  # here, so a warning names the caller's line
     with model_warned(spec.id):
         plan = await asyncio.to_thread(plan_speech, text, settings)  # a reference clip is converted
+    warn_reference(plan)
     return await speak_plan_async(client, plan, settings)

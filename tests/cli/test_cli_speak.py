@@ -59,7 +59,7 @@ def test_clone_and_design_options_pick_their_models(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ref = tmp_path / "me.flac"
-    ref.write_bytes(encode_tone(3.0, format="FLAC", sample_rate=24_000, freq_hz=150))
+    ref.write_bytes(encode_tone(6.0, format="FLAC", sample_rate=24_000, freq_hz=150))
     assert (
         main(["speak", "Cloned.", "-o", str(tmp_path / "c.wav"), "--voice-clone", str(ref), "--offline"]) == 0
     )
