@@ -406,3 +406,12 @@ def test_a_short_text_in_one_request_is_heard_back_in_any_voice(
     assert spoken.requests == 1
     heard = transcribe(client, spoken.data)
     assert re.findall(r"\w+", heard.text) == re.findall(r"\w+", text)
+
+
+@pytest.mark.parametrize("model", ["tts-1", "tts-1-hd", "gpt-4o-mini-tts"])
+def test_openai_speech_model_names_map_to_mimos(
+    client: openai.OpenAI, mimo_emulator: EmulatorHandle, model: str
+) -> None:
+    spoken = speak(client, "Hi.", model=model)  # no UnknownModelWarning (filterwarnings = error)
+    assert spoken.model == "mimo-v2.5-tts"
+    assert speech_requests(mimo_emulator) == [("mimo-v2.5-tts", 200)]

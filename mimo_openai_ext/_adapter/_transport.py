@@ -25,7 +25,13 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple, overload
 
 from .._checks import check_type
 from .._exceptions import InvalidOptionError, MimoAudioError, MissingExtraError
-from .._speech.route import SPEECH_PATH, answer_speech, answer_speech_async, parse_speech_body
+from .._speech.route import (
+    SPEECH_PATH,
+    answer_speech,
+    answer_speech_async,
+    mimo_speech_model,
+    parse_speech_body,
+)
 from ._rules import (
     EXCHANGE_EXTENSION,
     AdapterOptions,
@@ -318,7 +324,7 @@ class _SyncAdapter(_Base):
     def _speak(self, request: Any, body: bytes, exchange: Exchange) -> Any:
         def prepare() -> tuple[str, Any]:
             payload = parse_speech_body(body)
-            return str(payload["model"]), payload
+            return mimo_speech_model(payload), payload
 
         return self._through_shim(request, exchange, SPEECH_PATH, prepare, answer_speech)
 
@@ -398,7 +404,7 @@ class _AsyncAdapter(_Base):
     async def _speak(self, request: Any, body: bytes, exchange: Exchange) -> Any:
         def prepare() -> tuple[str, Any]:
             payload = parse_speech_body(body)
-            return str(payload["model"]), payload
+            return mimo_speech_model(payload), payload
 
         return await self._through_shim(request, exchange, SPEECH_PATH, prepare, answer_speech_async)
 

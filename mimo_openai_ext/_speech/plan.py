@@ -24,6 +24,7 @@ from .._checks import check_count, check_limits, check_number, check_str, check_
 from .._config import (
     DEFAULT_SPEECH_MODELS,
     MODELS,
+    OPENAI_SPEECH_MODEL_MAP,
     OPENAI_VOICE_MAP,
     SPEECH_FORMATS,
     Limits,
@@ -146,6 +147,7 @@ class SpeechPlan:
 def speech_model(options: SpeakOptions) -> ModelSpec:
     """The model for the options: a known non-speech model, or one whose voice kind differs, is refused."""
     model_id = options.model or DEFAULT_SPEECH_MODELS[options.kind]
+    model_id = OPENAI_SPEECH_MODEL_MAP.get(model_id, model_id)  # "tts-1" means MiMo's preset model
     spec = check_model(model_id)
     speech_models = [m for m in current_models() if m.speech is not None]
     if spec.status == "unknown":

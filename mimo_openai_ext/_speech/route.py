@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from .._config import OPENAI_SPEECH_MODEL_MAP
 from .._exceptions import InvalidOptionError
 from .._retry import NO_RETRY
 from .shim import AsyncMimoSpeech, MimoSpeech
@@ -20,7 +21,7 @@ from .shim import AsyncMimoSpeech, MimoSpeech
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
 
-__all__ = ["SPEECH_PATH", "answer_speech", "answer_speech_async", "parse_speech_body"]
+__all__ = ["SPEECH_PATH", "answer_speech", "answer_speech_async", "mimo_speech_model", "parse_speech_body"]
 
 SPEECH_PATH = "/audio/speech"
 _REQUIRED = ("model", "input", "voice")
@@ -46,6 +47,13 @@ def parse_speech_body(body: bytes) -> dict[str, Any]:
     if missing:
         raise _refuse(f"the body has no {', '.join(repr(k) for k in missing)}")
     return payload
+
+
+def mimo_speech_model(payload: dict[str, Any]) -> str:
+    """The MiMo model a parsed body is spoken with (OpenAI's ids through ``OPENAI_SPEECH_MODEL_MAP``),
+    for the exchange and the proxy's access log."""
+    model = str(payload["model"])
+    return OPENAI_SPEECH_MODEL_MAP.get(model, model)
 
 
 def answer_speech(payload: dict[str, Any], client: OpenAI) -> tuple[str, bytes]:

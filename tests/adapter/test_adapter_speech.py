@@ -43,7 +43,7 @@ def test_unchanged_openai_speech_code_writes_a_file(
     assert info.format == "mp3"
     assert info.duration_s > 2
     assert response.response.headers["content-type"] == "audio/mpeg"
-    assert response.response.extensions[EXCHANGE_EXTENSION].model == "tts-1"
+    assert response.response.extensions[EXCHANGE_EXTENSION].model == "mimo-v2.5-tts"  # what MiMo ran
     assert [(r.path, r.model, r.status) for r in mimo_emulator.request_log] == [
         ("/v1/chat/completions", "mimo-v2.5-tts", 200)  # MiMo saw its own dialect, never /audio/speech
     ]

@@ -52,5 +52,5 @@ def test_openai_speech_through_the_proxy(
         ("/v1/chat/completions", "mimo-v2.5-tts", 200)
     ] * 3  # the refused one never went upstream
     lines = [r.getMessage() for r in caplog.records if r.name == "mimo_openai_ext.proxy"]
-    assert lines[0].startswith("127.0.0.1 POST /v1/audio/speech 200 model=tts-1 ")
+    assert lines[0].startswith("127.0.0.1 POST /v1/audio/speech 200 model=mimo-v2.5-tts ")  # what MiMo ran
     assert " 400 " in lines[2]
