@@ -110,7 +110,8 @@ def resolve_connection(
         raise MissingAPIKeyError(
             "no MiMo API key: pass api_key=... (or --api-key on the command line) or set the "
             f"{ENV_API_KEY} environment variable; create a key in the MiMo console "
-            "(https://platform.xiaomimimo.com), or try `mimo-audio ask --offline` without one"
+            "(https://platform.xiaomimimo.com); on the command line, --offline tries a command "
+            "without one (on the local emulator)"
         )
     url = (base_url or env.get(ENV_BASE_URL, "") or DEFAULT_BASE_URL).strip()
     check_base_url(url, given_as="base_url" if base_url else ENV_BASE_URL)

@@ -415,3 +415,17 @@ def test_openai_speech_model_names_map_to_mimos(
     spoken = speak(client, "Hi.", model=model)  # no UnknownModelWarning (filterwarnings = error)
     assert spoken.model == "mimo-v2.5-tts"
     assert speech_requests(mimo_emulator) == [("mimo-v2.5-tts", 200)]
+
+
+def test_a_style_tag_that_leaves_too_little_room_is_refused_before_any_request(
+    client: openai.OpenAI, mimo_emulator: EmulatorHandle
+) -> None:
+    text = "(whispering, low and secret) " + "Hello there, friend. " * 3
+    with pytest.raises(
+        InvalidOptionError, match=r"max_chars=40: the leading style tag .* raise max_chars to at least 49"
+    ):
+        speak(client, text, max_chars=40)
+    assert mimo_emulator.completions() == []
+    spoken = speak(client, text, max_chars=49)
+    assert spoken.requests == len(mimo_emulator.completions()) >= 2
+    assert all(r.status == 200 for r in mimo_emulator.completions())

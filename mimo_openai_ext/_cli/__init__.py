@@ -33,6 +33,7 @@ from .._exceptions import (
     DeadlineExceededError,
     InvalidResponseError,
     MimoAudioError,
+    MissingAPIKeyError,
     UnsupportedAudioFormatError,
 )
 from .._models import allow_retired
@@ -137,6 +138,8 @@ def _cli_hint(exc: BaseException, args: argparse.Namespace) -> str:
         return "; or add --convert to this command to convert it before sending"
     if isinstance(exc, AudioTooLargeError) and command == "ask" and not getattr(args, "split", False):
         return "; or add --split to this command to ask about it in chunks"
+    if isinstance(exc, MissingAPIKeyError) and hasattr(args, "offline"):
+        return f": `mimo-audio {command} ... --offline`"
     return ""
 
 

@@ -38,7 +38,7 @@ from .._exceptions import InvalidOptionError, UnsupportedFeatureError, VoiceRefe
 from .._models import check_model, current_models
 from .._retry import RetryPolicy
 from .._warn import warn
-from .text import split_text
+from .text import leading_style, split_text
 
 __all__ = ["SpeakOptions", "SpeechPlan", "plan_speech", "resolve_voice", "speech_model", "warn_reference"]
 
@@ -243,6 +243,26 @@ def _user_text(options: SpeakOptions) -> str | None:
     return "\n".join(texts) or None
 
 
+_MIN_PIECE_CHARS = 20
+"""Text each piece must carry besides a repeated leading style tag (``max_chars``' own minimum)."""
+
+
+def _check_style_room(text: str, max_chars: int) -> None:
+    """A leading style tag starts every piece: one that leaves too little room is refused."""
+    body = text.strip()
+    style, _ = leading_style(body)
+    if not style or len(body) <= max_chars:
+        return
+    room = max_chars - len(style) - 1
+    if room < _MIN_PIECE_CHARS:
+        raise InvalidOptionError(
+            f"max_chars={max_chars}: the leading style tag {style!r} ({len(style)} characters) starts "
+            f"every piece, leaving {max(room, 0)} characters of text per request; raise max_chars to at "
+            f"least {len(style) + 1 + _MIN_PIECE_CHARS}, or shorten the tag",
+            option="max_chars",
+        )
+
+
 def plan_speech(text: object, options: SpeakOptions) -> SpeechPlan:
     """The plan for ``text``; everything is checked (nothing is sent)."""
     check_type(options, SpeakOptions, option="options", expected="a SpeakOptions")
@@ -258,7 +278,9 @@ def plan_speech(text: object, options: SpeakOptions) -> SpeechPlan:
         else dataclasses.replace(_UNKNOWN_SPEC, voice_kind=options.kind)
     )
     voice = resolve_voice(options.voice, speech, spec.id, known=known) if options.kind == "preset" else None
-    pieces = tuple(split_text(text, options.max_chars or speech.max_input_chars))
+    max_chars = options.max_chars or speech.max_input_chars
+    _check_style_room(text, max_chars)
+    pieces = tuple(split_text(text, max_chars))
     keep = len(pieces) == 1 and options.speed == 1.0 and options.format in ("wav", "mp3")
     wire: MimoSpeechFormat = "mp3" if keep and options.format == "mp3" else "wav"
     reference_uri, reference_name, reference_s = _reference(options, speech)

@@ -142,3 +142,13 @@ def test_an_unknown_or_no_extension_is_wav(tmp_path: Path) -> None:
     for name in ("speech", "speech.bin", "speech.out"):
         assert main(["speak", "Hi there.", "-o", str(tmp_path / name), "--offline"]) == 0
         assert probe_bytes((tmp_path / name).read_bytes(), source_name=name).format == "wav"
+
+
+def test_a_missing_key_suggests_this_command_offline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["speak", "Hi.", "-o", str(tmp_path / "x.wav")]) == 2
+    err = capsys.readouterr().err
+    assert "no MiMo API key" in err
+    assert err.rstrip().endswith("`mimo-audio speak ... --offline`")
+    assert "ask --offline" not in err
