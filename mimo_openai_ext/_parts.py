@@ -29,7 +29,7 @@ from ._types import InputAudioPart, TextPart
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-__all__ = ["audio_part_and_info", "input_audio_part", "text_part"]
+__all__ = ["audio_part_and_info", "check_data_uri_size", "input_audio_part", "text_part"]
 
 _CHUNK_BYTES = 3 << 20  # a multiple of 3 (chunks join without padding) and of the page size
 _MIME = re.compile(r"[A-Za-z0-9.+\-]+/[A-Za-z0-9.+\-]+")
@@ -52,6 +52,15 @@ def _too_large(
 
 def _is_array(source: object) -> bool:
     return type(source).__module__.split(".")[0] == "numpy" or hasattr(source, "__array_interface__")
+
+
+def check_data_uri_size(info: AudioInfo, *, limits: Limits | None = None) -> None:
+    """Raise the :class:`AudioTooLargeError` ``ask`` would raise for these bytes, before reading
+    them: the check a batch's dry run makes from the headers alone."""
+    limits = limits or DEFAULT_LIMITS
+    chars = data_uri_chars(info.size_bytes, info.mime)
+    if chars > limits.max_data_uri_chars:
+        raise _too_large(info.source_name, chars, info.size_bytes, limits)
 
 
 def _checked_part(data: ByteData, info: AudioInfo, limits: Limits) -> InputAudioPart:

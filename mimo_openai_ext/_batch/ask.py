@@ -27,11 +27,10 @@ from .._ask import ask_with, ask_with_async
 from .._ask_request import AskOptions
 from .._audio.source import AudioSource
 from .._client import check_client, client_key
-from .._config import DEFAULT_MODEL, MODELS, Limits, ReasoningEffort
-from .._exceptions import UnsupportedFeatureError
+from .._config import DEFAULT_MODEL, Limits, ReasoningEffort
 from .._retry import NO_RETRY, RetryPolicy
 from .._twins import twin_of
-from .engine import BATCH_OPTIONS, AskOne, BatchOptions, run_batch
+from .engine import BATCH_OPTIONS, AskOne, BatchOptions, refuse_transcription_model, run_batch
 from .rate import RateLimiter
 from .results import BatchResult, BatchResults
 
@@ -70,19 +69,6 @@ class _BatchCall:
     ) -> BatchResults:
         return await run_batch(
             ask_one, sources, question, model=self.ask.model, options=self.batch, api_key=api_key
-        )
-
-
-def refuse_transcription_model(model: str) -> None:
-    """A batch asks a question about each file: the ASR model takes none, so every item would
-    fail. Refused at once, pointing at what transcribes many files."""
-    spec = MODELS.get(model)
-    if spec is not None and spec.asr:
-        raise UnsupportedFeatureError(
-            f"{model} is the transcription model: it answers no question, so every item of this batch "
-            "would fail. Transcribe the files instead: transcribe(client, path) for each (any length, with "
-            "segments, SRT and WebVTT), or on the command line `mimo-audio transcribe FILES_OR_FOLDER "
-            "-o DIR --format srt --resume`"
         )
 
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from .._answer import Answer
 from .._audio.source import AudioSource
 from .._checks import check_bool, check_callable, check_limits, check_path, check_type
-from .._config import DEFAULT_LIMITS, Limits
-from .._exceptions import InvalidOptionError, InvalidTypeError, ResultsFileError
+from .._config import DEFAULT_LIMITS, MODELS, Limits
+from .._exceptions import InvalidOptionError, InvalidTypeError, ResultsFileError, UnsupportedFeatureError
 from .._retry import RetryPolicy, run_with_retry_async
 from .identity import FileIdentity, file_identity, item_key
 from .progress import BatchProgress
@@ -38,9 +38,23 @@ __all__ = [
     "check_sources",
     "make_limiter",
     "questions_for",
+    "refuse_transcription_model",
     "run_batch",
     "run_pool",
 ]
+
+
+def refuse_transcription_model(model: str) -> None:
+    """A batch asks a question about each file: the ASR model takes none, so every item would
+    fail. Refused at once, pointing at what transcribes many files."""
+    spec = MODELS.get(model)
+    if spec is not None and spec.asr:
+        raise UnsupportedFeatureError(
+            f"{model} is the transcription model: it answers no question, so every item of this batch "
+            "would fail. Transcribe the files instead: transcribe(client, path) for each (any length, with "
+            "segments, SRT and WebVTT), or on the command line `mimo-audio transcribe FILES_OR_FOLDER "
+            "-o DIR --format srt --resume`"
+        )
 
 
 def questions_for(question: str | Sequence[str], count: int) -> list[str]:

@@ -1,8 +1,11 @@
 """A batch's dry run: total audio duration, tokens and worst-case cost, with no request.
 
 Every local source is probed from its headers (nothing is decoded, nothing is sent);
-URLs count as "duration unknown"; unreadable or refused files are listed with the reason
-they would fail.
+URLs count as "duration unknown". Each local item goes through the checks ``ask_batch``
+makes before sending it (format accepted or ``convert``, data URI under MiMo's limit, the
+request within the model's context); one that would fail is listed with the reason, and
+costs nothing in the totals. A model that cannot answer about audio (the transcription
+model, a speech model, a text-only one) is refused at once, since every item would fail.
 """
 
 from __future__ import annotations
@@ -11,16 +14,18 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from .._audio.decode import open_audio
-from .._audio.probe import probe_audio
+from .._audio.probe import AudioInfo, probe_audio
 from .._audio.source import AudioSource, is_url
 from .._audio.tokens import estimate_audio_tokens
 from .._checks import check_bool, check_completion_tokens, check_limits, check_str
 from .._config import DEFAULT_MODEL, Limits
+from .._ask_request import check_audio_model
 from .._exceptions import MimoAudioError, UnsupportedAudioFormatError
+from .._parts import check_data_uri_size
 from .._format import esc, money, seconds_text, table
 from .._models import check_model, model_warned
 from .._request_estimate import estimate_request
-from .engine import check_sources, questions_for
+from .engine import check_sources, questions_for, refuse_transcription_model
 from .results import source_label, without_source
 
 __all__ = ["BatchEstimate", "estimate_batch"]
@@ -44,7 +49,8 @@ class BatchEstimate:
     """Every input token at the full input price plus ``max_completion_tokens`` of output per
     item; ``None`` when the model has no price."""
     unreadable: tuple[tuple[str, str], ...] = ()
-    """``(source, why)`` for sources that would fail before any request."""
+    """``(source, why)`` for items that would fail before any request: unreadable, a format
+    MiMo refuses, too large for a data URI, or over the model's context."""
     unknown_duration: tuple[str, ...] = ()
     """URL sources (MiMo fetches them; their duration is unknown here)."""
     convertible: tuple[str, ...] = ()
@@ -145,6 +151,8 @@ def estimate_batch(
     """
     check_str(model, option="model")
     spec = check_model(model)  # a retired model is refused; unknown or retiring soon warns
+    refuse_transcription_model(spec.id)  # as ask_batch does: every item would fail
+    check_audio_model(spec.id)  # a speech model, or one without audio input: every item would fail
     if max_completion_tokens is not None:
         check_completion_tokens(max_completion_tokens, spec)
     check_limits(limits)
@@ -152,7 +160,14 @@ def estimate_batch(
     items = check_sources(sources)
     questions = questions_for(question, len(items))
     with model_warned(spec.id):  # warned once above, not once per item
-        tally = _tally(items, questions, model=spec.id, limits=limits, convert=convert)
+        tally = _tally(
+            items,
+            questions,
+            model=spec.id,
+            limits=limits,
+            convert=convert,
+            max_completion_tokens=max_completion_tokens,
+        )
     completion = (
         spec.default_max_completion_tokens if max_completion_tokens is None else max_completion_tokens
     )
@@ -188,7 +203,13 @@ class _Tally:
 
 
 def _tally(
-    items: list[AudioSource], questions: list[str], *, model: str, limits: Limits | None, convert: bool
+    items: list[AudioSource],
+    questions: list[str],
+    *,
+    model: str,
+    limits: Limits | None,
+    convert: bool,
+    max_completion_tokens: int | None,
 ) -> _Tally:
     tally = _Tally()
     for index, (source, question) in enumerate(zip(items, questions, strict=True)):
@@ -200,7 +221,14 @@ def _tally(
             tally.text_tokens += question_tokens
             continue
         try:
-            duration_s = _duration_keeping_position(source, convert=convert)
+            duration_s = _duration_keeping_position(
+                source,
+                convert=convert,
+                model=model,
+                question=question,
+                limits=limits,
+                max_completion_tokens=max_completion_tokens,
+            )
         except (MimoAudioError, OSError) as exc:
             tally.unreadable.append(
                 (label, without_source(str(exc), label, getattr(exc, "source_name", None)))
@@ -214,31 +242,73 @@ def _tally(
     return tally
 
 
-def _duration_keeping_position(source: AudioSource, *, convert: bool) -> float:
-    """Probe; a file object is put back where it was, so the real run reads it whole.
+def _duration_keeping_position(
+    source: AudioSource,
+    *,
+    convert: bool,
+    model: str,
+    question: str,
+    limits: Limits | None,
+    max_completion_tokens: int | None,
+) -> float:
+    """Probe and check as ``ask`` would before sending; a file object is put back where it
+    was, so the real run reads it whole.
 
-    With ``convert``, a refused format's duration comes from its decoder's header.
+    With ``convert``, a refused format's duration comes from its decoder's header (its
+    re-encoded size is unknown until it is re-encoded, so only its context fit is checked).
     """
     tell = getattr(source, "tell", None)
     seek = getattr(source, "seek", None)
     position = tell() if callable(tell) and callable(seek) else None
     try:
         try:
-            return probe_audio(source).duration_s
+            info = probe_audio(source)
+            check_data_uri_size(info, limits=limits)
+            _check_fits(info, question, model=model, limits=limits, completion=max_completion_tokens)
+            return info.duration_s
         except UnsupportedAudioFormatError:
             if not convert:
                 raise
         if position is not None and callable(seek):
             seek(position)
-        return _decoded_duration_s(source)
+        decoded = _decoded_info(source)
+        _check_fits(decoded, question, model=model, limits=limits, completion=max_completion_tokens)
+        return decoded.duration_s
     finally:
         if position is not None and callable(seek):
             seek(position)
 
 
-def _decoded_duration_s(source: AudioSource) -> float:
+def _decoded_info(source: AudioSource) -> AudioInfo:
+    """What ``convert=True`` would send (WAV), as far as the context check needs: its duration."""
     with open_audio(source) as stream:
-        return stream.info.duration_s
+        info = stream.info
+        return AudioInfo(
+            format="wav",
+            mime="audio/wav",
+            codec="pcm_s16le",
+            duration_s=info.duration_s,
+            sample_rate_hz=info.sample_rate_hz,
+            channels=info.channels,
+            size_bytes=0,
+            source_name=info.source_name,
+        )
+
+
+_PLACEHOLDER = "data:audio/wav;base64,"
+"""Stands for the item's data URI in the dry run's message: its probe is given, never decoded."""
+
+
+def _check_fits(
+    info: AudioInfo, question: str, *, model: str, limits: Limits | None, completion: int | None
+) -> None:
+    """The context check ``ask`` makes on the request it builds (``ContextOverflowError``)."""
+    placeholder = str(_PLACEHOLDER)  # its own object: the probe is matched by identity
+    part = {"type": "input_audio", "input_audio": {"data": placeholder}}
+    message = {"role": "user", "content": [part, {"type": "text", "text": question}]}
+    estimate_request(
+        [message], model=model, max_completion_tokens=completion, limits=limits, probed=[(placeholder, info)]
+    )
 
 
 def _duration_text(seconds: float) -> str:

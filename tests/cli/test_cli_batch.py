@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
-from _audio import write_silence
+from _audio import sparse_wav, write_silence
 from _key_echo import SECRET, key_echo, leaks
 
 from mimo_openai_ext._cli import main
@@ -387,3 +387,15 @@ def test_ctrl_c_says_how_far_it_got_and_how_to_go_on(mimo_emulator, tmp_path: Pa
     assert 2 <= done < 24
     assert f"interrupted: {done} of 24 done ({out}); rerun with --resume to continue" in err.decode()
     assert "Traceback" not in err.decode()
+
+
+def test_estimate_only_exits_1_when_a_file_is_over_the_data_uri_limit(
+    mimo_emulator, folder: Path, capsys
+) -> None:
+    sparse_wav(folder / "meeting.wav", size_bytes=58_000_000, sample_rate=16000)
+    assert main(["batch", str(folder), "-q", "What?", "--estimate-only"]) == 1
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.startswith("would fail: "))
+    assert "meeting.wav" in line
+    assert "over MiMo's limit" in line
+    assert mimo_emulator.completions() == []
