@@ -13,17 +13,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from .._ask_request import check_audio_model
 from .._audio.decode import open_audio
 from .._audio.probe import AudioInfo, probe_audio
 from .._audio.source import AudioSource, is_url
 from .._audio.tokens import estimate_audio_tokens
 from .._checks import check_bool, check_completion_tokens, check_limits, check_str
 from .._config import DEFAULT_MODEL, Limits
-from .._ask_request import check_audio_model
 from .._exceptions import MimoAudioError, UnsupportedAudioFormatError
-from .._parts import check_data_uri_size
 from .._format import esc, money, seconds_text, table
 from .._models import check_model, model_warned
+from .._parts import check_data_uri_size
 from .._request_estimate import estimate_request
 from .engine import check_sources, questions_for, refuse_transcription_model
 from .results import source_label, without_source
