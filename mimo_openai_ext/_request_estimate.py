@@ -312,9 +312,10 @@ def estimate_html(estimate: RequestEstimate) -> str:
     return totals + (GAP + parts if estimate.audio else "") + (f"<ul>{notes}</ul>" if notes else "")
 
 
-Remedy = Literal["fit_for_asr", "audio_model", "split", "fit_split_or_url"]
-"""What to do about audio over a limit: fit it for the ASR model, pick a model that takes
-audio, ask about it in pieces, or shrink / split / send it by URL."""
+Remedy = Literal["transcribe", "audio_model", "split", "fit_split_or_url"]
+"""What to do about audio over a limit: for the ASR model, ``transcribe()`` it (any length,
+cut, converted and joined for you); else pick a model that takes audio, ask about it in
+pieces, or shrink / split / send it by URL."""
 
 
 @dataclass(frozen=True)
@@ -347,8 +348,8 @@ class AudioLimitCheck:
     def remedy(self) -> Remedy | None:
         """What to do when it does not fit (None when it does)."""
         spec = get_model(self.model, warn=False)
-        if spec.asr and (self.format_accepted is False or not self.data_uri_fits):
-            return "fit_for_asr"
+        if spec.asr and not self.fits:  # transcribe() takes any length and re-encodes for it
+            return "transcribe"
         if self.format_accepted is False:
             return "audio_model"
         if not self.fits_context:

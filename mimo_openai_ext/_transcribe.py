@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import shlex
 from collections.abc import Awaitable, Callable, Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,7 +37,7 @@ from ._audio.datauri import max_bytes_for_data_uri
 from ._audio.decode import open_audio
 from ._audio.probe import probe_bytes
 from ._audio.segment import PiecePlan, SpeechPiece, speech_pieces
-from ._audio.source import AudioSource, is_url, read_source
+from ._audio.source import AudioSource, is_url, read_source, refuse_folder
 from ._audio.vad import VAD_KINDS, VadKind, fallback_note, make_detector
 from ._batch.ask import run_sync
 from ._batch.engine import check_concurrency, make_limiter
@@ -195,6 +196,13 @@ class _Whole:
 
 
 def _refuse_url(audio: AudioSource) -> None:
+    """A URL or a folder, refused before anything is read (a folder pointing at what works for it)."""
+    shown = audio if isinstance(audio, str) else "FOLDER"
+    refuse_folder(
+        audio,
+        instead=f"transcribe one file inside it, or every file in it on the command line: "
+        f"`mimo-audio transcribe {shlex.quote(shown)} -o DIR` (one transcript each; --format srt, --resume)",
+    )
     if isinstance(audio, str) and is_url(audio):
         raise InvalidAudioSourceError(
             f"{audio}: MiMo's ASR model takes local audio only (a data URI, no URLs): download the "

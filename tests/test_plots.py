@@ -126,3 +126,10 @@ def test_a_batch_plots_duration_tokens_and_cost(client, tmp_path: Path) -> None:
     series = re.findall(r'<g id="PathCollection_\d+">(.*?)</g>', plot.svg, re.S)
     points = [s.count("<use") for s in series if s.count("<use") > 1]  # legend markers hold one
     assert points == [4, 4, 4]  # audio tokens, total tokens, cost: the 4 answered items
+
+
+def test_a_folder_is_refused_pointing_at_one_file_inside_it(tmp_path: Path) -> None:
+    with pytest.raises(InvalidAudioSourceError, match="is a directory") as caught:
+        plot_audio(tmp_path)
+    assert "plot_audio(path_to_one_recording)" in str(caught.value)
+    assert "batch" not in str(caught.value)  # a batch answers questions; it draws nothing

@@ -98,8 +98,10 @@ def test_check_audio_limits_says_what_fits_and_what_to_do(tmp_path: Path, text_m
     assert (ok.fits, ok.remedy, ok.format_accepted) == (True, None, None)
     assert ok.data_uri_limit == DEFAULT_LIMITS.max_data_uri_chars
     asr = check_audio_limits(info, model="mimo-v2.5-asr")
-    assert (asr.format_accepted, asr.fits, asr.remedy) == (False, False, "fit_for_asr")
+    assert (asr.format_accepted, asr.fits, asr.remedy) == (False, False, "transcribe")
     assert asr.data_uri_limit == DEFAULT_LIMITS.asr_max_data_uri_chars
+    long = replace(info, format="wav", duration_s=45 * 60.0)  # fits 10 MB, not the ASR context
+    assert check_audio_limits(long, model="mimo-v2.5-asr").remedy == "transcribe"
     assert check_audio_limits(info, model=text_model).remedy == "audio_model"
     small = replace(DEFAULT_LIMITS, max_data_uri_chars=100)
     assert check_audio_limits(info, limits=small).remedy == "fit_split_or_url"

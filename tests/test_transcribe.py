@@ -414,3 +414,23 @@ def test_the_emulator_hears_the_shipped_sample_whole_or_in_pieces(client: openai
     pieces = transcribe(client, sample_audio_path())
     assert [s.text for s in pieces.segments] == ["Good morning.", SAMPLE_TRANSCRIPT.split(". ", 1)[1]]
     assert pieces.segments[1].start_s == pytest.approx(1.2, abs=0.15)
+
+
+def test_a_folder_points_at_the_command_that_transcribes_folders(client, tmp_path, mimo_emulator) -> None:
+    import shlex
+
+    from mimo_openai_ext._cli import main
+
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    sf.write(folder / "a.wav", np.zeros(8000, dtype=np.float32), 8000, subtype="PCM_16")
+    with pytest.raises(InvalidAudioSourceError, match="is a directory") as caught:
+        transcribe(client, str(folder))
+    message = str(caught.value)
+    assert "batch" not in message  # ask_batch / `mimo-audio batch` refuse the ASR model
+    command = message.split("`")[1]
+    assert command == f"mimo-audio transcribe {folder} -o DIR"
+    argv = shlex.split(command.replace("DIR", str(tmp_path / "out")))[1:]
+    assert main([*argv, "--offline", "--no-progress"]) == 0  # the hint works
+    assert (tmp_path / "out" / "a.txt").exists()
+    assert mimo_emulator.completions() == []  # --offline runs its own emulator

@@ -38,6 +38,7 @@ __all__ = [
     "parse_data_uri",
     "read_capped",
     "read_source",
+    "refuse_folder",
     "source_name_of",
     "url_scheme",
 ]
@@ -192,6 +193,21 @@ def _folder_error(path: str, name: str) -> InvalidAudioSourceError:
         f"file with ask_batch(...) / `mimo-audio batch {path}`",
         source_name=name,
     )
+
+
+def refuse_folder(source: object, *, instead: str) -> None:
+    """A folder given where one recording is expected, refused with the caller's own way out.
+
+    ``open_source``'s own refusal points at ``ask_batch`` / ``mimo-audio batch``, which is
+    right for ``ask`` only; a caller for which that would fail (the transcription model,
+    a picture) names what works for it in ``instead``.
+    """
+    if isinstance(source, (str, os.PathLike)) and not (isinstance(source, str) and is_url(source)):
+        path = os.fspath(source)
+        if isinstance(path, str) and path and "\x00" not in path and os.path.isdir(path):
+            raise InvalidAudioSourceError(
+                f"{path} is a directory (a folder), not an audio file; {instead}", source_name=path
+            )
 
 
 _SPECIAL = (

@@ -18,7 +18,7 @@ from .._plot import Envelope, Lane, Plot, TimeSpan, timeline_plot
 from .decode import SourceAudioInfo, open_audio
 from .fit import FittedAudio
 from .probe import AudioInfo
-from .source import AudioSource
+from .source import AudioSource, refuse_folder
 from .split import AudioChunk
 
 if TYPE_CHECKING:
@@ -143,6 +143,7 @@ def plot_audio(
             f"file itself: plot_audio(path)",
             source_name=audio.source_name,
         )
+    refuse_folder(audio, instead="plot one file inside it: plot_audio(path_to_one_recording)")
     if title is not None and not isinstance(title, str):
         raise InvalidTypeError(f"title: must be a str, not a {type(title).__name__}", option="title")
     lanes: list[Lane] = []

@@ -158,8 +158,8 @@ def _advice(row: dict[str, object], model: ModelSpec) -> str:
     """The library's remedy for a file over a limit, as the command to run."""
     name = "FILE" if str(row["file"]) == "-" else shlex.quote(str(row["file"]))
     commands = {
-        "fit_for_asr": f"convert/shrink it for {model.id}: `mimo-audio fit {name} --model {model.id}` "
-        f"(or cut it: `mimo-audio split {name} -o DIR --model {model.id}`)",
+        "transcribe": f"transcribe it (any length; cut and re-encoded for {model.id} for you): "
+        f"`mimo-audio transcribe {name}`",
         "audio_model": "pick a model that takes audio, e.g. --model " + DEFAULT_MODEL,
         "split": f'ask about it in chunks: `mimo-audio ask {name} "QUESTION" --split`',
         "fit_split_or_url": f"shrink it: `mimo-audio fit {name}`, ask about it in chunks: "
