@@ -125,6 +125,14 @@ def plan_outputs(
             f"{output} is a file: {len(sources)} recordings need a folder (-o DIR), one transcript each",
             option="output",
         )
+    if not target.exists() and target.suffix and not output.endswith(("/", os.sep)):
+        raise InvalidOptionError(
+            f"{output} names a file ({target.suffix}), but "
+            f"{'1 recording from a folder or glob needs' if len(sources) == 1 else f'{len(sources)} recordings need'}"
+            f" a folder (-o DIR), one transcript each; for a folder by that name, end it with a slash: "
+            f"-o {output}/",
+            option="output",
+        )
     return [target / name for name in _names(sources, fmt)]
 
 

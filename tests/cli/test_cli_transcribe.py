@@ -254,3 +254,25 @@ def test_sample_runs_offline(capsys: pytest.CaptureFixture[str]) -> None:
     assert out.startswith("WEBVTT\n\n00:00:00.0")
     assert out.count(" --> ") == 2  # the sample's two sentences
     assert "\nGood morning.\n" in out  # the emulator knows what the shipped sample says
+
+
+def test_several_recordings_into_a_file_name_are_refused_before_sending(
+    capsys: pytest.CaptureFixture[str], mimo_emulator: Any, recordings: Path, tmp_path: Path
+) -> None:
+    one = tmp_path / "one.srt"
+    code, out, err = run(
+        capsys, "transcribe", str(recordings / "a.wav"), str(recordings / "b.flac"), "-o", str(one),
+        *_connection(mimo_emulator),
+    )  # fmt: skip
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+    assert "names a file (.srt), but 2 recordings need a folder (-o DIR)" in err
+    assert not one.exists()  # no folder called one.srt/
+    assert mimo_emulator.completions() == []
+    as_folder = f"{tmp_path / 'subs.v2'}/"  # a trailing slash says "a folder"
+    code, _, err = run(
+        capsys, "transcribe", str(recordings / "a.wav"), str(recordings / "b.flac"), "-o", as_folder,
+        *_connection(mimo_emulator),
+    )  # fmt: skip
+    assert code == 0, err
+    assert sorted(p.name for p in (tmp_path / "subs.v2").iterdir()) == ["a.txt", "b.txt"]
