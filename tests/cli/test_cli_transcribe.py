@@ -260,7 +260,7 @@ def test_several_recordings_into_a_file_name_are_refused_before_sending(
     capsys: pytest.CaptureFixture[str], mimo_emulator: Any, recordings: Path, tmp_path: Path
 ) -> None:
     one = tmp_path / "one.srt"
-    code, out, err = run(
+    code, _, err = run(
         capsys, "transcribe", str(recordings / "a.wav"), str(recordings / "b.flac"), "-o", str(one),
         *_connection(mimo_emulator),
     )  # fmt: skip
