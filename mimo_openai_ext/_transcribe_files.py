@@ -126,9 +126,10 @@ def plan_outputs(
             option="output",
         )
     if not target.exists() and target.suffix and not output.endswith(("/", os.sep)):
-        many = f"{len(sources)} recordings need" if len(sources) > 1 else "a folder or glob of recordings needs"
+        many = f"{len(sources)} recordings need" if len(sources) > 1 else "a folder or glob needs"
         raise InvalidOptionError(
-            f"{output} names a file ({target.suffix}), but {many} a folder (-o DIR), one transcript each; for a folder by that name, end it with a slash: "
+            f"{output} names a file ({target.suffix}), but {many} a folder (-o DIR), one transcript "
+            "each; for a folder by that name, end it with a slash: "
             f"-o {output}/",
             option="output",
         )
