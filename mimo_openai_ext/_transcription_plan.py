@@ -4,7 +4,9 @@ Used by ``_whisper``: read the ``file=`` argument (the SDK's ``FileTypes``), ref
 MiMo cannot serve (word timestamps, speaker turns, log probabilities, ...), map Whisper
 model names through ``WHISPER_MODEL_MAP``, and choose the ASR model or the audio model.
 ``verbose_json``, ``srt`` and ``vtt`` always go to the ASR model, through ``transcribe``:
-their segment times come from cutting the audio at pauses.
+their segment times come from cutting the audio at pauses. ``json`` and ``text`` go there
+too (any format, any length: ``transcribe`` converts and cuts), unless the ASR model cannot
+serve the request at all: a ``prompt`` to follow, or a language other than ``en``/``zh``.
 """
 
 from __future__ import annotations
@@ -14,14 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Union
 
-from ._audio.probe import probe_bytes
 from ._audio.source import read_source
 from ._checks import check_str, document_alias
-from ._config import ASR_LANGUAGES, WHISPER_MODEL_MAP, AsrLanguage, Limits, ModelSpec
+from ._config import ASR_LANGUAGES, WHISPER_MODEL_MAP, AsrLanguage, ModelSpec
 from ._exceptions import (
     InvalidAudioSourceError,
     InvalidTypeError,
-    UnsupportedAudioFormatError,
     UnsupportedFeatureError,
 )
 from ._models import check_model
@@ -183,21 +183,6 @@ def _instruction(language: str | None, prompt: str | None) -> str:
     return text
 
 
-def _fits_asr(spec: ModelSpec, data: bytes, name: str, limits: Limits) -> bool:
-    """WAV/MP3 whose data URI and tokens fit the ASR model (anything unreadable: not ASR)."""
-
-    try:
-        info = probe_bytes(data, source_name=name)
-    except UnsupportedAudioFormatError:
-        return False
-    allowed = spec.asr_formats or ("wav", "mp3")
-    return (
-        info.format in allowed
-        and info.data_uri_chars <= limits.asr_max_data_uri_chars
-        and info.audio_tokens + spec.default_max_completion_tokens <= spec.context_tokens
-    )
-
-
 def plan_transcription(
     file: TranscriptionFile,
     model: str,
@@ -205,7 +190,6 @@ def plan_transcription(
     prompt: str | None,
     *,
     audio_model: str,
-    limits: Limits,
 ) -> TranscriptionPlan:
     if language is not None and not isinstance(language, str):
         raise InvalidTypeError(
@@ -216,9 +200,9 @@ def plan_transcription(
     check_str(model, option="model")
     spec = _target_model(model, audio_model)
     data, name = _read_file(file)
+    # The ASR model serves any format and length through transcribe(); only what it cannot do
+    # at all (follow a prompt, or a language it lacks) goes to the audio model.
     asr_language = _asr_language(language) if spec.asr and not prompt else None
-    if asr_language is not None and not _fits_asr(spec, data, name, limits):
-        asr_language = None
     if asr_language is None and spec.asr:
         spec = check_model(audio_model)
     return TranscriptionPlan(data, name, spec, asr_language, _instruction(language, prompt))

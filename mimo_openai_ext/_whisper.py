@@ -6,12 +6,13 @@ for ``response_format="json"``, a ``TranscriptionVerbose`` (``.segments`` with `
 ``.end``, ``.text``; ``.language``, ``.duration``) for ``"verbose_json"``, and a ``str`` for
 ``"text"``, ``"srt"`` and ``"vtt"``. The client is only used, never patched.
 
-Routing: ``verbose_json``, ``srt`` and ``vtt`` go through :func:`transcribe` (MiMo's ASR
-model, audio of any length and format cut at pauses; segment times from those cuts).
-For ``json`` and ``text``, MiMo's ASR model serves the request when it can take the
-file in one request (WAV/MP3, within its size and context limits, language
-``auto``/``zh``/``en``, no ``prompt``); anything else goes to the audio model with a
-transcription instruction, after ``fit_audio`` has made the audio acceptable. What
+Routing: every format goes through :func:`transcribe` (MiMo's ASR model; audio of any
+length and any format, converted and cut at pauses; segment times from those cuts), so
+``json`` and ``text`` give the same words as ``verbose_json`` for the same file. ``json``
+and ``text`` send a WAV/MP3 that fits one request as it is. Only what the ASR model
+cannot serve at all, a ``prompt`` or a ``language`` other than ``en``/``zh`` with
+``json``/``text``, goes to the audio model with a transcription instruction, after
+``fit_audio`` has made the audio acceptable. What
 Whisper has and MiMo does not (word timestamps, diarization, streaming, log
 probabilities) raises :class:`UnsupportedFeatureError` before any request, saying why.
 """
@@ -81,6 +82,8 @@ def _verbose(transcript: Transcript, language: str | None) -> TranscriptionVerbo
     ``avg_logprob``, ``no_speech_prob`` and ``temperature`` are 0.0 and ``tokens`` is empty:
     MiMo returns no log probabilities or token ids. ``seek`` is the segment's start in
     centiseconds, as Whisper counts it; ``compression_ratio`` is computed from the text.
+    ``language`` is the one asked for (Whisper's names for ``en``/``zh``), else ``"unknown"``:
+    MiMo's ASR model does not say which language it detected.
     """
     from openai.types.audio import TranscriptionSegment, TranscriptionVerbose
 
@@ -105,7 +108,7 @@ def _verbose(transcript: Transcript, language: str | None) -> TranscriptionVerbo
         duration = str(duration)
     return TranscriptionVerbose(
         duration=duration,
-        language=_WHISPER_LANGUAGES.get(asked, asked or transcript.language),
+        language=_WHISPER_LANGUAGES.get(asked, asked if asked not in ("", "auto") else "unknown"),
         text=transcript.text,
         segments=segments,
     )
@@ -175,18 +178,21 @@ class _Transcriptions(Generic[_ClientT]):
             None if is_unset(language) else language,
             None if is_unset(prompt) else prompt,
             audio_model=self._audio_model,
-            limits=self._limits,
         )
         return plan, fmt
 
     def _asr_options(self, plan: TranscriptionPlan, fmt: str) -> dict[str, Any]:
-        """``transcribe``'s options: ``json``/``text`` send a file that fits one request as it is."""
+        """``transcribe``'s options: ``json``/``text`` send a file that fits one request as it is.
+
+        ``convert=True``: Whisper takes WebM, AAC and the like, so the shim converts them.
+        """
         options: dict[str, Any] = {
             "language": plan.asr_language,
             "model": plan.model.id,
             "name": plan.name,
             "retry": self._retry,
             "limits": self._limits,
+            "convert": True,
         }
         if fmt not in TIMESTAMP_FORMATS:
             options["max_segment_s"] = None

@@ -76,13 +76,18 @@ def test_every_sdk_file_form_is_read(client: openai.OpenAI, tmp_path: Path, file
     assert "1.00 s of wav audio" in transcriptions(client).create(file=file, model="whisper-1").text
 
 
-def test_a_format_the_asr_model_refuses_goes_to_the_audio_model(
-    client: openai.OpenAI, mimo_emulator: Any
+@pytest.mark.parametrize("fmt", ["json", "text", "verbose_json"])
+def test_a_format_the_asr_model_refuses_is_converted_for_it_in_every_response_format(
+    client: openai.OpenAI, mimo_emulator: Any, fmt: str
 ) -> None:
-    result = transcriptions(client).create(file=("take.flac", FLAC), model="whisper-1")
-    assert _models(mimo_emulator) == [DEFAULT_MODEL]
-    assert "audio 1: flac, 1.00 s" in result.text
-    assert "Transcribe the speech in this audio verbatim" in result.text
+    wav = _speech(mimo_emulator)
+    flac = encode(sf.read(io.BytesIO(wav), dtype="float32")[0], 16000, format="FLAC")
+    result = transcriptions(client).create(file=("take.flac", flac), model="whisper-1", response_format=fmt)
+    text = result if isinstance(result, str) else result.text
+    assert "Transcribe the speech" not in text  # never the chat model's echo of an instruction
+    _, spans = sentences()
+    assert text.split() == " ".join(words for _, _, words in spans[:4]).split()
+    assert {r.model for r in mimo_emulator.completions()} == {ASR_MODEL}
 
 
 def test_other_languages_and_prompts_go_to_the_audio_model_with_the_instruction(
@@ -96,32 +101,41 @@ def test_other_languages_and_prompts_go_to_the_audio_model_with_the_instruction(
     assert "Names: Zoë, Thérèse." in text
 
 
-def test_audio_over_the_asr_size_limit_goes_to_the_audio_model(
+def test_audio_over_the_asr_size_limit_is_cut_for_the_asr_model(
     client: openai.OpenAI, mimo_emulator: Any
 ) -> None:
-    limits = dataclasses.replace(DEFAULT_LIMITS, asr_max_data_uri_chars=1_000)
-    text = transcriptions(client, limits=limits).create(file=WAV, model="whisper-1", response_format="text")
-    assert _models(mimo_emulator) == [DEFAULT_MODEL]
-    assert "audio 1: wav, 1.00 s" in text
+    wav = _speech(mimo_emulator)  # 20 s: 640 kB, about 853,000 base64 characters
+    limits = dataclasses.replace(DEFAULT_LIMITS, asr_max_data_uri_chars=20_000)
+    text = transcriptions(client, limits=limits).create(file=wav, model="whisper-1", response_format="text")
+    _, spans = sentences()
+    assert text.split() == " ".join(words for _, _, words in spans[:4]).split()
+    models = _models(mimo_emulator)
+    assert len(models) >= 3
+    assert set(models) == {ASR_MODEL}
 
 
-def test_audio_too_long_for_the_asr_context_goes_to_the_audio_model(
+def test_audio_too_long_for_the_asr_context_is_cut_for_the_asr_model(
     client: openai.OpenAI, mimo_emulator: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    wav = _speech(mimo_emulator)
     spec = MODELS[ASR_MODEL]
-    # 1 s of audio is 7 tokens: with the answer's budget it no longer fits this context.
+    # 20 s of audio is 125 tokens: with the answer's budget it no longer fits this context.
     monkeypatch.setitem(
-        MODELS, ASR_MODEL, dataclasses.replace(spec, context_tokens=spec.default_max_completion_tokens + 6)
+        MODELS, ASR_MODEL, dataclasses.replace(spec, context_tokens=spec.default_max_completion_tokens + 70)
     )
-    transcriptions(client).create(file=WAV, model="whisper-1")
-    assert _models(mimo_emulator) == [DEFAULT_MODEL]
+    result = transcriptions(client).create(file=wav, model="whisper-1")
+    _, spans = sentences()
+    assert result.text.split() == " ".join(words for _, _, words in spans[:4]).split()
+    models = _models(mimo_emulator)
+    assert len(models) >= 2
+    assert set(models) == {ASR_MODEL}
 
 
 def test_temperature_reaches_the_audio_model(client: openai.OpenAI, mimo_emulator: Any) -> None:
     with pytest.raises(InvalidOptionError, match=r"temperature=9\.0: must be from 0 to 1\.5"):
         transcriptions(client).create(file=FLAC, model="whisper-1", temperature=9.0)
     assert _models(mimo_emulator) == []  # refused before any request: MiMo's range is 0 to 1.5
-    transcriptions(client).create(file=FLAC, model="whisper-1", temperature=0.2)
+    transcriptions(client).create(file=FLAC, model="whisper-1", prompt="Names: Zoë.", temperature=0.2)
     assert _models(mimo_emulator) == [DEFAULT_MODEL]
 
 
@@ -144,7 +158,7 @@ def test_verbose_json_has_whispers_fields_with_true_times(client: openai.OpenAI,
         file=("meeting.wav", _speech(mimo_emulator)), model="whisper-1", response_format="verbose_json"
     )
     assert isinstance(result, TranscriptionVerbose)
-    assert result.language == "auto"
+    assert result.language == "unknown"  # none asked; MiMo does not say what it detected
     assert float(result.duration) == pytest.approx(20.0, abs=0.01)  # a str in openai 1.55's type
     assert result.text == " ".join(text for _, _, text in spans[:4])
     assert result.segments is not None
@@ -251,7 +265,7 @@ def test_async_client_gets_the_async_twin(mimo_emulator: Any) -> None:
             shim = transcriptions(aclient)
             assert isinstance(shim, AsyncMimoTranscriptions)
             asr = await shim.create(file=WAV, model="whisper-1", response_format="text")
-            fitted = await shim.create(file=FLAC, model="whisper-1")
+            fitted = await shim.create(file=FLAC, model="whisper-1", language="fr")
             timed = await shim.create(file=speech, model="whisper-1", response_format="verbose_json")
             assert timed.segments is not None
             assert len(timed.segments) == 4
@@ -260,5 +274,5 @@ def test_async_client_gets_the_async_twin(mimo_emulator: Any) -> None:
     speech = _speech(mimo_emulator)
     asr, fitted = asyncio.run(run())
     assert asr.startswith("[emulated transcript:")
-    assert "audio 1: flac" in fitted
+    assert "audio 1: flac" in fitted  # a language the ASR model lacks: the audio model
     assert _models(mimo_emulator) == [ASR_MODEL, DEFAULT_MODEL] + [ASR_MODEL] * 4

@@ -16,7 +16,7 @@ from typing import Any
 
 import openai
 import pytest
-from _audio import encode, sentences
+from _audio import encode, encode_m4a, sentences
 from _shapes import AUDIO, SHAPES, expected_tokens, message, openai_part
 
 from mimo_openai_ext import (
@@ -28,6 +28,7 @@ from mimo_openai_ext import (
     mimo_http_client,
 )
 from mimo_openai_ext.adapter import EXCHANGE_EXTENSION, default_library, mimo_transport
+from mimo_openai_ext.emulator import ScriptedSpeech
 
 LIB = importlib.import_module(default_library())
 
@@ -215,16 +216,26 @@ def test_other_endpoints_pass_through(mimo_emulator: Any) -> None:
     assert [r.path for r in mimo_emulator.request_log] == ["/v1/models"]
 
 
+def _spoken(emulator: Any, fmt: str) -> tuple[bytes, str]:
+    """Two spoken sentences the emulator's ASR model "recognises", in ``fmt``, and their words."""
+    clean, spans = sentences()
+    samples = clean[: 11 * 16000]
+    emulator.configure(speech=(ScriptedSpeech.from_array(samples, 16000, spans[:2]),))
+    data = encode_m4a(samples, rate=16000) if fmt == "m4a" else encode(samples, 16000, format=fmt.upper())
+    return data, " ".join(words for _, _, words in spans[:2])
+
+
 @pytest.mark.parametrize("fmt", AUDIO)
-def test_whisper_transcriptions_work_unchanged(adapted: openai.OpenAI, fmt: str) -> None:
-    data = AUDIO[fmt]()
+def test_whisper_transcriptions_work_unchanged(adapted: openai.OpenAI, mimo_emulator: Any, fmt: str) -> None:
+    data, words = _spoken(mimo_emulator, fmt)
     transcript = adapted.audio.transcriptions.create(model="whisper-1", file=(f"speech.{fmt}", data))
-    assert transcript.text.strip()
+    assert transcript.text.split() == words.split()
     text = adapted.audio.transcriptions.create(
         model="whisper-1", file=(f"speech.{fmt}", data), response_format="text"
     )
     assert isinstance(text, str)
-    assert text.strip()
+    assert text.split() == words.split()
+    assert {r.model for r in mimo_emulator.completions()} == {"mimo-v2.5-asr"}  # every format: ASR
 
 
 def test_whisper_timestamps_work_and_what_mimo_lacks_is_a_400(
@@ -270,7 +281,7 @@ def test_the_async_client_twin(mimo_emulator: Any) -> None:
             async for chunk in stream:
                 if chunk.choices and chunk.choices[0].delta.content:
                     streamed += chunk.choices[0].delta.content
-            transcript = await client.audio.transcriptions.create(model="whisper-1", file=("a.flac", data))
+            transcript = await client.audio.transcriptions.create(model="whisper-1", file=("a.flac", spoken))
             return (
                 completion.choices[0].message.content,
                 details.audio_tokens if details else None,
@@ -278,12 +289,13 @@ def test_the_async_client_twin(mimo_emulator: Any) -> None:
                 transcript.text,
             )
 
+    spoken, words = _spoken(mimo_emulator, "flac")
     content, audio_tokens, streamed, transcript = asyncio.run(main())
     assert content
     assert "audio 1: flac" in content
     assert audio_tokens == expected_tokens(data)
     assert "audio 1: flac" in streamed
-    assert transcript.strip()
+    assert transcript.split() == words.split()
 
 
 def test_max_tokens_that_contradicts_max_completion_tokens_is_a_400(mimo_emulator: Any) -> None:
