@@ -102,6 +102,11 @@ class TranscribeProgress:
     """Pieces answered or failed."""
     pieces_failed: int
     cutting_done: bool
+    done_s: float = 0.0
+    """Seconds of the recording finished: pieces answered or failed, and the pauses between
+    them (cut, never sent). It reaches ``duration_s`` at the end, and unlike the piece count,
+    whose total grows while the audio is cut, its total (``duration_s``) is known from the
+    headers at the start: a progress bar's measure."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -295,8 +300,18 @@ class _Run:
                 self.done,
                 self.failed,
                 self.cutting_done,
+                self._done_s(),
             )
         )
+
+    def _done_s(self) -> float:
+        """What has been cut, less the pieces still waiting or in flight."""
+        waiting = sum(
+            (r.piece.end_s - r.piece.start_s) if r.piece is not None else self.opened.duration_s
+            for r in self.results
+            if r.answer is None and r.error is None
+        )
+        return round(min(max(self.cut_s - waiting, 0.0), self.opened.duration_s), 3)
 
     async def one(self, result: _Result, data: bytes, mime: str) -> None:
         """Send one piece through the retry layer, each attempt in a rate-limiter slot."""

@@ -279,6 +279,22 @@ def test_progress_counts_pieces_done_out_of_pieces_cut(client: openai.OpenAI, sh
     assert any(not p.cutting_done and p.pieces_total > 0 for p in seen)  # sent while still cutting
 
 
+def test_progress_measures_the_audio_done_against_its_known_duration(
+    client: openai.OpenAI, short: Any
+) -> None:
+    samples, _ = short
+    seen: list[TranscribeProgress] = []
+    transcribe(client, _flac(samples), on_progress=seen.append)
+    duration_s = seen[-1].duration_s
+    assert {p.duration_s for p in seen} == {duration_s}  # the bar's total, known from the start
+    assert seen[-1].done_s == pytest.approx(duration_s)
+    assert all(0.0 <= p.done_s <= duration_s for p in seen)
+    # while pieces wait, the audio they hold is not done: the fraction follows the audio
+    waiting = [p for p in seen if p.pieces_done < p.pieces_total]
+    assert waiting
+    assert all(p.done_s < p.cut_s for p in waiting)
+
+
 def test_the_async_twin_gives_the_same_timeline(mimo_emulator: Any, short: Any) -> None:
     samples, spans = short
     _register(mimo_emulator, samples, spans)

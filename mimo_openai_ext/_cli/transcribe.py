@@ -50,15 +50,23 @@ EXIT_SOME_FAILED = 1
 _SHOWN_FAILURES = 10
 
 
+_BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n:.0f}/{total:.0f} s audio [{elapsed}<{remaining}]"
+
+
 class _PiecesBar:
-    """Pieces done out of pieces cut so far (the total grows while the audio is still being cut)."""
+    """Seconds of audio done out of the recordings' durations (known from their headers at the
+    start), described as pieces done out of pieces cut so far ("3/5+ pieces" while cutting).
+
+    The piece count alone made a poor measure: its total grows as the audio is cut, so the
+    bar read 57/58 (98 %) early on and stayed near the end.
+    """
 
     def __init__(self, *, enabled: bool) -> None:
         self._bar: Any = None
         self._enabled = enabled
         self._runs: dict[str, TranscribeProgress] = {}
-        self._finished = (0, 0)
-        """Pieces done and cut in the recordings already finished."""
+        self._finished = (0, 0, 0.0)
+        """Pieces done and cut, and seconds, in the recordings already finished."""
 
     def update(self, progress: TranscribeProgress) -> None:
         self._runs[progress.source_name] = progress
@@ -67,13 +75,21 @@ class _PiecesBar:
         if self._bar is None:
             from tqdm.auto import tqdm
 
-            self._bar = tqdm(total=0, unit="piece", file=sys.stderr, dynamic_ncols=True, leave=False)
-        done = self._finished[0] + sum(p.pieces_done for p in self._runs.values())
-        total = self._finished[1] + sum(p.pieces_total for p in self._runs.values())
-        more = "" if all(p.cutting_done for p in self._runs.values()) else "+"
-        self._bar.total = total
-        self._bar.n = done
-        self._bar.set_description_str(f"{progress.source_name} {done}/{total}{more} pieces", refresh=False)
+            self._bar = tqdm(
+                total=0,
+                unit="s",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                leave=False,
+                bar_format=_BAR_FORMAT,
+            )
+        runs = self._runs.values()
+        done = self._finished[0] + sum(p.pieces_done for p in runs)
+        cut = self._finished[1] + sum(p.pieces_total for p in runs)
+        more = "" if all(p.cutting_done for p in runs) else "+"
+        self._bar.total = self._finished[2] + sum(p.duration_s for p in runs)
+        self._bar.n = self._finished[2] + sum(p.done_s for p in runs)
+        self._bar.set_description_str(f"{progress.source_name} {done}/{cut}{more} pieces", refresh=False)
         self._bar.refresh()
 
     def finish(self, name: str) -> None:
@@ -82,6 +98,7 @@ class _PiecesBar:
             self._finished = (
                 self._finished[0] + progress.pieces_done,
                 self._finished[1] + progress.pieces_total,
+                self._finished[2] + progress.duration_s,
             )
 
     def close(self) -> None:

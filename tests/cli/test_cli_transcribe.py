@@ -213,12 +213,13 @@ def test_usage_mistakes_are_one_line(
 
 def test_progress_shows_pieces_done_out_of_pieces_cut(capsys: pytest.CaptureFixture[str]) -> None:
     bar = _PiecesBar(enabled=True)
-    bar.update(TranscribeProgress("talk.m4a", 60.0, 20.0, 5, 3, 0, False))
-    bar.update(TranscribeProgress("talk.m4a", 60.0, 60.0, 12, 12, 0, True))
+    bar.update(TranscribeProgress("talk.m4a", 600.0, 20.0, 58, 57, 0, False, 15.0))
+    bar.update(TranscribeProgress("talk.m4a", 600.0, 600.0, 120, 120, 0, True, 600.0))
     bar.close()
     err = capsys.readouterr().err
-    assert "talk.m4a 3/5+ pieces" in err  # still cutting: more to come
-    assert "talk.m4a 12/12 pieces" in err
+    assert "talk.m4a 57/58+ pieces:   2%" in err  # the measure is the audio, not the pieces cut so far
+    assert "15/600 s audio" in err
+    assert "talk.m4a 120/120 pieces: 100%" in err
 
 
 def test_batch_refuses_the_asr_model_at_once(
