@@ -32,6 +32,7 @@ __all__ = ["Envelope", "Lane", "Panel", "Plot", "TimeSpan", "scatter_plot", "tim
 _WAVE_COLOR = "#4c72b0"
 _SPAN_COLORS = ("#dd8452", "#55a868", "#c44e52", "#8172b3")
 _WIDTH_IN = 8.0
+_SMALL_WIDTH_IN = 4.5
 
 
 @dataclass(frozen=True)
@@ -110,10 +111,10 @@ def _svg(figure: Figure) -> str:
     return buffer.getvalue()
 
 
-def _time_axis(ax: Any, duration_s: float) -> None:
+def _time_axis(ax: Any, duration_s: float, start_s: float = 0.0) -> None:
     from matplotlib.ticker import FuncFormatter
 
-    ax.set_xlim(0, max(duration_s, 1e-3))
+    ax.set_xlim(start_s, max(duration_s, start_s + 1e-3))
     if duration_s >= 120:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: clock(v)))
         ax.set_xlabel("time (mm:ss)")
@@ -128,10 +129,14 @@ def timeline_plot(
     lanes: Sequence[Lane] = (),
     title: str = "",
     needed_by: str = "plot_audio()",
+    start_s: float = 0.0,
+    small: bool = False,
 ) -> Plot:
-    """The waveform (its ``envelopes`` on one time axis) with a lane under it for each of ``lanes``."""
-    heights = [1.6] + [0.45] * len(lanes)
-    with _figure(_WIDTH_IN, sum(heights) + 0.6, needed_by) as figure:
+    """The waveform (its ``envelopes`` on one time axis, from ``start_s`` to ``duration_s``)
+    with a lane under it for each of ``lanes``; ``small`` is the thumbnail a rich display shows."""
+    heights = [0.7 if small else 1.6] + [0.45] * len(lanes)
+    width_in = _SMALL_WIDTH_IN if small else _WIDTH_IN
+    with _figure(width_in, sum(heights) + (0.45 if small else 0.6), needed_by) as figure:
         axes = figure.subplots(len(heights), 1, sharex=True, height_ratios=heights, squeeze=False)[:, 0]
         wave = axes[0]
         for piece in envelopes:
@@ -146,7 +151,7 @@ def timeline_plot(
             _draw_lane(axes[index + 1], lane, _SPAN_COLORS[index % len(_SPAN_COLORS)])
             if lane.boundaries:
                 _draw_boundaries(wave, lane)
-        _time_axis(axes[-1], duration_s)
+        _time_axis(axes[-1], duration_s, start_s)
         return Plot(_svg(figure), title)
 
 

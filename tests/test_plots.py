@@ -39,7 +39,11 @@ def talk(tmp_path: Path) -> Path:
 
 def _texts(plot: Plot) -> list[str]:
     """The text of the picture (svg.fonttype "none" keeps it as text)."""
-    return [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", plot.svg)]
+    return _texts_of(plot.svg)
+
+
+def _texts_of(svg: str) -> list[str]:
+    return [t.strip() for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg)]
 
 
 def test_the_envelope_follows_the_waveform(tmp_path: Path) -> None:
@@ -133,3 +137,49 @@ def test_a_folder_is_refused_pointing_at_one_file_inside_it(tmp_path: Path) -> N
         plot_audio(tmp_path)
     assert "plot_audio(path_to_one_recording)" in str(caught.value)
     assert "batch" not in str(caught.value)  # a batch answers questions; it draws nothing
+
+
+def test_fitted_audio_shows_its_table_over_a_small_waveform(talk: Path) -> None:
+    fitted = fit_audio(talk, max_bytes=200_000)
+    html = fitted._repr_html_()
+    assert html.startswith("<table")
+    assert "talk.wav (fitted)" in html
+    assert fitted.steps[0] in html
+    assert html.count("<svg") == 1  # the waveform, inline (no XML prolog inside the HTML)
+    assert "<?xml" not in html
+    assert "<path" in html  # a drawn waveform
+
+
+def test_a_chunk_shows_its_place_and_a_small_waveform_at_that_place(talk: Path) -> None:
+    chunks = list(split_audio(talk, max_duration_s=5))
+    second = chunks[1]
+    html = second._repr_html_()
+    assert html.startswith("<table")
+    assert "chunk 2: talk.wav" in html
+    assert html.count("<svg") == 1
+    ticks = [float(t) for t in _texts_of(html) if re.fullmatch(r"\d+(\.\d+)?", t)]
+    assert ticks  # the time axis is the recording's: it starts where the chunk starts
+    assert min(ticks) >= second.start_s - 0.01
+    assert max(ticks) <= second.end_s + 0.01
+
+
+def test_without_matplotlib_the_displays_are_tables_alone(
+    talk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fitted = fit_audio(talk, max_bytes=200_000)
+    chunk = next(iter(split_audio(talk, max_duration_s=5)))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    for html in (fitted._repr_html_(), chunk._repr_html_()):
+        assert html.startswith("<table")
+        assert html.endswith("</table>")
+        assert "<svg" not in html
+
+
+def test_long_audio_is_not_decoded_to_show_its_display(talk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mimo_openai_ext._audio import envelope as envelope_module
+
+    fitted = fit_audio(talk, max_bytes=200_000)
+    monkeypatch.setattr(envelope_module, "MAX_DISPLAYED_S", 1.0)  # the talk is 12 s: "long" here
+    html = fitted._repr_html_()
+    assert "<svg" not in html
+    assert "12.00 s" in html  # the table is still there

@@ -18,6 +18,7 @@ from functools import cached_property
 from .._checks import check_options
 from .._config import AUDIO_FORMATS, DEFAULT_LIMITS, AudioFormat, Limits
 from .._exceptions import AudioTooLargeError, InvalidOptionError, UnsupportedAudioFormatError
+from .._format import seconds_text, table
 from .._models import get_model
 from .._types import InputAudioPart
 from .convert import (
@@ -32,6 +33,7 @@ from .convert import (
 )
 from .datauri import data_uri, max_bytes_for_data_uri
 from .decode import AudioStream, SourceAudioInfo, open_audio
+from .envelope import small_waveform_html
 from .probe import AudioInfo, probe_bytes
 from .source import AudioSource, open_source, read_source
 
@@ -73,6 +75,25 @@ class FittedAudio:
         """The ready ``input_audio`` content part (a data URI with the right MIME)."""
 
         return {"type": "input_audio", "input_audio": {"data": data_uri(self.data, self.info.mime)}}
+
+    def _repr_html_(self) -> str:  # Jupyter
+        """What it became and what was done, over a small waveform drawn from the bytes it holds
+        (with matplotlib, the ``jupyter`` extra; a recording over 15 minutes is not decoded to
+        show it: ``plot_audio(fitted)`` draws it)."""
+        info, original = self.info, self.original
+        rows = table(
+            [
+                ("format", f"{info.format} ({info.codec}), {info.sample_rate_hz:,} Hz, {info.channels} ch"),
+                ("duration", seconds_text(info.duration_s)),
+                ("size", f"{original.size_bytes:,} -> {self.size_bytes:,} bytes"),
+                ("data URI", f"{info.data_uri_chars:,} characters"),
+                ("audio tokens", f"{info.audio_tokens:,} (estimate)"),
+                ("steps", "; ".join(self.steps)),
+                ("original", f"{original.format} ({original.codec}), {seconds_text(original.duration_s)}"),
+            ],
+            title=f"{original.source_name} (fitted)",
+        )
+        return rows + small_waveform_html(self.data, duration_s=info.duration_s, name=original.source_name)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from .._checks import check_options
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import AudioTooLargeError, InvalidOptionError
+from .._format import seconds_text, table
 from .._interrupt import deferred_interrupts
 from .._models import get_model
 from .._types import InputAudioPart
@@ -38,6 +39,7 @@ from .convert import (
 )
 from .datauri import data_uri, max_bytes_for_data_uri
 from .decode import AudioStream, open_audio
+from .envelope import small_waveform_html
 from .probe import AudioInfo, probe_bytes
 from .resample import downmix
 from .source import AudioSource
@@ -79,6 +81,25 @@ class AudioChunk:
         """The ready ``input_audio`` content part."""
 
         return {"type": "input_audio", "input_audio": {"data": data_uri(self.data, self.info.mime)}}
+
+    def _repr_html_(self) -> str:  # Jupyter
+        """Where it lies in the recording and what it is, over a small waveform at that place
+        (with matplotlib; see :class:`FittedAudio`). A list of chunks: ``plot_audio(chunks)``."""
+        info = self.info
+        rows = table(
+            [
+                ("time", f"{seconds_text(self.start_s)} to {seconds_text(self.end_s)}"),
+                ("duration", seconds_text(self.duration_s)),
+                ("format", f"{info.format} ({info.codec}), {info.sample_rate_hz:,} Hz, {info.channels} ch"),
+                ("size", f"{info.size_bytes:,} bytes"),
+                ("audio tokens", f"{info.audio_tokens:,} (estimate)"),
+            ],
+            title=f"chunk {self.index + 1}: {info.source_name}",
+        )
+        drawn = small_waveform_html(
+            self.data, duration_s=self.duration_s, name=info.source_name, start_s=self.start_s
+        )
+        return rows + drawn
 
 
 @dataclass(frozen=True)

@@ -11,57 +11,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from .._exceptions import InvalidAudioSourceError, InvalidTypeError
 from .._plot import Envelope, Lane, Plot, TimeSpan, timeline_plot
-from .decode import SourceAudioInfo, open_audio
+from .decode import SourceAudioInfo
+from .envelope import COLUMNS as _COLUMNS
+from .envelope import envelope
 from .fit import FittedAudio
 from .probe import AudioInfo
 from .source import AudioSource, refuse_folder
 from .split import AudioChunk
 
-if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
-
 __all__ = ["envelope", "plot_audio", "time_spans"]
-
-_COLUMNS = 1200
-"""Columns of the whole waveform: about two per pixel of the picture."""
-_BLOCK_COLUMNS = 256
-
-
-def envelope(
-    source: AudioSource, *, columns: int = _COLUMNS, start_s: float = 0.0, name: str | None = None
-) -> tuple[Envelope, SourceAudioInfo]:
-    """The waveform of ``source`` (mono, lowest and highest sample per column), placed at
-    ``start_s``, and what the audio is."""
-    import numpy as np
-
-    with open_audio(source, name=name) as stream:
-        per = max(1, math.ceil(stream.frames / max(columns, 1)))
-        lows: list[NDArray[np.float32]] = []
-        highs: list[NDArray[np.float32]] = []
-        carry = np.zeros(0, dtype=np.float32)
-        for block in stream.blocks(size=per * _BLOCK_COLUMNS):
-            mono = block.mean(axis=1, dtype=np.float32) if block.shape[1] > 1 else block[:, 0]
-            data = np.concatenate([carry, mono]) if carry.size else mono
-            full = data.size - data.size % per
-            if full:
-                grouped = data[:full].reshape(-1, per)
-                lows.append(grouped.min(axis=1))
-                highs.append(grouped.max(axis=1))
-            carry = data[full:]
-        if carry.size:
-            lows.append(carry.min(keepdims=True))
-            highs.append(carry.max(keepdims=True))
-        duration_s = stream.frames / stream.sample_rate_hz
-        info = stream.info
-    empty = np.zeros(1, dtype=np.float32)
-    low = np.concatenate(lows) if lows else empty
-    high = np.concatenate(highs) if highs else empty
-    return Envelope(start_s, start_s + duration_s, low, high), info
 
 
 def time_spans(items: object, *, option: str) -> tuple[TimeSpan, ...]:
