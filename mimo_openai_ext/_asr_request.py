@@ -53,9 +53,9 @@ def asr_model(model_id: str) -> ModelSpec:
         return spec
     asr = ", ".join(m.id for m in current_models() if m.asr) or "an ASR model"
     other = (
-        f"; or ask {model_id} to transcribe (ask(client, audio, 'Transcribe this', model={model_id!r}) / "
-        f'`mimo-audio ask FILE "Transcribe this" --model {model_id}`), or use transcriptions(client), '
-        "which picks the model for you"
+        f"; to have {model_id} transcribe, ask it: ask(client, audio, 'Transcribe this', "
+        f'model={model_id!r}) or `mimo-audio ask FILE "Transcribe this" --model {model_id}`; '
+        "transcriptions(client) picks the model for you"
         if spec.audio_input
         else ""
     )

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_MAX_SEGMENT_S",
+    "MIN_SEGMENT_S",
     "TRANSCRIBE_OPTIONS",
     "TranscribeOptions",
     "TranscribeProgress",
@@ -77,7 +78,7 @@ __all__ = [
 
 DEFAULT_MAX_SEGMENT_S = 10.0
 """A subtitle stays on screen at most about 7-10 s; longer segments are cut at a pause."""
-_MIN_SEGMENT_S = 2.0
+MIN_SEGMENT_S = 2.0
 _LOWEST_KBPS = 24
 """No piece is longer than MP3 at this bitrate (the lowest kept for speech) fits the ASR limit."""
 _SEGMENT_PAUSE_S = 0.4
@@ -134,7 +135,7 @@ class TranscribeOptions:
         check_str(self.name, option="name", none=True)
         check_type(self.retry, RetryPolicy, option="retry", expected="a RetryPolicy", none=True)
         check_limits(self.limits)
-        check_seconds(self.max_segment_s, option="max_segment_s", minimum=_MIN_SEGMENT_S, none=True)
+        check_seconds(self.max_segment_s, option="max_segment_s", minimum=MIN_SEGMENT_S, none=True)
         check_str(self.vad, option="vad")
         if self.vad not in VAD_KINDS:
             raise InvalidOptionError(
@@ -167,7 +168,7 @@ class TranscribeOptions:
         uri_limits = dataclasses.replace(limits, max_data_uri_chars=limits.asr_max_data_uri_chars)
         longest = longest_piece_s(self.spec, limits)
         max_mp3_bytes = max_bytes_for_data_uri(AUDIO_FORMATS["mp3"].mime, limits=uri_limits)
-        mp3_holds_s = max(_MIN_SEGMENT_S, (max_mp3_bytes - 4096) * 8 / (_LOWEST_KBPS * 1000) * 0.95)
+        mp3_holds_s = max(MIN_SEGMENT_S, (max_mp3_bytes - 4096) * 8 / (_LOWEST_KBPS * 1000) * 0.95)
         return PiecePlan(
             max_piece_s=min(self.max_segment_s or longest, mp3_holds_s),
             max_wav_bytes=max_bytes_for_data_uri(AUDIO_FORMATS["wav"].mime, limits=uri_limits),

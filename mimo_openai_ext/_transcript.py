@@ -35,6 +35,8 @@ __all__ = ["Segment", "Transcript", "join_texts", "merge_seam"]
 
 SUBTITLE_LINE_CHARS = 42
 """The usual longest subtitle line (BBC, Netflix): longer cue text is wrapped at spaces."""
+SUBTITLE_CUE_LINES = 2
+"""The usual most lines on screen at once (BBC, Netflix): a longer segment is shown as several cues."""
 _SEAM_TOKENS = 24
 """How many words at each side of a seam are compared (about 6 s of speech: an overlap is 1 s)."""
 _SEAM_SLACK = 2
@@ -199,28 +201,39 @@ class Transcript:
 
     # -- formats ---------------------------------------------------------------------
 
-    def _cues(self) -> list[tuple[Segment, list[str]]]:
+    def _cues(self) -> list[tuple[float, float, list[str]]]:
+        """``(start_s, end_s, lines)``: a segment whose text needs more than two lines becomes
+        several cues of at most two, its time shared out by their characters."""
         cues = []
         for segment in self.segments:
             text = segment.text if segment.error is None else f"[not transcribed: {_reason(segment.error)}]"
             lines = _cue_lines(text)
-            if lines:
-                cues.append((segment, lines))
+            groups = [lines[i : i + SUBTITLE_CUE_LINES] for i in range(0, len(lines), SUBTITLE_CUE_LINES)]
+            total = sum(len(line) for line in lines) or 1
+            start_s, done = segment.start_s, 0
+            span_s = segment.end_s - segment.start_s
+            for group in groups:
+                done += sum(len(line) for line in group)
+                end_s = segment.start_s + span_s * done / total if group is not groups[-1] else segment.end_s
+                cues.append((start_s, end_s, group))
+                start_s = end_s
         return cues
 
     def to_srt(self) -> str:
-        """SubRip subtitles: numbered cues, ``hh:mm:ss,mmm`` times, lines of at most 42 characters."""
+        """SubRip subtitles: numbered cues, ``hh:mm:ss,mmm`` times, at most two lines of at most 42
+        characters a cue."""
         blocks = [
-            f"{number}\n{_stamp(s.start_s, ',')} --> {_stamp(s.end_s, ',')}\n" + "\n".join(lines)
-            for number, (s, lines) in enumerate(self._cues(), 1)
+            f"{number}\n{_stamp(start, ',')} --> {_stamp(end, ',')}\n" + "\n".join(lines)
+            for number, (start, end, lines) in enumerate(self._cues(), 1)
         ]
         return "\n\n".join(blocks) + "\n" if blocks else ""
 
     def to_vtt(self) -> str:
-        """WebVTT subtitles: a ``WEBVTT`` header, ``hh:mm:ss.mmm`` times, ``<`` and ``&`` escaped."""
+        """WebVTT subtitles: a ``WEBVTT`` header, ``hh:mm:ss.mmm`` times, ``<`` and ``&`` escaped,
+        at most two lines a cue."""
         blocks = [
-            f"{_stamp(s.start_s, '.')} --> {_stamp(s.end_s, '.')}\n" + "\n".join(map(_vtt_escape, lines))
-            for s, lines in self._cues()
+            f"{_stamp(start, '.')} --> {_stamp(end, '.')}\n" + "\n".join(map(_vtt_escape, lines))
+            for start, end, lines in self._cues()
         ]
         return "WEBVTT\n\n" + "".join(block + "\n\n" for block in blocks)
 

@@ -150,3 +150,18 @@ def test_readme_section_runs(mimo_emulator, emulator_env: Path, fixture_file) ->
     assert second.cached_tokens >= second.audio_tokens > 0  # billed at the cache price
     assert namespace["usage"] == chat.usage
     assert len(mimo_emulator.completions()) == 2
+
+
+def test_a_fitted_audio_or_a_chunk_is_refused_naming_its_part(client, mimo_emulator) -> None:
+    from mimo_openai_ext import ask, fit_audio, split_audio
+
+    fitted = fit_audio(sample_audio_path())
+    chunk = next(iter(split_audio(sample_audio_path())))
+    with pytest.raises(InvalidAudioSourceError, match=r"a FittedAudio holds audio .*: pass fitted\.part"):
+        audio_chat(client, fitted)  # type: ignore[arg-type]
+    with pytest.raises(InvalidAudioSourceError, match=r"pass fitted\.part"):
+        ask(client, fitted, "What is said?")  # type: ignore[arg-type]
+    with pytest.raises(InvalidAudioSourceError, match=r"an AudioChunk holds audio .*: pass chunk\.part"):
+        ask(client, [chunk], "What is said?")  # type: ignore[list-item]
+    assert mimo_emulator.completions() == []
+    assert "I received 1 audio clip" in ask(client, fitted.part, "What is said?").text  # the way out works

@@ -383,6 +383,8 @@ def test_a_chat_model_is_refused_before_any_request(
     assert message.startswith("mimo-v2.6-flash is not a transcription model")
     assert "mimo-v2.5-asr" in message
     assert "transcriptions(client)" in message
+    assert message.count("(") == message.count(")")  # every parenthesis closed
+    assert "ask(client, audio, 'Transcribe this', model='mimo-v2.6-flash')" in message
     with pytest.raises(
         UnsupportedFeatureError, match=f"{text_model} is not a transcription model"
     ) as text_only:

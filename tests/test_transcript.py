@@ -6,6 +6,7 @@ through PyAV (``av.open("x.srt")``), what ``ffprobe`` reads a file as subtitles 
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -61,11 +62,13 @@ def _ffmpeg_cues(path: Path) -> list[tuple[int, int, str]]:
 def test_srt_round_trips_through_the_srt_library_and_ffmpeg(tmp_path: Path) -> None:
     text = TRICKY.to_srt()
     cues = list(srt.parse(text))
-    assert [c.index for c in cues] == [1, 2, 3, 4]
+    assert [c.index for c in cues] == [1, 2, 3, 4, 5]  # the long CJK segment: two cues
     assert cues[0].start == timedelta(milliseconds=800)
     assert cues[0].end == timedelta(milliseconds=4704)  # 4.7041 s: to the millisecond
     assert cues[3].start == timedelta(hours=1, minutes=2, seconds=3, milliseconds=4)
-    assert cues[3].end == timedelta(hours=1, minutes=2, seconds=6)  # 5.9995 rounds up
+    assert cues[3].end == cues[4].start  # the segment's time shared out by characters
+    assert cues[4].end == timedelta(hours=1, minutes=2, seconds=6)  # 5.9995 rounds up
+    assert all(len(c.content.splitlines()) <= 2 for c in cues)  # at most two lines on screen
     assert cues[0].content == "Good morning everyone, let's start with\nthe quarterly numbers of the year."
     assert all(len(line) <= 42 for c in cues for line in c.content.splitlines())
     assert "-->" not in cues[1].content  # the arrow would end the cue's text
@@ -75,10 +78,10 @@ def test_srt_round_trips_through_the_srt_library_and_ffmpeg(tmp_path: Path) -> N
     path.write_text(text, encoding="utf-8")
     demuxed = _ffmpeg_cues(path)
     assert [(start, duration) for start, duration, _ in demuxed] == [
-        (800, 3904), (5600, 4700), (12000, 2000), (3723004, 2996),
+        (800, 3904), (5600, 4700), (12000, 2000), (3723004, 2859), (3725863, 137),
     ]  # fmt: skip
     assert demuxed[3][2].startswith("After an hour:")
-    assert demuxed[3][2].replace("\n", "").endswith("请大家准时参加。")
+    assert (demuxed[3][2] + demuxed[4][2]).replace("\n", "").endswith("请大家准时参加。")
     assert all(len(line) <= 21 for line in demuxed[3][2].splitlines())  # CJK: two columns a character
 
 
@@ -92,14 +95,28 @@ def test_vtt_round_trips_through_webvtt_py_and_ffmpeg(tmp_path: Path) -> None:
         ("00:00:00.800", "00:00:04.704"),
         ("00:00:05.600", "00:00:10.300"),
         ("00:00:12.000", "00:00:14.000"),
-        ("01:02:03.004", "01:02:06.000"),
+        ("01:02:03.004", "01:02:05.863"),
+        ("01:02:05.863", "01:02:06.000"),
     ]
     assert captions[1].text == "A &lt;b&gt;tag&lt;/b&gt; &amp; an arrow -&gt; in text with a\nblank line."
     assert "<b>" not in text  # WebVTT reads tags in cue text: the model's text is escaped
     demuxed = _ffmpeg_cues(path)
     assert [(start, duration) for start, duration, _ in demuxed] == [
-        (800, 3904), (5600, 4700), (12000, 2000), (3723004, 2996),
+        (800, 3904), (5600, 4700), (12000, 2000), (3723004, 2859), (3725863, 137),
     ]  # fmt: skip
+
+
+def test_a_long_segment_becomes_several_cues_of_at_most_two_lines() -> None:
+    words = " ".join(f"word{i}" for i in range(40))  # about 280 characters: seven lines of 42
+    long = _transcript(Segment(10.0, 24.0, words))
+    cues = list(srt.parse(long.to_srt()))
+    assert len(cues) == 4
+    assert all(len(c.content.splitlines()) <= 2 for c in cues)
+    assert " ".join(c.content.replace("\n", " ") for c in cues) == words  # nothing lost or doubled
+    assert cues[0].start == timedelta(seconds=10)
+    assert cues[-1].end == timedelta(seconds=24)
+    assert all(a.end == b.start for a, b in itertools.pairwise(cues))  # one after another, no gap
+    assert len(long.to_vtt().split("\n\n")) == 1 + 4 + 1  # the header, four cues, the end
 
 
 def test_an_empty_transcript_is_still_a_valid_file(tmp_path: Path) -> None:

@@ -77,12 +77,28 @@ _ACCEPTED = (
 )
 
 
+def _holds_a_part(source: object) -> bool:
+    part = getattr(type(source), "part", None)
+    return part is not None and hasattr(source, "data") and hasattr(source, "info")
+
+
+def _variable(kind: str) -> str:
+    return {"FittedAudio": "fitted", "AudioChunk": "chunk"}.get(kind, kind.lower())
+
+
 def _check_type(source: object, name: str) -> None:
     if not isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)) and not hasattr(
         source, "read"
     ):
         kind = type(source).__name__
         hint = "numpy arrays need sample_rate=..."
+        if _holds_a_part(source):  # a FittedAudio or an AudioChunk: its part is what to send
+            article, variable = "an" if kind[0] in "AEIOU" else "a", _variable(kind)
+            raise InvalidAudioSourceError(
+                f"{name}: {article} {kind} holds audio ready to send as its .part: pass {variable}.part "
+                f"(or {variable}.data, its bytes)",
+                source_name=name,
+            )
         if isinstance(source, (list, tuple)):
             hint = (
                 f"for samples, pass numpy.asarray(samples, dtype='float32') with sample_rate=...; "

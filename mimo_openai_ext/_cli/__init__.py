@@ -134,6 +134,7 @@ def _cli_hint(exc: BaseException, args: argparse.Namespace) -> str:
         isinstance(exc, UnsupportedAudioFormatError)
         and getattr(args, "convert", None) is False
         and convertible
+        and "--convert" not in str(exc)  # the library's message already names the flag
     ):
         return "; or add --convert to this command to convert it before sending"
     if isinstance(exc, AudioTooLargeError) and command == "ask" and not getattr(args, "split", False):

@@ -114,6 +114,11 @@ def _not_a_question(text: str) -> str | None:
     return None
 
 
+def _reads_as_question(text: str) -> bool:
+    """Words, or a question mark: a question, not a file name (checked only when no such file exists)."""
+    return any(c.isspace() for c in text) or text.rstrip().endswith(("?", "\uff1f"))  # and full-width
+
+
 def _split_positionals(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     """The audio arguments and the questions (every -q, else the last argument)."""
     audio, questions = _with_q(args) if args.question else _last_is_question(args)
@@ -133,10 +138,12 @@ def _with_q(args: argparse.Namespace) -> tuple[list[str], list[str]]:
         return [str(sample_audio_path())], questions
     if not items:
         raise CliUsageError('give the audio: mimo-audio ask FILE_OR_URL... -q "QUESTION"')
-    stray = next((a for a in items if _not_a_question(a) is None and any(c.isspace() for c in a)), None)
+    stray = next((a for a in items if _not_a_question(a) is None and _reads_as_question(a)), None)
     if stray is not None:
         raise CliUsageError(
-            f"{stray!r} is not a file: with -q every other argument is audio; pass each question with -q"
+            f"{stray!r} is not a file but reads as a question, and -q gave the question too: a question "
+            "given twice; with -q every other argument is audio, so pass each question with -q (nothing "
+            "was sent)"
         )
     return items, questions
 

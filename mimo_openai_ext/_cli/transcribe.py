@@ -22,13 +22,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .._asr_request import asr_model, longest_piece_s
 from .._audio.datauri import is_url
 from .._audio.vad import VAD_KINDS, fallback_note
 from .._batch.inputs import collect_sources
 from .._batch.results import without_source
 from .._config import ASR_LANGUAGES, DEFAULT_ASR_MODEL, DEFAULT_LIMITS
 from .._sample import sample_audio_path
-from .._transcribe import DEFAULT_MAX_SEGMENT_S, TranscribeOptions, TranscribeProgress
+from .._transcribe import DEFAULT_MAX_SEGMENT_S, MIN_SEGMENT_S, TranscribeOptions, TranscribeProgress
 from .._transcribe_files import (
     EXTENSIONS,
     OUTPUT_FORMATS,
@@ -144,9 +145,21 @@ def _sources(args: argparse.Namespace) -> tuple[list[Any], bool, str | None]:
 
 
 def _options(args: argparse.Namespace, name: str | None, bar: _PiecesBar) -> TranscribeOptions:
+    model = args.model or DEFAULT_ASR_MODEL
+    if args.max_segment is not None:  # said in the command's own words, not the library's
+        if args.max_segment < MIN_SEGMENT_S:
+            raise CliUsageError(
+                f"--max-segment {args.max_segment:g}: must be at least {MIN_SEGMENT_S:g} seconds"
+            )
+        longest = longest_piece_s(asr_model(model), DEFAULT_LIMITS)
+        if args.max_segment > longest:
+            raise CliUsageError(
+                f"--max-segment {args.max_segment:g}: one {model} request holds at most {longest:.0f} s "
+                f"(its context and answer budget); pass --max-segment {int(longest)} or less"
+            )
     return TranscribeOptions(
         language=args.language,
-        model=args.model or DEFAULT_ASR_MODEL,
+        model=model,
         name=name,
         retry=retry_reporter(timeout_s=args.timeout),
         max_segment_s=args.max_segment,
@@ -178,10 +191,15 @@ def _report(result: FileResult, *, stdout: bool) -> None:
     where = f" -> {result.output}" if result.output else ""
     gaps = f", {failed} failed (marked in the output; --resume does them again)" if failed else ""
     print(
-        f"mimo-audio: {result.source}: {len(transcript.segments)} segments, {transcript.duration_s:,.1f} s"
+        f"mimo-audio: {result.source}: {_segments_text(len(transcript.segments))}, "
+        f"{transcript.duration_s:,.1f} s"
         f"{gaps}{where}",
         file=sys.stderr,
     )
+
+
+def _segments_text(count: int) -> str:
+    return f"{count:,} segment{'' if count == 1 else 's'}"
 
 
 def _summary(results: list[FileResult], total: int) -> None:
@@ -191,7 +209,7 @@ def _summary(results: list[FileResult], total: int) -> None:
     pieces = sum(len(r.transcript.segments) for r in done if r.transcript is not None)
     cost = sum((r.transcript.cost_usd or 0.0) for r in done if r.transcript is not None)
     line = f"{total} recording(s): {len(done)} transcribed, {skipped} already done, {len(failed)} not whole"
-    print(f"mimo-audio: {line}; {pieces} segments, ${cost:.4f}", file=sys.stderr)
+    print(f"mimo-audio: {line}; {_segments_text(pieces)}, ${cost:.4f}", file=sys.stderr)
     if failed:
         print("  rerun with --resume to transcribe the ones not whole again", file=sys.stderr)
 

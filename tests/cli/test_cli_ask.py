@@ -401,7 +401,11 @@ def test_q_takes_the_question_and_every_argument_is_audio(
     assert 'You asked: "Compare them."' in out
     code, _, err = run(capsys, "ask", "--offline", str(a), "Compare them.", "-q", "Another one?")
     assert code == 2
-    assert "'Compare them.' is not a file: with -q every other argument is audio" in err
+    assert "'Compare them.' is not a file but reads as a question" in err
+    code, _, err = run(capsys, "ask", "--offline", str(a), "Q?", "-q", "R?")
+    assert code == 2
+    assert "'Q?' is not a file but reads as a question, and -q gave the question too" in err
+    assert "no such file" not in err
 
 
 def test_several_questions_reuse_the_cache(capsys: pytest.CaptureFixture[str], mimo_emulator: Any) -> None:

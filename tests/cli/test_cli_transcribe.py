@@ -60,6 +60,26 @@ def test_one_file_to_an_srt_file(
     assert "a.wav: 2 segments" in err
 
 
+def test_counts_are_said_in_the_singular_for_one() -> None:
+    from mimo_openai_ext._cli.transcribe import _segments_text
+
+    assert (_segments_text(1), _segments_text(2), _segments_text(0)) == (
+        "1 segment",
+        "2 segments",
+        "0 segments",
+    )
+
+
+def test_the_convert_hint_is_given_once(
+    capsys: pytest.CaptureFixture[str], mimo_emulator: Any, fixture_file: Any
+) -> None:
+    code, _, err = run(capsys, "transcribe", str(fixture_file("adts.aac")), *_connection(mimo_emulator))
+    assert code == 2
+    assert "aac is not a format MiMo accepts" in err
+    assert err.count("--convert") == 1, err  # the library's message names the flag already
+    assert mimo_emulator.completions() == []
+
+
 def test_the_format_follows_the_output_name(
     capsys: pytest.CaptureFixture[str], mimo_emulator: Any, recordings: Path, tmp_path: Path
 ) -> None:
@@ -191,7 +211,12 @@ def test_an_interrupted_write_leaves_nothing(
         (("RECORDINGS",), "give a folder for their transcripts (-o DIR)"),
         (("RECORDINGS", "--sample"), "not both"),
         (("https://example.com/a.mp3",), "local audio only"),
-        (("RECORDINGS/a.wav", "--max-segment", "1"), "max_segment_s=1"),
+        (("RECORDINGS/a.wav", "--max-segment", "1"), "--max-segment 1: must be at least 2 seconds"),
+        (
+            ("RECORDINGS/a.wav", "--max-segment", "100000"),
+            "--max-segment 100000: one mimo-v2.5-asr request holds at most 324 s (its context and answer "
+            "budget); pass --max-segment 324 or less",
+        ),
         (("RECORDINGS/a.wav", "-", "x"), "give it alone"),
     ],
 )
