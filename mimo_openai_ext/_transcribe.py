@@ -223,7 +223,7 @@ def _check_convertible(found: str, name: str, options: TranscribeOptions) -> Non
         return
     raise UnsupportedAudioFormatError(
         f"{name}: {found} is not a format MiMo accepts ({', '.join(AUDIO_FORMATS)}); pass convert=True "
-        "to convert it while transcribing (`mimo-audio transcribe --convert`)",
+        "to convert it while transcribing",
         source_name=name,
         found=found,
         allowed=tuple(AUDIO_FORMATS),
