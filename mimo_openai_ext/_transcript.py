@@ -17,6 +17,7 @@ words heard twice by aligning the end of one text with the start of the next.
 
 from __future__ import annotations
 
+import math
 import re
 import textwrap
 import unicodedata
@@ -146,7 +147,20 @@ def _cue_lines(text: str) -> list[str]:
         return []
     wide = len(_CJK_CHAR.findall(flat)) * 3 > len(flat)  # mostly CJK: each character is two columns
     width = SUBTITLE_LINE_CHARS // 2 if wide else SUBTITLE_LINE_CHARS
-    return textwrap.wrap(flat, width, break_long_words=True, break_on_hyphens=False) or [flat]
+    lines = _wrap(flat, width)
+    if len(lines) <= SUBTITLE_CUE_LINES:
+        return lines
+    # several cues: lines of even length, so the last cue is not a word or two on its own
+    budget = math.ceil(len(lines) / SUBTITLE_CUE_LINES) * SUBTITLE_CUE_LINES
+    for narrower in range(math.ceil(len(flat) / budget), width):
+        even = _wrap(flat, narrower)
+        if len(even) <= budget:
+            return even
+    return lines
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    return textwrap.wrap(text, width, break_long_words=True, break_on_hyphens=False) or [text]
 
 
 def _reason(error: str) -> str:
