@@ -292,3 +292,23 @@ def test_the_error_body_is_json_in_mimos_shape(proxy: str) -> None:
         )
     assert response.status_code == 400  # the emulator's answer to a body that is not JSON, passed on
     assert set(json.loads(response.content)["error"]) == {"code", "message", "param", "type"}
+
+
+def test_a_retired_model_or_a_bad_effort_never_goes_upstream(proxy: str, mimo_emulator: Any) -> None:
+    with _client(proxy) as client:
+        with pytest.raises(openai.BadRequestError, match=r"mimo-v2\.5 retired on 2026-10-21"):
+            client.chat.completions.create(model="mimo-v2.5", messages=[{"role": "user", "content": "hi"}])
+        with pytest.raises(openai.BadRequestError, match="reasoning_effort='minimal'"):
+            client.chat.completions.create(
+                model="mimo-v2.6-flash",
+                messages=[{"role": "user", "content": "hi"}],
+                extra_body={"reasoning_effort": "minimal"},
+            )
+    assert mimo_emulator.request_log == []
+
+
+def test_mimos_error_detail_reaches_the_message(proxy: str, mimo_emulator: Any) -> None:
+    with _client(proxy) as client, pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "hi"}])
+    assert "model 'no-such-model' does not exist" in str(caught.value)
+    assert len(mimo_emulator.completions()) == 1
