@@ -1,7 +1,10 @@
 """What the HTTP adapter adds to a 37 MB audio request, and what the proxy holds and serves.
 
 The emulator runs in its own process (``mimo-audio serve``); the client is the real
-``openai`` SDK. Timed, interleaved, median of ``--repeats``:
+``openai`` SDK. Timed over ``--repeats`` rounds (default 9), each round running every path
+once in a rotated order (no path always first); the median and the minimum of each path are
+printed, and the ratio of each against the baseline (the minimum is the least disturbed by
+a loaded machine):
 
 * **baseline**: our own MiMo-shaped part sent directly (``input_audio_part(wav)`` then
   ``create``, a plain ``OpenAI`` client): one base64 encode, the request, the answer;
@@ -16,7 +19,7 @@ proxy (``mimo-audio proxy`` in its own process, the emulator upstream): its peak
 (VmHWM above its idle size) for one such request, as a multiple of the body (goal: < 3x),
 and 32 concurrent streaming clients, all of which must complete.
 
-Run: ``python benchmarks/bench_adapter.py [--repeats 5] [--clients 32]``.
+Run: ``python benchmarks/bench_adapter.py [--repeats 9] [--clients 32]``.
 """
 
 from __future__ import annotations
@@ -36,10 +39,11 @@ import openai
 import soundfile as sf
 from _common import arg_parser, elapsed_s, emulator_argv, peak_rss_mb, start_server, stop_server
 
-from mimo_openai_ext import input_audio_part, mimo_http_client, user_message
+from mimo_openai_ext import DEFAULT_MODEL, input_audio_part, mimo_http_client, user_message
 from mimo_openai_ext._adapter._rules import AdapterOptions, Exchange, rewrite_chat_request
 from mimo_openai_ext.emulator import DEFAULT_EMULATOR_API_KEY
 
+MODEL = DEFAULT_MODEL
 AUDIO_BYTES = 37_000_000
 QUESTION = "What is said in this recording?"
 NO_THINKING = {"thinking": {"type": "disabled"}}
@@ -79,19 +83,19 @@ def time_adapter(base_url: str, wav: bytes, repeats: int) -> None:
     paths = {
         "baseline: our part, plain client": lambda: _heard(
             plain.chat.completions.create(
-                model="mimo-v2.6-flash",
+                model=MODEL,
                 messages=[user_message(input_audio_part(wav), QUESTION)],
                 extra_body=NO_THINKING,
             )
         ),
         "adapter: OpenAI shape": lambda: _heard(
             adapted.chat.completions.create(
-                model="mimo-v2.6-flash", messages=[_openai_message(wav)], extra_body=NO_THINKING
+                model=MODEL, messages=[_openai_message(wav)], extra_body=NO_THINKING
             )
         ),
         "adapter: our part (untouched)": lambda: _heard(
             adapted.chat.completions.create(
-                model="mimo-v2.6-flash",
+                model=MODEL,
                 messages=[user_message(input_audio_part(wav), QUESTION)],
                 extra_body=NO_THINKING,
             )
@@ -100,20 +104,26 @@ def time_adapter(base_url: str, wav: bytes, repeats: int) -> None:
     for call in paths.values():  # warm up: connections, imports, page cache
         call()
     samples: dict[str, list[float]] = {name: [] for name in paths}
-    for _ in range(repeats):
-        for name, call in paths.items():
-            samples[name].append(elapsed_s(call))
-    base = statistics.median(samples["baseline: our part, plain client"])
+    names = list(paths)
+    for round_ in range(repeats):
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:  # rotated order
+            samples[name].append(elapsed_s(paths[name]))
+    baseline = samples["baseline: our part, plain client"]
+    base, base_min = statistics.median(baseline), min(baseline)
     chars = len(wav) * 4 // 3
-    print(f"{len(wav):,}-byte WAV ({chars:,} characters of base64), {repeats} runs each, interleaved")
-    print(f"{'path':<34} {'median s':>9} {'ratio':>7}")
+    print(f"{len(wav):,}-byte WAV ({chars:,} characters of base64), {repeats} rounds, rotated order")
+    print(f"{'path':<34} {'median s':>9} {'ratio':>7} {'min s':>7} {'ratio':>7}")
     for name, values in samples.items():
-        median = statistics.median(values)
-        print(f"{name:<34} {median:>9.3f} {median / base:>6.2f}x")
+        median, least = statistics.median(values), min(values)
+        print(f"{name:<34} {median:>9.3f} {median / base:>6.2f}x {least:>7.3f} {least / base_min:>6.2f}x")
     ratio = statistics.median(samples["adapter: OpenAI shape"]) / base
-    verdict = "OK" if ratio <= 1.10 else "OVER"
-    print(f"adapter overhead (OpenAI shape vs our part): {ratio:.2f}x (goal <= 1.10x): {verdict}")
-    body = json.dumps({"model": "mimo-v2.6-flash", "messages": [_openai_message(wav)]}).encode()
+    ratio_min = min(samples["adapter: OpenAI shape"]) / base_min
+    verdict = "OK" if ratio_min <= 1.10 else "OVER"
+    print(
+        f"adapter overhead (OpenAI shape vs our part): {ratio:.2f}x by the median, {ratio_min:.2f}x by "
+        f"the minimum (goal, by the minimum: <= 1.10x): {verdict}"
+    )
+    body = json.dumps({"model": MODEL, "messages": [_openai_message(wav)]}).encode()
     work = statistics.median(elapsed_s(lambda: _rewrite(body)) for _ in range(repeats))
     print(
         f"the adapter's own work on that body (parse, one decode, probe, relabel): {work * 1e3:.0f} ms, "
@@ -129,7 +139,7 @@ def _rewrite(body: bytes) -> int:
 
 
 def adapter_memory(wav: bytes) -> None:
-    body = json.dumps({"model": "mimo-v2.6-flash", "messages": [_openai_message(wav)]}).encode()
+    body = json.dumps({"model": MODEL, "messages": [_openai_message(wav)]}).encode()
     tracemalloc.start()
     outgoing = rewrite_chat_request(body, AdapterOptions(), Exchange("chat"))
     sent = sum(len(bytes(piece)) for piece in outgoing.pieces or [])  # as the transport hands it on
@@ -150,15 +160,11 @@ def proxy_memory_and_streams(emulator_url: str, wav: bytes, clients: int) -> Non
     proc, proxy_url = start_server(proxy_argv)
     try:
         client = openai.OpenAI(base_url=proxy_url, api_key="unused", max_retries=0, timeout=300)
-        client.chat.completions.create(model="mimo-v2.6-flash", messages=[{"role": "user", "content": "hi"}])
+        client.chat.completions.create(model=MODEL, messages=[{"role": "user", "content": "hi"}])
         idle_mb = peak_rss_mb(proc.pid)
         message = _openai_message(wav)
         body_mb = len(message["content"][1]["input_audio"]["data"]) / 1e6
-        _heard(
-            client.chat.completions.create(
-                model="mimo-v2.6-flash", messages=[message], extra_body=NO_THINKING
-            )
-        )
+        _heard(client.chat.completions.create(model=MODEL, messages=[message], extra_body=NO_THINKING))
         del message
         grown = peak_rss_mb(proc.pid) - idle_mb
         ratio = grown / body_mb
@@ -173,7 +179,7 @@ def proxy_memory_and_streams(emulator_url: str, wav: bytes, clients: int) -> Non
             pieces = 0
             tokens = 0
             with client.chat.completions.create(
-                model="mimo-v2.6-flash", messages=[small], stream=True, stream_options={"include_usage": True}
+                model=MODEL, messages=[small], stream=True, stream_options={"include_usage": True}
             ) as events:
                 for chunk in events:
                     pieces += 1 if chunk.choices and chunk.choices[0].delta.content else 0
@@ -196,7 +202,7 @@ def proxy_memory_and_streams(emulator_url: str, wav: bytes, clients: int) -> Non
 
 def main() -> None:
     parser = arg_parser(__doc__)
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--clients", type=int, default=32)
     args = parser.parse_args()
     wav = _wav(AUDIO_BYTES)

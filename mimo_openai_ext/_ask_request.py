@@ -35,7 +35,7 @@ from ._checks import (
     check_type,
 )
 from ._checks import document_alias as _document_alias
-from ._config import DEFAULT_MODEL, Limits, ReasoningEffort
+from ._config import DEFAULT_MODEL, Limits, ModelSpec, ReasoningEffort
 from ._exceptions import (
     InvalidAudioSourceError,
     OptionAliasWarning,
@@ -99,9 +99,9 @@ class AskOptions:
         check_bool(self.thinking, option="thinking")
         check_type(self.create_options, Mapping, option="create_options", expected="a dict")
         refuse_spoken_reply(self.create_options)
-        if "max_tokens" in self.create_options:
-            _alias_max_tokens(self)
         spec = check_model(self.model)
+        if "max_tokens" in self.create_options:
+            _alias_max_tokens(self, spec)
         check_reasoning_effort(self.reasoning_effort, spec, thinking=self.thinking)
         if self.max_completion_tokens is not None:
             check_completion_tokens(self.max_completion_tokens, spec)
@@ -221,7 +221,7 @@ _ALIASES_NOTED: set[str] = set()
 """OpenAI option names already noted as translated in this process (one note each)."""
 
 
-def _alias_max_tokens(options: AskOptions) -> None:
+def _alias_max_tokens(options: AskOptions, spec: ModelSpec) -> None:
     """OpenAI's ``max_tokens`` becomes ``max_completion_tokens`` (noted once a process).
 
     MiMo documents only ``max_completion_tokens``; what it does with ``max_tokens`` is not
@@ -234,6 +234,7 @@ def _alias_max_tokens(options: AskOptions) -> None:
     object.__setattr__(options, "create_options", rest)
     if value is None:
         return
+    check_completion_tokens(value, spec, option="max_tokens")  # named as the caller named it
     object.__setattr__(options, "max_completion_tokens", wire["max_completion_tokens"])
     if "max_tokens" not in _ALIASES_NOTED:
         _ALIASES_NOTED.add("max_tokens")

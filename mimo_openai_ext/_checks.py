@@ -138,22 +138,25 @@ def check_bool(value: object, *, option: str) -> bool:
     return value
 
 
-def check_completion_tokens(value: object, spec: ModelSpec) -> None:
-    """Refuse a ``max_completion_tokens`` that is not a whole number from 1 to the model's cap."""
+def check_completion_tokens(value: object, spec: ModelSpec, *, option: str = "max_completion_tokens") -> None:
+    """Refuse a ``max_completion_tokens`` that is not a whole number from 1 to the model's cap.
+
+    ``option`` is the name the caller used (``max_tokens``, OpenAI's, is sent under MiMo's name).
+    """
     limit = spec.max_completion_tokens
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidOptionError(
-            f"max_completion_tokens={value!r}: must be a whole number (int) from 1 to {limit:,} "
-            f"for {spec.id}; pass e.g. max_completion_tokens=1024, or leave it out for the model's "
+            f"{option}={value!r}: must be a whole number (int) from 1 to {limit:,} "
+            f"for {spec.id}; pass e.g. {option}=1024, or leave it out for the model's "
             f"default ({spec.default_max_completion_tokens:,})",
-            option="max_completion_tokens",
+            option=option,
         )
     if not 1 <= value <= limit:
         raise InvalidOptionError(
-            f"max_completion_tokens={value:,}: {spec.id} accepts 1 to {limit:,} "
+            f"{option}={value:,}: {spec.id} accepts 1 to {limit:,} "
             f"(ModelSpec.max_completion_tokens); pass a value in that range, or leave it out for "
             f"the model's default ({spec.default_max_completion_tokens:,})",
-            option="max_completion_tokens",
+            option=option,
         )
 
 

@@ -138,9 +138,7 @@ class Collector:
         return error
 
     def exceeded(self, deadline: Deadline) -> DeadlineExceededError:
-        return deadline.exceeded(
-            text="".join(self.text), reasoning="".join(self.reasoning), what="whole answer"
-        )
+        return deadline.exceeded(text="".join(self.text), reasoning="".join(self.reasoning))
 
     def reasoning_fallback(self) -> str:
         """The reasoning, when ``answer().text`` falls back to it (no content at all), else ''."""

@@ -53,12 +53,14 @@ class Deadline:
         self.at_s += seconds
         self.start_s += seconds
 
-    def exceeded(
-        self, *, text: str = "", reasoning: str = "", what: str = "an answer"
-    ) -> DeadlineExceededError:
-        got = f" ({len(text):,} characters of the answer had arrived)" if text or reasoning else ""
+    def exceeded(self, *, text: str = "", reasoning: str = "") -> DeadlineExceededError:
+        """``"no answer within timeout_s=3 s ..."``, or for a stream cut short ``"the whole answer
+        did not arrive within ... (120 characters of the answer had arrived)"``."""
+        started = bool(text or reasoning)
+        head = "the whole answer did not arrive" if started else "no answer"
+        got = f" ({len(text):,} characters of the answer had arrived)" if started else ""
         return DeadlineExceededError(
-            f"no {what} within timeout_s={self.timeout_s:g} s (RetryPolicy; {self.elapsed_s():.1f} s "
+            f"{head} within timeout_s={self.timeout_s:g} s (RetryPolicy; {self.elapsed_s():.1f} s "
             f"spent, retries and waits included){got}: the server is not answering or answers too "
             "slowly; retry later, or raise timeout_s (--timeout on the command line)",
             timeout_s=self.timeout_s,

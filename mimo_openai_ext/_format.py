@@ -26,6 +26,7 @@ __all__ = [
     "snippet",
     "table",
     "usd_text",
+    "wait_text",
 ]
 
 
@@ -47,6 +48,17 @@ def clock(seconds: float) -> str:
     whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60:02d}:{rest % 60:02d}"
+
+
+def wait_text(seconds: float) -> str:
+    """A wait a person can read: ``90 s``, ``86400 s``; from 100,000 s on ``3 days`` or ``73 years``
+    (never ``2.30011e+09 s``)."""
+    if seconds < 100_000:
+        return f"{seconds:g} s"
+    days = seconds / 86_400
+    if days < 730:
+        return f"{days:,.0f} days"
+    return f"{days / 365.25:,.0f} years"
 
 
 def short(text: str, limit: int = 60) -> str:

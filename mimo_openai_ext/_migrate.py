@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from ._audio.datauri import ByteData, data_uri_chars, decode_base64
-from ._audio.probe import probe_bytes
+from ._audio.probe import AudioInfo, probe_bytes
 from ._audio.sniff import sniff_audio
 from ._audio.source import is_data_uri, is_url, parse_data_uri, url_scheme
 from ._checks import check_bool, check_limits, check_type
@@ -50,6 +50,7 @@ __all__ = [
     "mime_of_raw_base64",
     "mimo_shaped",
     "needs_mimo_shape",
+    "probe_raw_base64",
     "refuse_spoken_reply",
     "rename_max_tokens",
     "to_mimo_messages",
@@ -186,6 +187,21 @@ def mime_of_raw_base64(
     (:class:`AudioTooLargeError`) before anything is decoded. The payload returned is
     ``payload`` itself when it is already canonical base64, so nothing is re-encoded.
     """
+    info, payload_out = probe_raw_base64(
+        payload, declared, check_format=check_format, limits=limits, name=name
+    )
+    return info.mime, payload_out
+
+
+def probe_raw_base64(
+    payload: str | ByteData,
+    declared: object = None,
+    *,
+    check_format: bool = True,
+    limits: Limits | None = None,
+    name: str = _PART_NAME,
+) -> tuple[AudioInfo, str | ByteData]:
+    """:func:`mime_of_raw_base64` with the whole probe (``duration_s``, ...) instead of the MIME."""
     limits = limits or DEFAULT_LIMITS
     want = _declared_format(declared, name)
     at_least = len("data:;base64,") + min(len(spec.mime) for spec in AUDIO_FORMATS.values()) + len(payload)
@@ -198,7 +214,7 @@ def mime_of_raw_base64(
     chars = data_uri_chars(len(decoded), info.mime)
     if chars > limits.max_data_uri_chars:
         raise _too_large(name, chars, limits)
-    return info.mime, compact
+    return info, compact
 
 
 def to_mimo_part(

@@ -5,7 +5,13 @@ whole (``Invalid API Key Bearer sk-...``) or as a leading piece (``sk-wro...``).
 copies that body into the exception's message, ``args`` and ``.body``. :func:`mask`
 replaces the key and any leading piece of it past its kind prefix (``sk-``, ``tp-``)
 with ``***``; :func:`redact_exception` applies it to everything an ``openai`` error
-shows: ``str``, ``repr``, ``.message``, ``.body`` (nested), ``.param``/``.code``/``.type``.
+shows: ``str``, ``repr``, ``.message``, ``.body`` (nested), ``.param``/``.code``/``.type``,
+and the body of the HTTP response attached as ``.response`` (``.text``, ``.content``,
+``.json()``): that response is replaced by a copy holding the masked body (built with the
+response class's own constructor, so httpx and httpx2 alike; the ``HTTPStatusError`` the
+error was raised from gets the same copy). The request attached as
+``.request`` is the request as sent (its ``Authorization`` header holds the key) and is
+left alone.
 """
 
 from __future__ import annotations
@@ -97,3 +103,53 @@ def redact_exception(exc: BaseException, secrets: Iterable[str | None] = ()) -> 
         if masked != value:
             with contextlib.suppress(AttributeError):  # a read-only property stays as it is
                 setattr(exc, name, masked)
+    _redact_response(exc, found)
+
+
+_RECOMPUTED_HEADERS = ("content-length", "content-encoding", "transfer-encoding")
+"""Headers of the original response that would not describe the masked (decoded) body."""
+
+
+def _redact_response(exc: BaseException, found: list[str]) -> None:
+    """Replace ``exc.response`` by a copy whose body is masked, when its body holds a secret."""
+    response: Any = getattr(exc, "response", None)
+    try:
+        content = response.content  # raises when the body was never read (or there is no response)
+    except Exception:
+        return
+    if not isinstance(content, bytes):
+        return
+    text = content.decode("utf-8", "surrogateescape")
+    masked = mask(text, found)
+    if masked == text:
+        return
+    try:
+        headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _RECOMPUTED_HEADERS]
+        copy = type(response)(
+            response.status_code,
+            headers=headers,
+            content=masked.encode("utf-8", "surrogateescape"),
+            request=response.request,
+            extensions=response.extensions,
+        )
+        with contextlib.suppress(RuntimeError):  # no elapsed time on a response never closed
+            copy.elapsed = response.elapsed
+    except Exception:  # pragma: no cover - an HTTP library whose Response differs from httpx's
+        return
+    for linked in _chain(exc):  # the SDK's error, and the HTTPStatusError it was raised from
+        if getattr(linked, "response", None) is response:
+            with contextlib.suppress(AttributeError):
+                setattr(linked, "response", copy)  # noqa: B010 - any exception type: none declared
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from or during (each once)."""
+    found: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        item = todo.pop()
+        if item is None or any(item is seen for seen in found):
+            continue
+        found.append(item)
+        todo += [item.__cause__, item.__context__]
+    return found

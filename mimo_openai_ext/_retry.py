@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ._api_errors import status_of, surface_detail
 from ._deadline import Deadline, await_before, call_before, enclosing_deadline, entered, set_enclosing
 from ._exceptions import DeadlineExceededError, InvalidOptionError, InvalidResponseError
+from ._format import wait_text
 
 if TYPE_CHECKING:
     import tenacity
@@ -288,7 +289,10 @@ def _past_deadline(exc: BaseException, deadline: Deadline | None) -> DeadlineExc
 
 
 def _when(seconds: float) -> str:
-    moment = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    try:
+        moment = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    except OverflowError:
+        return "a date past the year 9999"
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
@@ -335,8 +339,8 @@ class _Schedule:
                 else f"more than the {max(left, 0.0):.1f} s left of timeout_s={self.policy.timeout_s:g} s"
             )
             self.refused_wait = (
-                f"the server asks to wait {hint:g} s before trying again (until {_when(hint)}), {limit}: "
-                "not retried; call again after that time"
+                f"the server asks to wait {wait_text(hint)} before trying again (until {_when(hint)}), "
+                f"{limit}: not retried; call again after that time"
             )
             return True
         return wait > left

@@ -289,6 +289,18 @@ def test_max_tokens_that_contradicts_max_completion_tokens_is_refused(
     assert mimo_emulator.request_log == []
 
 
+@pytest.mark.parametrize(("value", "words"), [(-1, "max_tokens=-1: "), ("9", "max_tokens='9': must be")])
+def test_a_bad_max_tokens_is_named_as_passed(
+    client: openai.OpenAI, mimo_emulator: Any, value: object, words: str
+) -> None:
+    with pytest.raises(InvalidOptionError) as caught:
+        ask(client, encode_silence(1.0), "q", max_tokens=value)
+    assert str(caught.value).startswith(words)
+    assert "max_completion_tokens=" not in str(caught.value)
+    assert caught.value.option == "max_tokens"
+    assert mimo_emulator.request_log == []
+
+
 @pytest.mark.parametrize("messages", ["hello", {"role": "user", "content": "hi"}, ["hello"]])
 def test_estimate_request_needs_a_message_list(messages: Any) -> None:
     with pytest.raises(InvalidOptionError, match="message"):

@@ -116,6 +116,26 @@ def test_raw_base64_heard_max_tokens_honoured_and_no_retry_after(mimo_emulator: 
     assert findings["retry_after"] == "not sent (a 429 without Retry-After)"
 
 
+def test_a_retry_after_met_in_an_ordinary_run_is_reported(mimo_emulator: Any) -> None:
+    plain = _run(mimo_emulator)
+    assert plain.findings()["retry_after"] == "not seen in this run (add --include-rate-limit to provoke one)"
+    sent = mimo_emulator.completions()
+    mimo_emulator.reset()
+    mimo_emulator.fail_next("429; retry-after=7")
+    report = _run(mimo_emulator)  # no flood: the one 429 came by itself
+    assert report.findings()["retry_after"] == "sent (Retry-After: 7, on a 429 seen in this run)"
+    assert len(mimo_emulator.completions()) == len(sent)  # nothing was sent to provoke it
+
+
+@pytest.mark.slow
+def test_the_size_probe_runs_before_the_rate_limit_flood(mimo_emulator: Any) -> None:
+    mimo_emulator.configure(rpm=20)
+    report = _run(mimo_emulator, include_size=True, include_rate_limit=True, max_cost_usd=0.1)
+    findings = report.findings()
+    assert findings["base64_limit"].startswith("51,200,000 characters refused: the limit is 50,000,000")
+    assert findings["retry_after"].startswith("sent (Retry-After: ")
+
+
 def test_a_model_that_takes_fewer_efforts_or_no_audio(mimo_emulator: Any, tmp_path: Path) -> None:
     flash = MODELS[DEFAULT_MODEL]
     mimo_emulator.configure(

@@ -1,7 +1,10 @@
 """What the HTTP adapter changes on the wire, in both directions; no HTTP library in here.
 
-On the way out (``POST .../chat/completions``): OpenAI-shaped audio parts become MiMo's
-(:func:`~mimo_openai_ext._migrate.mime_of_raw_base64`, the rule ``to_mimo_messages`` uses
+On the way out (``POST .../chat/completions``): the model and ``reasoning_effort`` are
+checked as ``ask()`` checks them (a model the table says is retired is refused unless
+``config.allow_retired``; a ``reasoning_effort`` the model does not take is refused),
+OpenAI-shaped audio parts become MiMo's
+(:func:`~mimo_openai_ext._migrate.probe_raw_base64`, the rule ``to_mimo_messages`` uses
 too), ``max_tokens`` becomes ``max_completion_tokens``, and a data URI over MiMo's limit is
 refused, as is a spoken reply (``modalities`` with ``"audio"``, ``audio={...}``) asked of a
 chat model (MiMo's speech models take ``audio=``: they pass). A request the rules refuse
@@ -11,8 +14,11 @@ shape, so every client shows our message. Anything else passes byte for byte.
 On the way back: an answer that only ``reasoning_content`` holds is copied into
 ``content`` (:func:`~mimo_openai_ext._answer.answer_text`, the rule ``read_answer`` uses),
 in a JSON completion or, for a stream, as one content delta before the choice's finish
-chunk; usage is kept on an :class:`Exchange` (the proxy's access log reads it), and
-``audio_tokens`` 0 for a request that carried audio is logged as a warning.
+chunk; usage and the probed duration of each converted part are kept on an
+:class:`Exchange` (the proxy's access log reads them), and
+``audio_tokens`` 0 for a request that carried audio is logged as a warning. MiMo's error
+body says only ``"Param Incorrect"`` in ``message`` and its detail in ``param``: the detail
+is appended to ``message`` (what every client shows).
 """
 
 from __future__ import annotations
@@ -26,12 +32,14 @@ from typing import Any
 
 from .._answer import answer_text
 from .._audio.datauri import url_scheme
+from .._audio.probe import probe_bytes
+from .._audio.source import is_data_uri, parse_data_uri
 from .._checks import check_bool, check_limits
 from .._config import DEFAULT_LIMITS, Limits
 from .._exceptions import AudioTooLargeError, MimoAudioError
 from .._heard import not_heard_message
-from .._migrate import convert_request, mime_of_raw_base64, refuse_spoken_reply, to_mimo_part
-from .._models import get_model
+from .._migrate import convert_request, probe_raw_base64, refuse_spoken_reply, to_mimo_part
+from .._models import check_model, check_reasoning_effort, get_model
 from .._speech.route import SPEECH_PATH
 from .._types import InputAudioPart
 from ._body import SplitBody, split_body
@@ -45,6 +53,7 @@ __all__ = [
     "error_body",
     "rewrite_chat_request",
     "rewrite_completion",
+    "rewrite_error",
     "route_of",
 ]
 
@@ -85,6 +94,15 @@ class Exchange:
     error: str | None = None
     """Our refusal (the request was not sent upstream)."""
     started_s: float = field(default_factory=time.monotonic)
+    probed_s: list[float] = field(default_factory=list)
+    """The duration of each audio part the adapter probed (the OpenAI-shaped ones it converted)."""
+
+    @property
+    def audio_s(self) -> float | None:
+        """Seconds of audio the request carried, when the adapter probed every audio part; else None."""
+        if not self.audio_parts or len(self.probed_s) != self.audio_parts:
+            return None
+        return sum(self.probed_s)
 
     @property
     def audio_tokens(self) -> int | None:
@@ -165,13 +183,15 @@ class _PartRewriter:
             converted = self._to_mimo_part({**part, "input_audio": {**inner, "data": blob.text()}}, name)
             uri = converted["input_audio"]["data"].encode("ascii")
             return {**converted, "input_audio": {"data": self._split.replaced([uri])}}
-        mime, payload = mime_of_raw_base64(
+        info, payload = probe_raw_base64(
             blob.raw,
             inner.get("format"),
             check_format=self._options.check_format,
             limits=self._options.limits,
             name=name,
         )
+        mime = info.mime
+        self._heard(info.duration_s)
         prefix = f"data:{mime};base64,".encode("ascii")
         body = payload.encode("ascii") if isinstance(payload, str) else memoryview(payload)
         new = {key: value for key, value in part.items() if key != "input_audio"}
@@ -179,9 +199,17 @@ class _PartRewriter:
         return new
 
     def _to_mimo_part(self, part: Mapping[str, Any], name: str) -> InputAudioPart:
-        return to_mimo_part(
+        converted = to_mimo_part(
             part, check_format=self._options.check_format, limits=self._options.limits, name=name
         )
+        data = converted["input_audio"]["data"]
+        if isinstance(data, str) and is_data_uri(data):  # small: probing it again is cheap
+            self._heard(probe_bytes(parse_data_uri(data, name=name).data, source_name=name).duration_s)
+        return converted
+
+    def _heard(self, duration_s: float | None) -> None:
+        if duration_s is not None:
+            self._exchange.probed_s.append(duration_s)
 
 
 def _check_data_uris(split: SplitBody, tree: Mapping[str, Any], limits: Limits) -> None:
@@ -215,6 +243,20 @@ def _speech_model(model: str | None) -> bool:
     return spec.speech is not None or spec.status == "unknown"
 
 
+def _check_model_options(tree: Mapping[str, Any]) -> None:
+    """The model and ``reasoning_effort`` under the rules ``ask()`` applies (``AskOptions``).
+
+    A model id that is not a non-empty string is left to MiMo (it answers it).
+    """
+    model = tree.get("model")
+    if not isinstance(model, str) or not model:
+        return
+    spec = check_model(model, warn=False)  # a warning here would go to the proxy's console, unseen
+    thinking = tree.get("thinking")
+    disabled = isinstance(thinking, Mapping) and thinking.get("type") == "disabled"
+    check_reasoning_effort(tree.get("reasoning_effort"), spec, thinking=not disabled)
+
+
 def rewrite_chat_request(body: bytes, options: AdapterOptions, exchange: Exchange) -> OutgoingBody:
     """The chat request in MiMo's dialect; raises :class:`MimoAudioError` for what MiMo must not get.
 
@@ -229,6 +271,7 @@ def rewrite_chat_request(body: bytes, options: AdapterOptions, exchange: Exchang
         return OutgoingBody(None, len(body))
     exchange.model = tree.get("model") if isinstance(tree.get("model"), str) else None
     exchange.stream = tree.get("stream") is True
+    _check_model_options(tree)
     exchange.audio_parts = _audio_parts(tree)
     if not _speech_model(exchange.model):
         refuse_spoken_reply(tree)
@@ -238,6 +281,28 @@ def rewrite_chat_request(body: bytes, options: AdapterOptions, exchange: Exchang
         return OutgoingBody(None, len(body))
     pieces = split.render(new_tree)
     return OutgoingBody(pieces, sum(len(piece) for piece in pieces))
+
+
+def rewrite_error(body: bytes) -> bytes | None:
+    """MiMo's error body with the detail in ``param`` appended to ``message``; None when nothing changed.
+
+    ``{"error": {"message": "Param Incorrect", "param": "the model ... retired ..."}}`` becomes
+    ``"message": "Param Incorrect: the model ... retired ..."``, so the SDK's exception says it.
+    """
+    try:
+        tree = json.loads(body)
+    except ValueError:
+        return None
+    error = tree.get("error") if isinstance(tree, dict) else None
+    if not isinstance(error, dict):
+        return None
+    message, param = error.get("message"), error.get("param")
+    if not isinstance(param, str) or not param.strip() or not (message is None or isinstance(message, str)):
+        return None
+    if message and param in message:
+        return None
+    error["message"] = f"{message}: {param}" if message else param
+    return json.dumps(tree, ensure_ascii=False).encode("utf-8")
 
 
 def _copy_reasoning(message: object) -> bool:

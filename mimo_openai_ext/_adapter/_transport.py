@@ -41,6 +41,7 @@ from ._rules import (
     error_body,
     rewrite_chat_request,
     rewrite_completion,
+    rewrite_error,
     route_of,
 )
 from ._transcriptions import parse_form, run_async, run_sync, target
@@ -201,11 +202,16 @@ class _AsyncBorrowed:
 
 
 def _answer_kind(response: Any) -> str | None:
-    """``"json"`` or ``"sse"`` for an answer the rules read; None to pass it on untouched."""
+    """``"json"``, ``"sse"`` or ``"error"`` (a JSON error body) for an answer the rules read;
+    None to pass it on untouched."""
     encoding = response.headers.get("content-encoding", "identity").lower()
-    if not 200 <= response.status_code < 300 or encoding not in ("", "identity"):
+    if encoding not in ("", "identity"):
         return None
     kind = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if response.status_code >= 400:
+        return "error" if kind == "application/json" else None
+    if not 200 <= response.status_code < 300:
+        return None
     return {"application/json": "json", "text/event-stream": "sse"}.get(kind)
 
 
@@ -246,8 +252,8 @@ class _Base:
         exchange.error = str(exc)
         return self._response(400, "application/json", error_body(exc), exchange)
 
-    def _rewritten_json(self, response: Any, body: bytes, exchange: Exchange) -> Any:
-        new = rewrite_completion(body, self._options, exchange)
+    def _rewritten_json(self, response: Any, body: bytes, exchange: Exchange, *, error: bool = False) -> Any:
+        new = rewrite_error(body) if error else rewrite_completion(body, self._options, exchange)
         headers = response.headers.copy()
         headers["content-length"] = str(len(new or body))
         extensions = {**response.extensions, EXCHANGE_EXTENSION: exchange}
@@ -275,7 +281,10 @@ class _Base:
         if isinstance(exc, openai.APIStatusError):
             response = exc.response
             content_type = response.headers.get("content-type", "application/json")
-            return self._response(response.status_code, content_type, response.content, exchange)
+            body = response.content
+            if content_type.split(";", 1)[0].strip().lower() == "application/json":
+                body = rewrite_error(body) or body
+            return self._response(response.status_code, content_type, body, exchange)
         if isinstance(exc, openai.APITimeoutError):
             raise self._lib.TimeoutException(str(exc)) from exc
         raise self._lib.ConnectError(str(exc)) from exc
@@ -305,10 +314,10 @@ class _SyncAdapter(_Base):
             return self._refusal(exc, exchange)
         response = self._inner.handle_request(self._outgoing(request, body, outgoing))
         kind = _answer_kind(response)
-        if kind == "json":
+        if kind in ("json", "error"):
             data = response.read()
             response.close()
-            return self._rewritten_json(response, data, exchange)
+            return self._rewritten_json(response, data, exchange, error=kind == "error")
         if kind == "sse":
             return self._streamed(response, exchange)
         response.extensions[EXCHANGE_EXTENSION] = exchange
@@ -385,10 +394,10 @@ class _AsyncAdapter(_Base):
             return self._refusal(exc, exchange)
         response = await self._inner.handle_async_request(self._outgoing(request, body, outgoing))
         kind = _answer_kind(response)
-        if kind == "json":
+        if kind in ("json", "error"):
             data = await response.aread()
             await response.aclose()
-            return self._rewritten_json(response, data, exchange)
+            return self._rewritten_json(response, data, exchange, error=kind == "error")
         if kind == "sse":
             return self._streamed(response, exchange)
         response.extensions[EXCHANGE_EXTENSION] = exchange

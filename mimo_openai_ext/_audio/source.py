@@ -36,6 +36,7 @@ __all__ = [
     "is_url",
     "open_source",
     "parse_data_uri",
+    "printable_path",
     "read_capped",
     "read_source",
     "refuse_folder",
@@ -54,7 +55,25 @@ MAX_STREAM_BYTES = DEFAULT_LIMITS.max_url_file_bytes
 
 
 def _display_name(path: os.PathLike[str] | str) -> str:
-    return os.path.basename(os.fspath(path)) or os.fspath(path)
+    """The file name (``AudioInfo.source_name``), printable (see :func:`printable_path`)."""
+    text = os.fspath(path)
+    return printable_path(os.path.basename(text) or text)
+
+
+def printable_path(text: str) -> str:
+    """``text`` with control characters escaped, and undecodable bytes (surrogateescape) as ``\\xNN``."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif char.isprintable():
+            out.append(char)
+        else:
+            out.append(repr(char)[1:-1])
+    return "".join(out)
 
 
 def _refuse_url(text: str, scheme: str, name: str) -> InvalidAudioSourceError:
@@ -204,9 +223,10 @@ def _path_of(source: str | os.PathLike[str], name: str) -> str:
 
 
 def _folder_error(path: str, name: str) -> InvalidAudioSourceError:
+    shown = printable_path(path)
     return InvalidAudioSourceError(
-        f"{path} is a directory (a folder), not an audio file; pass one file inside it, or ask about every "
-        f"file with ask_batch(...) / `mimo-audio batch {path}`",
+        f"{shown} is a directory (a folder), not an audio file; pass one file inside it, or ask about every "
+        f"file with ask_batch(...) / `mimo-audio batch {shown}`",
         source_name=name,
     )
 
@@ -235,16 +255,16 @@ _SPECIAL = (
 
 
 def _refuse_special(path: str, name: str, mode: int) -> None:
-    """Refuse (by name) anything but a regular file: a pipe blocks, a device never ends."""
+    """Refuse (by its path as typed) anything but a regular file: a pipe blocks, a device never ends."""
     if stat.S_ISREG(mode):
         return
     if stat.S_ISDIR(mode):
         raise _folder_error(path, name)
     kind = next((what for test, what in _SPECIAL if test(mode)), "not a regular file")
     raise InvalidAudioSourceError(
-        f"{name}: this is {kind}, not a regular file, so it is not read (a pipe can block for ever and a "
-        "device such as /dev/zero never ends); save the audio to a file first, or pipe it to `-` "
-        "on the command line",
+        f"{printable_path(path)}: this is {kind}, not a regular file, so it is not read (a pipe can "
+        "block for ever and a device such as /dev/zero never ends); save the audio to a file first, "
+        "or pipe it to `-` on the command line",
         source_name=name,
     )
 
@@ -259,14 +279,16 @@ def _open_path(path: str, name: str) -> IO[bytes]:
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
+        where = os.path.abspath(path)
+        also = f" ({printable_path(where)})" if where != path else ""
         raise InvalidAudioSourceError(
-            f"{name}: no such file ({os.path.abspath(path)})", source_name=name
+            f"{printable_path(path)}: no such file{also}", source_name=name
         ) from None
     except IsADirectoryError:
         raise _folder_error(path, name) from None
     except OSError as exc:
         raise InvalidAudioSourceError(
-            f"{name}: cannot open: {exc.strerror or exc}", source_name=name
+            f"{printable_path(path)}: cannot open: {exc.strerror or exc}", source_name=name
         ) from None
     try:
         _refuse_special(path, name, os.fstat(fd).st_mode)

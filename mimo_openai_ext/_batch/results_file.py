@@ -262,6 +262,9 @@ class ResultsFile:
                 self._drop_failed()
             os.fsync(self._fd_or_raise())
             _fsync_dir(self.path.parent)
+        except OSError as exc:  # /dev/full, a FIFO, a filesystem that cannot fsync: name the file
+            self.close()
+            raise self._os_error(exc, "cannot use it as the results file") from exc
         except BaseException:
             self.close()
             raise
@@ -284,6 +287,8 @@ class ResultsFile:
             fix = f"the folder {self.path.parent.resolve()} is not writable here: choose another path (-o)"
         elif exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
             fix = "free some space (or raise the quota/file-size limit)"
+        elif not self.path.is_file():
+            fix = "the results go to a regular file (not a device or a pipe): choose another path (-o)"
         else:
             fix = "fix that"
         return ResultsFileError(f"{self.path}: {doing} ({why}); {fix}", path=str(self.path))

@@ -20,9 +20,7 @@ from .probes import BASE64_LIMIT_PROBE_CHARS, ProbeName, ProbeResult
 __all__ = ["DoctorReport", "default_report_name"]
 
 _NOT_CHECKED = {
-    "retry_after": (
-        "not checked: add --include-rate-limit / include_rate_limit=True (up to 120 one-token requests)"
-    ),
+    "retry_after": "not seen in this run (add --include-rate-limit to provoke one)",
     "base64_limit": "not checked: add --include-size / include_size=True (one request of about 51 MB)",
 }
 _LABELS = {

@@ -99,9 +99,10 @@ def run_doctor(
     format-key, raw-base64 and ``max_tokens`` probes use the first current one). No request
     is sent that could take the run past ``max_cost_usd`` (models without a price count at
     10x the dearest one); each waits at most ``timeout_s``. ``include_rate_limit`` sends
-    one-token requests until a 429 (up to the RPM limit + 20) to see its ``Retry-After``;
+    one-token requests until a 429 (up to the RPM limit + 20) to see its ``Retry-After``
+    (without it, a ``Retry-After`` the other probes happened to meet is reported);
     ``include_size`` sends one 51,200,000-character base64 WAV (about 51 MB) to learn which
-    limit holds. ``on_probe`` is called with each result as it comes.
+    limit holds (it runs before the rate-limit probe). ``on_probe`` is called with each result as it comes.
     """
     _check_sync_client(client)
     chosen = _checked_models(models)
@@ -115,10 +116,12 @@ def run_doctor(
     current = [m for m in chosen if not is_retired(get_model(m, warn=False))]
     results = _run_tasks(_tasks(sender, chosen, current), on_probe)
     main = current[0] if current else None
+    if include_size:  # before the rate-limit flood, which leaves the limit exhausted
+        results.append(_report(on_probe, _size(sender, main, timeout_s)))
     if include_rate_limit:
         results.append(_report(on_probe, _rate(sender, main)))
-    if include_size:
-        results.append(_report(on_probe, _size(sender, main, timeout_s)))
+    elif sender.retry_after_seen:
+        results.append(_report(on_probe, _seen_retry_after(sender.retry_after_seen[0])))
     budget = sender.budget
     return DoctorReport(
         checked_at=checked_at,
@@ -188,6 +191,13 @@ def _rate(sender: Sender, model: str | None) -> ProbeResult:
     if model is None:
         return skipped("retry_after", "", "", "no current model was probed")
     return retry_after_probe(sender, model, requests=DEFAULT_LIMITS.requests_per_minute + 20)
+
+
+def _seen_retry_after(seen: tuple[str, int | None, str]) -> ProbeResult:
+    """A ``Retry-After`` the ordinary probes met (no flood was sent to provoke one)."""
+    model, status, header = seen
+    where = f"on a {status}" if status is not None else "on an error"
+    return ProbeResult("retry_after", model, "", "sent", status, detail=f"{header}, {where} seen in this run")
 
 
 def _size(sender: Sender, model: str | None, timeout_s: float) -> ProbeResult:

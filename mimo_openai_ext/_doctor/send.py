@@ -117,6 +117,8 @@ class Sender:
         self.budget = budget
         key = getattr(client, "api_key", None)
         self._secrets = [key] if isinstance(key, str) and len(key) >= 8 else []
+        self.retry_after_seen: list[tuple[str, int | None, str]] = []
+        """``(model, status, value)`` of each ``Retry-After`` (or ``-ms``) header an error carried."""
 
     def masked(self, text: str) -> str:
         return mask(text, self._secrets)
@@ -171,6 +173,7 @@ class Sender:
             return Reply(200, usage, finish, headers=headers, elapsed_s=time.monotonic() - start)
         except openai.APIStatusError as exc:
             detail = api_error_detail(exc) or str(getattr(exc, "message", "") or exc)
+            self._note_retry_after(model, status_of(exc), exc.response.headers)
             return Reply(
                 status_of(exc),
                 detail=self.masked(detail),
@@ -185,3 +188,10 @@ class Sender:
             return Reply(None, detail=self.masked(f"could not connect: {exc}"), no_answer="connection")
         finally:
             self.budget.settle(worst, cost, answered=answered)
+
+    def _note_retry_after(self, model: str, status: int | None, headers: Mapping[str, str]) -> None:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        for name in ("retry-after", "retry-after-ms"):
+            if name in lowered:
+                self.retry_after_seen.append((model, status, f"{name.title()}: {lowered[name]}"))
+                return

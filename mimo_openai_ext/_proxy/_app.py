@@ -161,11 +161,8 @@ class _Forwarder:
         if exchange is not None:
             usage = exchange.usage or {}
             audio_tokens = exchange.audio_tokens
-            seconds = (
-                f"{audio_tokens / self.options.adapter.limits.audio_tokens_per_second:.1f}s"
-                if audio_tokens is not None
-                else "-"
-            )
+            audio_s = exchange.audio_s  # probed by the adapter; never guessed from the tokens
+            seconds = f"{audio_s:.1f}s" if audio_s is not None else "-"
             fields += [
                 f"model={exchange.model or '-'}",
                 f"audio={seconds}",

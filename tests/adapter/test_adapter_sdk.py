@@ -28,6 +28,7 @@ from mimo_openai_ext import (
     mimo_http_client,
 )
 from mimo_openai_ext.adapter import EXCHANGE_EXTENSION, default_library, mimo_transport
+from mimo_openai_ext.config import allow_retired
 from mimo_openai_ext.emulator import ScriptedSpeech
 
 LIB = importlib.import_module(default_library())
@@ -357,3 +358,37 @@ def test_a_spoken_reply_is_refused_on_the_async_twin(mimo_emulator: Any) -> None
     with pytest.raises(openai.BadRequestError, match=r"modalities=\['text', 'audio'\]"):
         asyncio.run(main())
     assert mimo_emulator.request_log == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        ({"model": "mimo-v2.5"}, "mimo-v2.5 retired on 2026-10-21"),
+        ({"reasoning_effort": "minimal"}, "reasoning_effort='minimal' (MiMo answers 400 to it)"),
+        (
+            {"reasoning_effort": "high", "extra_body": {"thinking": {"type": "disabled"}}},
+            "thinking=False turns it off",
+        ),
+    ],
+)
+def test_what_ask_refuses_the_adapter_refuses_before_it_goes_upstream(
+    adapted: openai.OpenAI, mimo_emulator: Any, extra: dict[str, Any], words: str
+) -> None:
+    hello = [{"role": "user", "content": "hi"}]
+    kwargs: dict[str, Any] = {"model": DEFAULT_MODEL, "messages": hello, **extra}
+    with pytest.raises(openai.BadRequestError) as caught:
+        adapted.chat.completions.create(**kwargs)
+    assert words in str(caught.value)  # our message, in what the SDK's exception says
+    assert caught.value.response.json()["error"]["type"] in ("RetiredModelError", "InvalidOptionError")
+    assert mimo_emulator.request_log == []  # never upstream
+
+
+def test_allow_retired_sends_it_and_mimos_detail_reaches_the_message(
+    adapted: openai.OpenAI, mimo_emulator: Any
+) -> None:
+    with allow_retired("mimo-v2.5"), pytest.raises(openai.BadRequestError) as caught:
+        adapted.chat.completions.create(model="mimo-v2.5", messages=[{"role": "user", "content": "hi"}])
+    assert len(mimo_emulator.completions()) == 1  # sent, as allowed
+    message_ = caught.value.response.json()["error"]["message"]
+    assert message_.startswith("Param Incorrect: the model mimo-v2.5 has been retired since 2026-10-21")
+    assert "please migrate to mimo-v2.6-flash" in str(caught.value)  # the SDK's exception says it

@@ -60,7 +60,7 @@ def test_a_fifo_is_refused_by_name_without_blocking(tmp_path: Path, reader: str)
     os.mkfifo(fifo)
     error = _ends_within(5, lambda: READERS[reader](fifo))
     assert isinstance(error, InvalidAudioSourceError)
-    assert "pipe.wav: this is a named pipe (FIFO), not a regular file" in str(error)
+    assert str(error).startswith(f"{fifo}: this is a named pipe (FIFO), not a regular file")
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")
@@ -69,8 +69,18 @@ def test_a_fifo_is_refused_by_name_without_blocking(tmp_path: Path, reader: str)
 def test_a_device_is_refused_by_name_before_any_read(device: str, reader: str) -> None:
     error = _ends_within(5, lambda: READERS[reader](device))
     assert isinstance(error, InvalidAudioSourceError)
-    assert "character device, not a regular file" in str(error)
-    assert os.path.basename(device) in str(error)
+    assert str(error).startswith(f"{device}: this is a character device, not a regular file")
+
+
+@posix_only
+def test_a_control_character_in_a_path_is_shown_escaped(tmp_path: Path) -> None:
+    fifo = tmp_path / "a\x1b[2Jb\n.wav"
+    os.mkfifo(fifo)
+    error = _ends_within(5, lambda: READERS["read_source"](fifo))
+    assert str(error).startswith(f"{tmp_path}/a\\x1b[2Jb\\n.wav: this is a named pipe (FIFO)")
+    assert "\x1b" not in str(error)
+    missing = _ends_within(5, lambda: READERS["read_source"](str(tmp_path / "gone\x07.wav")))
+    assert str(missing).startswith(f"{tmp_path}/gone\\x07.wav: no such file")
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="needs /dev/zero")

@@ -135,6 +135,17 @@ def test_a_read_only_output_folder_is_one_line_and_exit_74(
     assert mimo_emulator.completions() == []
 
 
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_a_device_as_the_results_file_is_named_with_exit_74(mimo_emulator, clip: Path, capsys) -> None:
+    code = main(["batch", str(clip), "-q", "q", "-o", "/dev/full", "--no-progress", "--overwrite",
+                 "--base-url", mimo_emulator.base_url, "--api-key", mimo_emulator.api_key])  # fmt: skip
+    err = _one_line(capsys.readouterr().err)
+    assert code == EXIT_OS_ERROR
+    assert err.startswith("mimo-audio: error: /dev/full: cannot use it as the results file (")
+    assert "a regular file (not a device or a pipe)" in err
+    assert mimo_emulator.completions() == []
+
+
 def _file_size_limit(limit: int) -> None:
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails (EFBIG) instead of killing
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))

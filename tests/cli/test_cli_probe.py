@@ -41,7 +41,7 @@ def test_probe_keeps_going_and_fails_per_file(
     errors = captured.err.splitlines()
     assert len(errors) == 2
     assert errors[0].startswith("mimo-audio: error: adts.aac: AAC in ADTS")
-    assert errors[1].startswith("mimo-audio: error: missing.wav: no such file")
+    assert errors[1] == f"mimo-audio: error: {tmp_path / 'missing.wav'}: no such file"  # the path as typed
 
 
 def test_probe_json(write_audio: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:

@@ -5,6 +5,7 @@ cannot hold a call past its deadline (plus one second), sync, async or streaming
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -75,7 +76,7 @@ def test_sync_calls_end_at_the_deadline(fault_server: FaultServer, name: str) ->
         error, elapsed = _timed(lambda: create_completion(client, model="m", messages=MESSAGES, retry=POLICY))
     _on_time(elapsed)
     assert isinstance(error, TimeoutError)
-    assert "timeout_s=1 s" in str(error)
+    assert str(error).startswith("no answer within timeout_s=1 s (RetryPolicy; ")
     assert fault_server.requests == 1  # no time left for a second attempt
 
 
@@ -135,6 +136,8 @@ def test_an_async_stream_that_stalls_ends_at_the_deadline(fault_server: FaultSer
     _on_time(elapsed)
     assert isinstance(error, DeadlineExceededError)
     assert error.text == "slow"  # the first chunk's text, kept
+    assert str(error).startswith("the whole answer did not arrive within timeout_s=1 s (RetryPolicy; ")
+    assert "(4 characters of the answer had arrived)" in str(error)
 
 
 def test_a_stream_that_arrives_in_time_is_read_whole(fault_server: FaultServer, clip: Path) -> None:
@@ -199,6 +202,19 @@ def test_a_retry_after_past_the_cap_fails_at_once_saying_when(fault_server: Faul
     assert "asks to wait 86400 s" in message
     assert "UTC" in message  # when the server wants us back
     assert "retry_after_max_s=60" in message
+
+
+def test_a_retry_after_date_decades_away_is_said_readably(fault_server: FaultServer) -> None:
+    fault_server.default = status(429, headers={"Retry-After": "Thu, 01 Jan 2099 00:00:00 GMT"})
+    with _client(fault_server) as client, pytest.raises(openai.RateLimitError) as caught:
+        create_completion(client, model="m", messages=MESSAGES, retry=RetryPolicy())
+    message = str(caught.value)
+    assert re.search(
+        r"asks to wait \d\d years before trying again \(until (2099-01-01 00:00|2098-12-31 23:59):\d\d UTC\)",
+        message,
+    )
+    assert "e+" not in message
+    assert fault_server.requests == 1
 
 
 def test_a_retry_after_past_the_deadline_fails_at_once(fault_server: FaultServer) -> None:

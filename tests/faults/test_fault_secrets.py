@@ -2,8 +2,10 @@
 
 The search covers each exception's message, ``str``, ``repr``, ``args``, notes, every plain
 attribute (``.body``, ``.text``, ...; nested dicts and lists included) and the exceptions
-chained to it. The transport objects the SDK attaches (``.request``, ``.response``) hold
-the request as sent and are not ours to rewrite: they are left out of the search.
+chained to it, and the body of the HTTP response the SDK attaches (``.response.text``,
+``.response.content``). The request attached (``.request``, and ``.response.request``) is
+the request as sent, its ``Authorization`` header the key itself: not ours to rewrite, and
+left out of the search.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ def _texts(value: object, seen: set[int]) -> list[str]:
         for name, attr in vars(value).items():
             if name not in _TRANSPORT:
                 out += _texts(attr, seen)
+        out += _response_texts(getattr(value, "response", None))
         for linked in (value.__cause__, value.__context__):
             if linked is not None:
                 out += _texts(linked, seen)
@@ -50,6 +53,16 @@ def _texts(value: object, seen: set[int]) -> list[str]:
     if isinstance(value, (list, tuple, set)):
         return [t for v in value for t in _texts(v, seen)]
     return [repr(value)]
+
+
+def _response_texts(response: Any) -> list[str]:
+    if response is None:
+        return []
+    try:
+        content = response.content
+    except Exception:  # a stream never read: it has no body to leak
+        return []
+    return [response.text, content.decode("utf-8", "replace"), repr(response.json())]
 
 
 def leaked(exc: BaseException) -> list[str]:
@@ -168,7 +181,7 @@ def test_a_200_body_echoing_the_key_is_masked_sync_and_async(
         assert leaked(exc) == []
 
 
-@pytest.mark.parametrize("code", [401, 503])
+@pytest.mark.parametrize("code", [401, 500, 503])
 def test_an_error_status_echoing_the_key_is_masked(fault_server: FaultServer, code: int) -> None:
     fault_server.default = echo_key(code=code)
     with _client(fault_server) as client:
@@ -177,6 +190,28 @@ def test_an_error_status_echoing_the_key_is_masked(fault_server: FaultServer, co
         )
     assert isinstance(exc, openai.APIStatusError)
     assert leaked(exc) == []
+    assert "***" in exc.response.text  # the response's body, masked
+    assert exc.response.status_code == code
+    assert exc.response.json()["error"]  # still the JSON it was
+
+
+@pytest.mark.parametrize("code", [401, 500])
+def test_an_error_status_echoing_the_key_is_masked_async(fault_server: FaultServer, code: int) -> None:
+    fault_server.default = echo_key(code=code)
+
+    async def go() -> BaseException:
+        base_url = fault_server.base_url
+        async with openai.AsyncOpenAI(api_key=CANARY, base_url=base_url, max_retries=0) as client:
+            try:
+                await create_completion_async(client, model="m", messages=MESSAGES, retry=NO_RETRY)
+            except Exception as exc:
+                return exc
+        raise AssertionError("no exception")
+
+    exc = asyncio.run(go())
+    assert isinstance(exc, openai.APIStatusError)
+    assert leaked(exc) == []
+    assert "***" in exc.response.text
 
 
 def test_batch_records_of_an_echoing_200_hold_no_key(

@@ -18,6 +18,7 @@ from typing import Any
 
 import openai
 import pytest
+from _audio import encode_tone
 from _shapes import AUDIO, SHAPES, expected_tokens, message, openai_part
 
 from mimo_openai_ext import InvalidOptionError, MissingAPIKeyError
@@ -130,7 +131,7 @@ def test_a_format_the_bytes_contradict_never_goes_upstream(proxy: str, mimo_emul
 def test_access_log_names_the_request_and_never_the_key(
     mimo_emulator: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
-    data = AUDIO["wav"]()
+    data = encode_tone(2.33)  # 15 audio tokens: 2.4 s by the tokens, 2.3 s in truth
     with (
         caplog.at_level(logging.INFO, logger="mimo_openai_ext.proxy"),
         start_proxy(ProxyOptions(upstream=mimo_emulator.base_url)) as handle,
@@ -158,7 +159,8 @@ def test_access_log_names_the_request_and_never_the_key(
     tokens = expected_tokens(data)
     for line in lines[:2]:
         assert line.startswith("127.0.0.1 POST /v1/chat/completions 200 model=mimo-v2.6-flash ")
-        assert f"audio={tokens / 6.25:.1f}s audio_tokens={tokens} prompt_tokens=" in line
+        assert f"audio=2.3s audio_tokens={tokens} prompt_tokens=" in line  # the probed duration
+        assert tokens == 15
         assert "completion_tokens=" in line
     assert " 401 " in lines[2]
     assert all(mimo_emulator.api_key not in line and CLIENT_KEY[3:10] not in line for line in lines)
@@ -292,3 +294,23 @@ def test_the_error_body_is_json_in_mimos_shape(proxy: str) -> None:
         )
     assert response.status_code == 400  # the emulator's answer to a body that is not JSON, passed on
     assert set(json.loads(response.content)["error"]) == {"code", "message", "param", "type"}
+
+
+def test_a_retired_model_or_a_bad_effort_never_goes_upstream(proxy: str, mimo_emulator: Any) -> None:
+    with _client(proxy) as client:
+        with pytest.raises(openai.BadRequestError, match=r"mimo-v2\.5 retired on 2026-10-21"):
+            client.chat.completions.create(model="mimo-v2.5", messages=[{"role": "user", "content": "hi"}])
+        with pytest.raises(openai.BadRequestError, match="reasoning_effort='minimal'"):
+            client.chat.completions.create(
+                model="mimo-v2.6-flash",
+                messages=[{"role": "user", "content": "hi"}],
+                extra_body={"reasoning_effort": "minimal"},
+            )
+    assert mimo_emulator.request_log == []
+
+
+def test_mimos_error_detail_reaches_the_message(proxy: str, mimo_emulator: Any) -> None:
+    with _client(proxy) as client, pytest.raises(openai.BadRequestError) as caught:
+        client.chat.completions.create(model="no-such-model", messages=[{"role": "user", "content": "hi"}])
+    assert "model 'no-such-model' does not exist" in str(caught.value)
+    assert len(mimo_emulator.completions()) == 1
