@@ -61,13 +61,29 @@ EXIT_BROKEN_PIPE = 141
 
 # One module per subcommand group, in the order shown by --help.
 _SUBCOMMAND_MODULES = ("probe", "serve", "proxy", "ask", "transcribe", "speak", "fit", "batch", "doctor")
+_COMMAND_MODULE = {
+    "probe": "probe",
+    "estimate": "probe",
+    "serve": "serve",
+    "proxy": "proxy",
+    "ask": "ask",
+    "transcribe": "transcribe",
+    "speak": "speak",
+    "fit": "fit",
+    "split": "fit",
+    "batch": "batch",
+    "doctor": "doctor",
+}
+"""Which module registers each command: a run loads only its own command's module (and what
+that imports), so ``mimo-audio split`` does not pay for the emulator, the proxy or the adapter."""
 
 
 class CliUsageError(Exception):
     """A command-line mistake: printed as one line, exit 2."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with a known ``command``, only that command's module is imported and registered."""
 
     parser = argparse.ArgumentParser(
         prog="mimo-audio",
@@ -75,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in _SUBCOMMAND_MODULES:
+    only = _COMMAND_MODULE.get(command or "")
+    for name in (only,) if only else _SUBCOMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser
 
@@ -205,7 +222,8 @@ def describe_os_error(exc: OSError) -> str:
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse; a stray argument is reported with the subcommand's usage, not the top-level one."""
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(words[0] if words else None)  # a typo or --help: every command
     args, extras = parser.parse_known_args(argv)
     rest_into = getattr(args, "rest_into", None)  # ask: positionals after an option (FILE --json Q)
     if extras and rest_into and not any(e.startswith("-") and e != "-" for e in extras):
