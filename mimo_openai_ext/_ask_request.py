@@ -20,6 +20,7 @@ switch; ``AudioInput`` is what the ``ask*`` functions take as audio. The calls a
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
@@ -38,6 +39,7 @@ from ._checks import document_alias as _document_alias
 from ._config import DEFAULT_MODEL, Limits, ModelSpec, ReasoningEffort
 from ._exceptions import (
     InvalidAudioSourceError,
+    InvalidOptionError,
     OptionAliasWarning,
     UnsupportedFeatureError,
 )
@@ -99,6 +101,7 @@ class AskOptions:
         check_bool(self.thinking, option="thinking")
         check_type(self.create_options, Mapping, option="create_options", expected="a dict")
         refuse_spoken_reply(self.create_options)
+        _check_create_options(self.create_options)
         spec = check_model(self.model)
         if "max_tokens" in self.create_options:
             _alias_max_tokens(self, spec)
@@ -135,6 +138,52 @@ class AskOptions:
 
 
 _OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(AskOptions)) - {"create_options"}
+
+
+def _check_create_options(options: Mapping[str, Any]) -> None:
+    """Refuse, before anything is read or sent, ``create`` options whose answer would be lost or
+    that the SDK cannot send: ``stream`` (one answer is read whole: ``ask_stream()`` streams),
+    ``n`` other than 1 (one answer is read) and a NaN or infinite number (not JSON)."""
+    if "stream" in options:
+        raise InvalidOptionError(
+            f"stream={options['stream']!r}: not a create option here: ask() and its kin read one "
+            "whole answer; use ask_stream() (or ask_stream_async()) for the answer as it arrives",
+            option="stream",
+        )
+    n = options.get("n")
+    if n is not None and (isinstance(n, bool) or n != 1):
+        raise InvalidOptionError(
+            f"n={n!r}: one answer is read per question, so only n=1 is allowed; ask again (or use "
+            "compare_answers()) for several answers",
+            option="n",
+        )
+    for name, value in options.items():
+        bad = _non_finite(value)
+        if bad is not None:
+            raise InvalidOptionError(
+                f"{name}={value!r}: {bad!r} is not a finite number and cannot be sent as JSON; "
+                "pass a finite number",
+                option=str(name),
+            )
+
+
+def _non_finite(value: object, depth: int = 0) -> float | None:
+    """The first NaN or infinity in ``value`` (looking into dicts and lists), or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else value
+    if depth > 20:
+        return None
+    if isinstance(value, Mapping):
+        items: Any = value.values()
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return None
+    for item in items:
+        found = _non_finite(item, depth + 1)
+        if found is not None:
+            return found
+    return None
 
 
 def _is_number(value: object) -> bool:

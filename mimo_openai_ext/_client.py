@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, overload
 from urllib.parse import urlsplit
 
 from ._api_errors import surface_detail
+from ._checks import check_str
 from ._config import (
     DEFAULT_BASE_URL,
     ENV_API_KEY,
@@ -104,6 +105,8 @@ def resolve_connection(
 
     ``stacklevel`` is passed on to the mismatch warning (2: the caller of this function).
     """
+    check_str(api_key, option="api_key", none=True, empty=True)
+    check_str(base_url, option="base_url", none=True, empty=True)
     env = os.environ if environ is None else environ
     key = (api_key if api_key is not None else env.get(ENV_API_KEY, "")).strip()
     if not key:

@@ -243,3 +243,36 @@ def test_useless_options_raise_our_error_before_any_request(wav: Path, mimo_emul
         asyncio.run(async_client.close())
     assert problems == [], "\n".join(problems)
     assert mimo_emulator.completions() == []
+
+
+@pytest.mark.parametrize(
+    ("label", "options", "option", "said"),
+    [
+        ("mimo_client", {"api_key": 5}, "api_key", "must be a str"),
+        ("mimo_client", {"api_key": "sk-x", "base_url": 5}, "base_url", "must be a str"),
+        ("mimo_async_client", {"api_key": 5}, "api_key", "must be a str"),
+        ("ask", {"temperature": float("nan")}, "temperature", "not a finite number"),
+        ("ask", {"extra_body": {"top_p": float("inf")}}, "extra_body", "not a finite number"),
+        ("ask", {"stream": True}, "stream", "ask_stream()"),
+        ("ask", {"n": 2}, "n", "only n=1"),
+        ("ask_async", {"stream": True}, "stream", "ask_stream()"),
+        ("ask_stream", {"top_p": float("-inf")}, "top_p", "not a finite number"),
+        ("ask_across_chunks", {"n": 3}, "n", "only n=1"),
+        ("ask_stream_async", {"temperature": float("nan")}, "temperature", "not a finite number"),
+        ("audio_chat", {"stream": False}, "stream", "ask_stream()"),
+    ],
+)
+def test_options_the_sdk_or_the_answer_cannot_take_are_refused_up_front(
+    wav: Path, mimo_emulator: Any, label: str, options: dict[str, Any], option: str, said: str
+) -> None:
+    client, async_client = mimo_emulator.client(), mimo_emulator.async_client()
+    try:
+        func, args, kwargs = _valid_calls(wav, client, async_client)[label]
+        with pytest.raises(m.InvalidOptionError, match=r"\b" + option + r"=") as caught:
+            _run(func(*args, **{**kwargs, **options}))
+    finally:
+        client.close()
+        asyncio.run(async_client.close())
+    assert caught.value.option == option
+    assert said in str(caught.value)
+    assert mimo_emulator.completions() == []
