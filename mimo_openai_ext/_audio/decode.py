@@ -16,6 +16,7 @@ from typing import Any
 from .._exceptions import CorruptAudioError, UnsupportedAudioFormatError
 from .avdecode import via_av
 from .mp4 import is_iso_bmff
+from .mpeg import skip_leading_tags
 from .sniff import sniff_audio
 from .source import AudioSource, BufferReader, ByteData, open_source, source_name_of, url_scheme
 from .stream import AudioStream, SourceAudioInfo, open_sf, sf_stream
@@ -71,13 +72,15 @@ def open_audio(source: AudioSource, *, name: str | None = None) -> Iterator[Audi
             handle = open_sf(path)
             found = "" if handle is not None else describe_media(opened.data, display)
             mp4 = handle is None and is_iso_bmff(opened.data)
+            tagged = handle is None and skip_leading_tags(opened.data) > 0
         if handle is not None:
             with sf_stream(handle, _sf_info(handle, display, size)) as stream:
                 yield stream
             return
-        with via_av(lambda: path, found, display, size, streamable=mp4) as stream:
-            yield stream
-        return
+        if not tagged:  # else: read as a buffer below, from after the tags
+            with via_av(lambda: path, found, display, size, streamable=mp4) as stream:
+                yield stream
+            return
 
     with open_source(source, name=display) as opened:
         if opened.size_bytes == 0:
@@ -90,8 +93,14 @@ def open_audio(source: AudioSource, *, name: str | None = None) -> Iterator[Audi
                     yield stream
                 return
         found = describe_media(opened.data, display)
-        with contextlib.ExitStack() as readers:
-            data = opened.data
+        # PyAV starts after leading ID3 tags: its raw AC-3/DTS/... readers take a tag for a
+        # damaged first packet and fail (ffmpeg's command line only logs it and goes on).
+        skip = skip_leading_tags(opened.data)
+        with (
+            memoryview(opened.data) as whole,
+            whole[skip:] as data,
+            contextlib.ExitStack() as readers,
+        ):
 
             def reader_over_data() -> BufferReader:
                 return readers.enter_context(BufferReader(data))

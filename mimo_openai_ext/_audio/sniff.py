@@ -91,6 +91,9 @@ def _sniff_ogg(data: ByteData, name: str) -> SniffResult:
 _DRM_HINT = "An encrypted track cannot be decoded by anyone but its licensed player; use an unprotected copy"
 
 
+_NO_SOUND = "It has no audio track, so there is nothing to convert; check that the right file was passed"
+
+
 def _sniff_mp4(data: ByteData, name: str) -> SniffResult:
     summary = mp4.summarize_mp4(data)
     brand = summary.major_brand.strip()
@@ -101,16 +104,18 @@ def _sniff_mp4(data: ByteData, name: str) -> SniffResult:
     if not summary.has_moov:
         raise corrupt(name, f"{container} without a 'moov' header box (truncated or damaged file)")
     videos = [t for t in summary.tracks if t.kind == "video"]
-    if videos:
-        codec = videos[0].original_codec or videos[0].codec
-        raise unsupported(
-            f"{container} with a video track ({codec.strip()})", name, why="MiMo takes audio-only M4A"
-        )
     audio = [t for t in summary.tracks if t.kind == "audio"]
     if not audio and damaged:
         raise corrupt(name, f"{container} whose track boxes are {_mp4_damage(summary)}{REDO}")
+    if videos:
+        codec = (videos[0].original_codec or videos[0].codec).strip()
+        if not audio:  # converting cannot help: there is no sound to extract
+            raise unsupported(
+                f"{container} with a video track ({codec}) and no audio track", name, hint=_NO_SOUND
+            )
+        raise unsupported(f"{container} with a video track ({codec})", name, why="MiMo takes audio-only M4A")
     if not audio:
-        raise unsupported(f"{container} without an audio track", name)
+        raise unsupported(f"{container} without an audio track", name, hint=_NO_SOUND)
     codec, profile = _mp4_audio_codec(data, audio[0], container, name)
     if damaged:
         raise corrupt(name, f"{container} is {_mp4_damage(summary)}")

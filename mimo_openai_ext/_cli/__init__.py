@@ -146,7 +146,9 @@ def _cli_hint(exc: BaseException, args: argparse.Namespace) -> str:
     """The command-line flag that fixes a library error, when this command has one."""
 
     command = getattr(args, "command", None)
-    convertible = not getattr(exc, "found", "").startswith(("a ", "an "))  # not an image, text, ...
+    convertible = getattr(exc, "convertible", True) and not getattr(exc, "found", "").startswith(
+        ("a ", "an ")
+    )  # not an image, text, a file without sound ...
     if (
         isinstance(exc, UnsupportedAudioFormatError)
         and getattr(args, "convert", None) is False

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from _audio import speechlike
+from _formats import id3
 from _readme import python_blocks
 
 from mimo_openai_ext import DEFAULT_LIMITS, AudioTooLargeError, InvalidOptionError, MimoAudioError
@@ -224,3 +225,21 @@ def test_mp3_is_constant_bitrate_lame_at_the_rate_asked(tmp_path: Path) -> None:
     info = sf.info(io.BytesIO(data))
     assert (info.samplerate, info.channels) == (22050, 2)  # LAME is told not to pick its own rate
     assert len(data) == pytest.approx(10.0 * 96_000 / 8, rel=0.03)  # 96 kbps, constant
+
+
+@pytest.mark.parametrize("as_path", [True, False])
+def test_raw_ac3_behind_an_id3_tag_is_fitted_like_the_bare_stream(
+    fixture_file: Callable[[str], Path], tmp_path: Path, as_path: bool
+) -> None:
+    # probe's refusal says "convert it with mimo-audio fit": fit must then work (ffmpeg does)
+    bare = fixture_file("ac3.ac3").read_bytes()
+    tagged = id3(300) + id3(40) + bare
+    source: Path | bytes = tagged
+    if as_path:
+        source = tmp_path / "tagged.ac3"
+        source.write_bytes(tagged)
+    fitted = fit_audio(source)
+    expected = fit_audio(bare)
+    assert fitted.info.format == "flac"
+    assert fitted.info.duration_s == pytest.approx(expected.info.duration_s)
+    assert fitted.data == expected.data

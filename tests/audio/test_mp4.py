@@ -237,3 +237,23 @@ def test_absurd_track_and_box_counts_are_damage(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setattr(mp4, "_MAX_BOXES", 500)  # the real limit (4 million) takes seconds to reach
     spam = box(b"ftyp", payload=b"M4A \0\0\0\0") + box(b"free") * 600
     assert "more than 500 boxes" in mp4.summarize_mp4(spam).damage
+
+
+@pytest.mark.parametrize(
+    ("traks", "found"),
+    [
+        ((trak(b"vide", visual_entry(b"avc1")),), r"video track \(avc1\) and no audio track"),
+        ((trak(b"text", box(b"tx3g", payload=bytes(8))),), "without an audio track"),
+    ],
+)
+def test_an_mp4_without_sound_is_refused_without_a_conversion_hint(
+    traks: tuple[bytes, ...], found: str
+) -> None:
+    # converting cannot help (fit would say "has no audio track"), so the refusal must not suggest it
+    data = movie(*traks, brand=b"isom", tail=box(b"mdat", payload=bytes(64)))
+    for call in (sniff_audio, probe_bytes):
+        with pytest.raises(UnsupportedAudioFormatError, match=found) as caught:
+            call(data, source_name="clip.mp4")
+        assert "nothing to convert" in str(caught.value)
+        assert "fit" not in str(caught.value)
+        assert caught.value.convertible is False

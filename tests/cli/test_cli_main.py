@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 from _audio import sparse_wav, write_silence
+from _mp4 import box, movie, trak, visual_entry
 
 import mimo_openai_ext
 from mimo_openai_ext._cli import EXIT_BROKEN_PIPE, main
@@ -151,3 +152,16 @@ def test_hints_only_where_the_flag_exists(capsys: pytest.CaptureFixture[str], tm
     from mimo_openai_ext._cli import _cli_hint
 
     assert _cli_hint(AudioTooLargeError("x"), args) == ""
+
+
+def test_a_video_without_sound_gets_no_convert_flag_or_fit_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clip = tmp_path / "clip.mp4"
+    clip.write_bytes(movie(trak(b"vide", visual_entry(b"avc1")), brand=b"isom", tail=box(b"mdat")))
+    for argv in (("probe", str(clip)), ("ask", "--offline", str(clip), "q")):
+        code, _, err = run(capsys, *argv)
+        assert code == 2
+        assert "no audio track" in err
+        assert "--convert" not in err
+        assert "mimo-audio fit" not in err
