@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._exceptions import CorruptAudioError, MimoAudioError, MissingExtraError, UnsupportedAudioFormatError
-from .stream import AudioStream, SourceAudioInfo, open_sf, sf_stream
+from .stream import AudioStream, SourceAudioInfo, decoder_reason, open_sf, sf_stream
 
 if TYPE_CHECKING:
     import numpy as np
@@ -171,7 +171,10 @@ def _open_container(av: Any, file: Any, name: str, found: str) -> Any:
     try:
         container = av.open(file, mode="r")
     except Exception as exc:  # PyAV's own error types vary by version
-        raise CorruptAudioError(f"{name}: {found} could not be opened ({exc})", source_name=name) from exc
+        raise CorruptAudioError(
+            f"{name}: {found} could not be opened ({decoder_reason(exc)}); the file is damaged or truncated",
+            source_name=name,
+        ) from exc
     if audio_stream(container) is None:
         container.close()
         raise UnsupportedAudioFormatError(

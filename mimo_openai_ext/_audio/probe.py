@@ -8,7 +8,6 @@ Any failure of a dependency becomes a :class:`CorruptAudioError` naming the file
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from . import mp4, mpeg
 from .datauri import data_uri_chars
 from .sniff import SniffResult, sniff_audio
 from .source import AudioSource, BufferReader, ByteData, open_source
+from .stream import decoder_reason
 from .tokens import estimate_audio_tokens
 from .wav import wav_fact_frames, wav_seconds_from_size
 
@@ -78,25 +78,12 @@ def _guarded(name: str, what: str, call: Callable[[], AudioInfo]) -> AudioInfo:
         Exception
     ) as exc:  # a dependency's own error, whatever its type (RecursionError: the file's nesting)
         raise CorruptAudioError(
-            f"{name}: cannot read the {what} headers ({_reason(exc)}); the file is damaged or truncated: "
+            f"{name}: cannot read the {what} headers ({decoder_reason(exc)}); "
+            "the file is damaged or truncated: "
             "check that it was fully written or downloaded, or re-export it from its source "
             "as wav/mp3/flac/m4a/ogg",
             source_name=name,
         ) from exc
-
-
-_MISLEADING = {
-    # libsndfile's words for "mpg123 would not open the stream": nothing to do with files on disk.
-    "File does not exist or is not a regular file (possibly a pipe?).": "its audio data cannot be decoded",
-    "System error.": "its audio data cannot be read",
-}
-
-
-def _reason(exc: Exception) -> str:
-    """A dependency's complaint without its internals (libsndfile names our reader object)."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    text = re.sub(r"Error opening <[^>]*>: ", "", text)
-    return _MISLEADING.get(text, text)
 
 
 def _info(sniff: SniffResult, name: str, size: int, duration_s: float, rate: int, channels: int) -> AudioInfo:

@@ -8,6 +8,7 @@ kept off the terminal (:mod:`.quiet`).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ if TYPE_CHECKING:
     import numpy as np
     from numpy.typing import NDArray
 
-__all__ = ["AudioStream", "SourceAudioInfo", "open_sf", "sf_stream"]
+__all__ = ["AudioStream", "SourceAudioInfo", "decoder_reason", "open_sf", "sf_stream"]
 
 _MPG123_NOISE = (
     b"libmpg123",  # "[src/libmpg123/layer3.c:...] error: part2_3_length ...", "... id3.c ... error: Whoa!"
@@ -32,6 +33,40 @@ _MPG123_NOISE = (
 )
 """What libmpg123 prints on descriptor 2 while libsndfile opens, seeks or reads an MP3 (damaged
 or not); dropped around those calls only."""
+
+
+_LIBSNDFILE_WORDS = {
+    "Supported file format but file is malformed.": "its structure is broken",
+    "Error : unknown error in flac decoder.": "its FLAC data cannot be decoded",
+    "Error : flac decoder lost sync.": "its FLAC frames lose their sync",
+    "Error : flac decoder bad header.": "a FLAC frame header is damaged",
+    "Error : flac decoder frame crc mismatch.": "a FLAC frame fails its checksum",
+    "Error : flac decoder unparseable stream.": "its FLAC stream cannot be parsed",
+    # libsndfile's words for "mpg123 would not open the stream": nothing to do with files on disk.
+    "File does not exist or is not a regular file (possibly a pipe?).": "its audio data cannot be decoded",
+    "System error.": "its audio data cannot be read",
+    "Unspecified internal error.": "its audio data cannot be decoded",
+    "Internal psf_fseek() failed.": "its data ends before a point it refers to",
+    # PyAV (FFmpeg), once its "[Errno N] " and file name are dropped
+    "End of file": "it ends too early",
+    "Invalid data found when processing input": "its data is not valid",
+}
+"""libsndfile's complaints (``sf_error_number``) in our words: they name its decoders, its
+reader objects and conditions that are not the user's (a pipe, a system error)."""
+
+
+def decoder_reason(exc: BaseException) -> str:
+    """Why a decoder failed, in words for the user: libsndfile's own text is translated (one
+    we do not know becomes a plain "its audio data cannot be decoded"), others' first line kept."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = re.sub(r"^Error opening <[^>]*>: ", "", text)
+    text = re.sub(r"^\[Errno -?\d+\] (.*?)(?:: '[^']*')?$", r"\1", text)  # PyAV: "[Errno N] what: 'file'"
+    known = _LIBSNDFILE_WORDS.get(text)
+    if known is not None:
+        return known
+    if text.startswith(("Error : ", "(Garbled error message from libsndfile)")):
+        return "its audio data cannot be decoded"
+    return text
 
 
 @dataclass(frozen=True)
@@ -87,7 +122,8 @@ class AudioStream:
 
     def _damaged(self, exc: Exception) -> CorruptAudioError:
         return CorruptAudioError(
-            f"{self.name}: decoding failed mid-file ({exc}); the file is damaged or truncated",
+            f"{self.name}: decoding failed mid-file ({decoder_reason(exc)}); "
+            "the file is damaged or truncated",
             source_name=self.name,
         )
 

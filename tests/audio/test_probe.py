@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from _audio import sparse_wav, tone
+from _audio import encode, sparse_wav, speechlike, tone
 
 from mimo_openai_ext import (
     AudioInfo,
@@ -19,6 +19,9 @@ from mimo_openai_ext import (
     UnsupportedAudioFormatError,
     probe_audio,
 )
+from mimo_openai_ext._audio.fit import fit_audio
+from mimo_openai_ext._audio.split import split_audio
+from mimo_openai_ext._audio.stream import decoder_reason
 from mimo_openai_ext.audio import probe_bytes
 
 
@@ -269,3 +272,41 @@ def test_an_m4a_that_declares_no_duration_is_refused_by_our_parser(
         data[at + field : at + field + 4] = bytes(4)
     with pytest.raises(CorruptAudioError, match=r"clip\.m4a: M4A .* with no audio in it \(duration 0 s"):
         probe_bytes(bytes(data), source_name="clip.m4a")
+
+
+_FOREIGN_WORDS = ("Error :", "malformed", "psf_", "[Errno", "libsndfile", "flac decoder")
+
+
+@pytest.mark.parametrize("fmt", ["FLAC", "OGG"])
+def test_truncated_flac_and_ogg_are_described_in_our_words(fmt: str) -> None:
+    data = encode(speechlike(4.0, rate=44100, channels=2), 44100, format=fmt)
+    said = set()
+    calls: tuple[Callable[[bytes], object], ...] = (
+        lambda piece: probe_bytes(piece, source_name="cut"),
+        fit_audio,
+        lambda piece: list(split_audio(piece, max_duration_s=2)),
+    )
+    for cut in sorted({60, 200, 4337, *range(300, len(data), max(1, len(data) // 20))}):
+        for call in calls:
+            try:
+                call(data[:cut])
+            except MimoAudioError as exc:
+                said.add(str(exc))
+    assert said  # the cuts were refused somewhere
+    leaked = [text for text in said if any(word in text for word in _FOREIGN_WORDS)]
+    assert leaked == []
+
+
+@pytest.mark.parametrize(
+    ("complaint", "ours"),
+    [
+        ("Error : unknown error in flac decoder.", "its FLAC data cannot be decoded"),
+        ("Supported file format but file is malformed.", "its structure is broken"),
+        ("Error opening <_io.BytesIO object at 0x1>: Error : flac decoder lost sync.", "lose their sync"),
+        ("Error : some future complaint.", "its audio data cannot be decoded"),
+        ("[Errno 541478725] End of file: '<none>'", "it ends too early"),
+        ("a complaint of someone else", "a complaint of someone else"),
+    ],
+)
+def test_decoder_complaints_are_translated(complaint: str, ours: str) -> None:
+    assert ours in decoder_reason(RuntimeError(complaint))

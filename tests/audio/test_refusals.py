@@ -11,6 +11,7 @@ from _audio import tone
 from _formats import REFUSED, headerless_pcm, id3, wav
 
 from mimo_openai_ext import CorruptAudioError, UnsupportedAudioFormatError
+from mimo_openai_ext._audio.stream import decoder_reason
 from mimo_openai_ext.audio import fit_audio, probe_bytes, sniff_audio
 
 
@@ -205,11 +206,11 @@ def test_a_wav_whose_form_type_is_damaged_is_corrupt_not_foreign(make_audio: Cal
 
 
 def test_libsndfiles_misleading_words_are_translated() -> None:
-    from mimo_openai_ext._audio.probe import _reason
-
     raw = (
         "Error opening <_io.BufferedReader object at 0x7f>: "
         "File does not exist or is not a regular file (possibly a pipe?)."
     )
-    assert _reason(RuntimeError(raw)) == "its audio data cannot be decoded"
-    assert _reason(RuntimeError("Error opening <x>: Format not recognised.")) == "Format not recognised."
+    assert decoder_reason(RuntimeError(raw)) == "its audio data cannot be decoded"
+    assert (
+        decoder_reason(RuntimeError("Error opening <x>: Format not recognised.")) == "Format not recognised."
+    )
