@@ -32,6 +32,8 @@ class DecoderConfig:
     channels: int = 0
     sbr: bool = False
     ps: bool = False
+    null_config: bool = False
+    """An AudioSpecificConfig was there and names object type 0 ("null"): no decoder opens it."""
 
 
 class _OutOfBits(Exception):
@@ -107,6 +109,7 @@ def _read_audio_config(bits: _Bits, config: DecoderConfig) -> None:
     """Channels, output rate and object type from an AudioSpecificConfig (ISO 14496-3)."""
     kind = bits.object_type()
     config.audio_object_type = kind
+    config.null_config = kind == 0
     rate = bits.rate()
     channels = bits.take(4)
     if 0 < channels < 8:

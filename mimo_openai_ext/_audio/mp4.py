@@ -51,6 +51,8 @@ class Mp4Track:
     """The ``esds`` objectTypeIndication: 0x40 MPEG-4 audio, 0x6B MPEG-1 audio, ... (0: none)."""
     audio_object_type: int = 0
     """The AudioSpecificConfig's core object type: 2 AAC LC, 36 ALS, ... (0: none or unread)."""
+    null_audio_config: bool = False
+    """The AudioSpecificConfig names object type 0: FFmpeg cannot open the decoder."""
     sbr: bool = False
     """HE-AAC: spectral band replication signalled (explicitly, or by a doubled sample rate)."""
     ps: bool = False
@@ -265,6 +267,7 @@ def _apply_esds(payload: bytes, track: Mp4Track) -> None:
     config = read_esds(payload)
     track.object_type, track.sbr, track.ps = config.object_type, config.sbr, config.ps
     track.audio_object_type = config.audio_object_type
+    track.null_audio_config = config.null_config
     track.sample_rate_hz = config.sample_rate_hz or track.sample_rate_hz
     track.channels = config.channels or track.channels
 

@@ -149,6 +149,12 @@ def _mp4_audio_codec(data: ByteData, track: mp4.Mp4Track, container: str, name: 
         return "alac", "ALAC"
     if track.codec == "mp4a":
         refusal = mp4a_refusal(track.object_type, track.audio_object_type)
+        if refusal is None and track.null_audio_config:
+            raise corrupt(
+                name,
+                f"{container} whose AAC decoder configuration names audio object type 0 (none), "
+                f"so no decoder can open it (a damaged header){REDO}",
+            )
         if refusal is None:
             return "aac", aac_profile(track.audio_object_type, sbr=track.sbr, ps=track.ps)
         found = _mpeg_layer(data, track) or refusal

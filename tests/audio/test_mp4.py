@@ -11,6 +11,7 @@ from _mp4 import asc, audio_entry, box, esds, fragment, movie, mpeg_frames, trak
 
 from mimo_openai_ext import CorruptAudioError, UnsupportedAudioFormatError
 from mimo_openai_ext._audio import mp4
+from mimo_openai_ext._audio.decode import open_audio
 from mimo_openai_ext.audio import probe_bytes, sniff_audio
 
 
@@ -257,3 +258,38 @@ def test_an_mp4_without_sound_is_refused_without_a_conversion_hint(
         assert "nothing to convert" in str(caught.value)
         assert "fit" not in str(caught.value)
         assert caught.value.convertible is False
+
+
+def _edit_dsi(data: bytes, edit: Callable[[bytearray, int], None]) -> bytes:
+    """The committed AAC M4A with its esds DecoderSpecificInfo (tag 0x05) edited at its offset."""
+    copy = bytearray(data)
+    at = copy.find(bytes.fromhex("0580808005"), copy.find(b"esds"))
+    assert at > 0
+    edit(copy, at)
+    return bytes(copy)
+
+
+def _null_object_type(data: bytearray, at: int) -> None:
+    data[at + 5] &= 0x07  # the AudioSpecificConfig's first 5 bits: audio object type 0
+
+
+def _no_specific_info(data: bytearray, at: int) -> None:
+    data[at] = 0x07  # the descriptor is no longer a DecoderSpecificInfo
+
+
+def test_an_aac_config_naming_object_type_0_is_corrupt(fixture_file: Callable[[str], Path]) -> None:
+    # FFmpeg: "Error while opening decoder ... Function not implemented"; it was accepted as aac
+    built = movie(trak(b"soun", audio_entry(b"mp4a", esds(0x40, asc(0, 44100, 2)))))
+    edited = _edit_dsi(fixture_file("aac_brand_m4a.m4a").read_bytes(), _null_object_type)
+    for data in (built, edited):
+        for call in (sniff_audio, probe_bytes):
+            with pytest.raises(CorruptAudioError, match="audio object type 0"):
+                call(data, source_name="a.m4a")
+
+
+def test_an_aac_track_without_specific_info_is_still_decoded(fixture_file: Callable[[str], Path]) -> None:
+    # FFmpeg (so PyAV) decodes it from the sample entry, so it stays accepted
+    edited = _edit_dsi(fixture_file("aac_brand_m4a.m4a").read_bytes(), _no_specific_info)
+    assert probe_bytes(edited, source_name="a.m4a").codec == "aac"
+    with open_audio(edited) as stream:
+        assert stream.read(stream.frames).shape[0] > 0
