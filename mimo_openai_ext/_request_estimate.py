@@ -10,7 +10,7 @@ per-clip token arithmetic is ``_audio.tokens``; what the response used is ``_usa
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -34,8 +34,10 @@ from ._warn import warn
 __all__ = [
     "AudioEstimate",
     "AudioLimitCheck",
+    "AudioSetCheck",
     "RequestEstimate",
     "check_audio_limits",
+    "check_audio_set",
     "estimate_html",
     "estimate_request",
     "estimate_text_tokens",
@@ -379,3 +381,37 @@ def check_audio_limits(
         context_tokens=spec.context_tokens,
         format_accepted=accepted,
     )
+
+
+@dataclass(frozen=True)
+class AudioSetCheck:
+    """Probed files sent together in one request, against one model's limits: each file's
+    own check, and their audio tokens together against the context."""
+
+    files: tuple[AudioLimitCheck, ...]
+    context_tokens: int
+
+    @property
+    def total_audio_tokens(self) -> int:
+        return sum(check.audio_tokens for check in self.files)
+
+    @property
+    def fits_context(self) -> bool:
+        """All the files' audio tokens together fit the model's context."""
+        return self.total_audio_tokens <= self.context_tokens
+
+    @property
+    def fits(self) -> bool:
+        """Together they fit the context, and each fits on its own (format, data URI)."""
+        return self.fits_context and all(check.fits for check in self.files)
+
+
+def check_audio_set(
+    infos: Sequence[AudioInfo], *, model: str = DEFAULT_MODEL, limits: Limits | None = None
+) -> AudioSetCheck:
+    """How probed files sent in one request stand against ``model``'s limits (nothing is read
+    or sent): :func:`check_audio_limits` for each, and their sum against the context."""
+    check_type(infos, (list, tuple), option="infos", expected="a list of AudioInfo (probe_audio(path))")
+    spec = _not_speech(check_model(check_str(model, option="model")), "check_audio_set")
+    checks = tuple(check_audio_limits(info, model=model, limits=limits) for info in infos)
+    return AudioSetCheck(checks, spec.context_tokens)

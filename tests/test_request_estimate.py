@@ -105,3 +105,22 @@ def test_check_audio_limits_says_what_fits_and_what_to_do(tmp_path: Path, text_m
     assert check_audio_limits(info, model=text_model).remedy == "audio_model"
     small = replace(DEFAULT_LIMITS, max_data_uri_chars=100)
     assert check_audio_limits(info, limits=small).remedy == "fit_split_or_url"
+
+
+def test_check_audio_set_sums_the_files_against_the_context(tmp_path: Path) -> None:
+    from mimo_openai_ext import DEFAULT_MODEL, estimate_audio_tokens, get_model, probe_audio
+    from mimo_openai_ext._request_estimate import check_audio_set
+
+    info = probe_audio(write_silence(tmp_path / "a.flac", 1.0, format="FLAC"))
+    context = get_model(DEFAULT_MODEL).context_tokens
+    seconds = 1.0
+    while estimate_audio_tokens(seconds) <= context * 0.6:  # one fits alone, two do not
+        seconds *= 1.5
+    long = replace(info, duration_s=seconds)
+    one = check_audio_set([long])
+    assert (one.fits, one.fits_context, one.context_tokens) == (True, True, context)
+    two = check_audio_set([long, long])
+    assert two.total_audio_tokens == 2 * one.total_audio_tokens > context
+    assert (two.fits, two.fits_context) == (False, False)
+    assert all(check.fits for check in two.files)  # each alone still fits
+    assert check_audio_set([]).fits

@@ -17,7 +17,12 @@ from functools import cached_property
 
 from .._checks import check_options
 from .._config import AUDIO_FORMATS, DEFAULT_LIMITS, AudioFormat, Limits
-from .._exceptions import AudioTooLargeError, InvalidOptionError, UnsupportedAudioFormatError
+from .._exceptions import (
+    AudioTooLargeError,
+    CorruptAudioError,
+    InvalidOptionError,
+    UnsupportedAudioFormatError,
+)
 from .._format import seconds_text, table
 from .._models import get_model
 from .._types import InputAudioPart
@@ -37,7 +42,7 @@ from .envelope import small_waveform_html
 from .probe import AudioInfo, probe_bytes
 from .source import AudioSource, open_source, read_source
 
-__all__ = ["FittedAudio", "SourceAudioInfo", "fit_audio"]
+__all__ = ["FittedAudio", "SourceAudioInfo", "fit_audio", "fit_formats"]
 
 SPEECH_RATE_HZ = 16_000
 MIN_MAX_BYTES = 1024
@@ -173,6 +178,45 @@ def _try_step(
         return None
 
 
+def fit_formats(
+    source: str | os.PathLike[str],
+    *,
+    max_bytes: int | None = None,
+    model: str | None = None,
+    limits: Limits | None = None,
+    name: str | None = None,
+) -> tuple[AudioFormat, ...]:
+    """Every format :func:`fit_audio` could return for the file ``source`` with these options,
+    read from its headers (nothing decoded): its own when it may be kept as it is, then the
+    lossless one (FLAC, or WAV where the model takes no FLAC) and MP3.
+
+    Raises what ``fit_audio`` would before decoding: bad options, a missing file, and a format
+    no conversion can help (a tracker module, a video without sound, DRM). Damage is left for
+    decoding to report, as ``fit_audio`` does.
+    """
+    check_options(model=model, limits=limits, name=name)
+    budget = _budget(max_bytes, model, limits or DEFAULT_LIMITS)
+    with open_source(source, name=name) as opened:
+        try:
+            info: AudioInfo | None = probe_bytes(opened.data, source_name=opened.name)
+        except UnsupportedAudioFormatError as exc:
+            if not exc.convertible:
+                raise
+            info = None  # converted
+        except CorruptAudioError:
+            info = None  # the decoders say more (or decode what they can)
+    kept = [info.format] if info is not None and _keepable(info, budget) else []
+    produced: list[AudioFormat] = ["flac" if "flac" in budget.formats else "wav"]
+    if "mp3" in budget.formats:
+        produced.append("mp3")
+    return tuple(dict.fromkeys(kept + produced))
+
+
+def _keepable(info: AudioInfo, budget: _Budget) -> bool:
+    """fit's first rule: an accepted format within the budget is sent as it is."""
+    return info.format in budget.formats and info.size_bytes <= budget.limit(info.mime)
+
+
 def _budget(max_bytes: int | None, model: str | None, limits: Limits) -> _Budget:
     if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int)):
         raise InvalidOptionError(
@@ -209,7 +253,7 @@ def _keep(source: AudioSource, name: str | None, budget: _Budget) -> FittedAudio
             info = probe_bytes(opened.data, source_name=opened.name)
         except UnsupportedAudioFormatError:
             return None
-        if info.format not in budget.formats or info.size_bytes > budget.limit(info.mime):
+        if not _keepable(info, budget):
             return None
         data = bytes(opened.data)
     original = SourceAudioInfo(

@@ -18,12 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from .._audio.datauri import inline_limit_bytes
-from .._audio.fit import FittedAudio, fit_audio
-from .._audio.probe import probe_audio
+from .._audio.fit import FittedAudio, fit_audio, fit_formats
 from .._audio.split import resolve_overlap, split_with_progress
-from .._config import AUDIO_FORMATS
-from .._exceptions import MimoAudioError
-from .._models import get_model
 from . import CliUsageError
 from ._types import positive_float, positive_int
 
@@ -172,27 +168,9 @@ def _name_for(source: Path, output: str | None, fmt: str) -> tuple[Path, str]:
     return fixed, f" (named {fixed.name}: the result is {fmt.upper()}, not {path.suffix or 'untyped'})"
 
 
-def _possible_formats(source: Path, args: argparse.Namespace) -> list[str]:
-    """Every format ``fit`` could write for ``source``, read from its headers (nothing decoded):
-    its own when it might be kept as it is, the lossless one, and MP3."""
-    spec = get_model(args.model) if args.model is not None else None
-    asr = spec is not None and spec.asr and spec.asr_formats
-    accepted = list(spec.asr_formats) if spec is not None and asr else list(AUDIO_FORMATS)
-    kept: list[str] = []
-    try:
-        info = probe_audio(source)
-    except MimoAudioError:
-        info = None  # a format MiMo refuses (or damage, reported when decoding)
-    if info is not None and info.format in accepted:
-        budget = args.max_bytes or inline_limit_bytes(info.mime, model=args.model)
-        kept = [info.format] if info.size_bytes <= budget else []
-    produced = ["flac" if "flac" in accepted else "wav"] + (["mp3"] if "mp3" in accepted else [])
-    return list(dict.fromkeys(kept + produced))
-
-
 def _check_outputs(source: Path, args: argparse.Namespace) -> None:
     """Before any decoding: no name the run could write may exist (or be the input itself)."""
-    formats = _possible_formats(source, args)
+    formats = fit_formats(source, max_bytes=args.max_bytes, model=args.model)  # refuses the hopeless
     paths = [_name_for(source, args.output, fmt)[0] for fmt in formats]
     for path in paths:
         if path.exists() and source.exists() and path.resolve() == source.resolve():

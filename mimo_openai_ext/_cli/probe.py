@@ -19,7 +19,7 @@ from .._audio.probe import AudioInfo, probe_audio
 from .._config import DEFAULT_MODEL, ModelSpec
 from .._exceptions import MimoAudioError, MimoAudioWarning
 from .._models import check_model, model_warned
-from .._request_estimate import check_audio_limits
+from .._request_estimate import AudioLimitCheck, check_audio_set
 from ._connection import add_allow_retired_argument
 from ._stdin import is_stdin, stdin_file
 from ._types import model_id
@@ -120,10 +120,7 @@ def run_probe(args: argparse.Namespace) -> int:
     return 0 if ok else _FAILED
 
 
-def _row(path: str, result: AudioInfo | Exception, model: ModelSpec) -> dict[str, object]:
-    if isinstance(result, Exception):
-        return _error_dict(path, result)
-    check = check_audio_limits(result, model=model.id)
+def _row(path: str, result: AudioInfo, check: AudioLimitCheck) -> dict[str, object]:
     row = _info_dict(path, result)
     row.update(
         data_uri_chars=check.data_uri_chars,
@@ -182,10 +179,11 @@ def run_estimate(args: argparse.Namespace) -> int:
     model = _model(args.model)
     results, ok = _probe_all(args.files)
     with model_warned(model.id):  # said once above
-        rows = [_row(p, r, model) for p, r in results]
+        together = check_audio_set([r for _, r in results if isinstance(r, AudioInfo)], model=model.id)
+    checks = iter(together.files)
+    rows = [_error_dict(p, r) if isinstance(r, Exception) else _row(p, r, next(checks)) for p, r in results]
     good = [r for r in rows if "error" not in r]
-    total = sum(int(str(r["audio_tokens"])) for r in good)
-    fits = total <= model.context_tokens and all(r["fits"] for r in good)
+    total, fits = together.total_audio_tokens, together.fits
     if args.json:
         summary = {"model": model.id, "files": rows, "total_audio_tokens": total, "all_fit": fits}
         print(json.dumps(summary, indent=2))
@@ -195,7 +193,7 @@ def run_estimate(args: argparse.Namespace) -> int:
         elif not args.json:
             print(_fit_text(row, model))
     if not args.json and len(good) > 1:
-        verdict = "fits" if total <= model.context_tokens else "does NOT fit"
+        verdict = "fits" if together.fits_context else "does NOT fit"
         print(f"total: ~{total:,} audio tokens in one request ({verdict} {model.context_tokens:,})")
     if not ok:
         return _FAILED

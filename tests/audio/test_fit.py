@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from _audio import speechlike
-from _formats import id3
+from _formats import REFUSED, id3
 from _readme import python_blocks
 
 from mimo_openai_ext import DEFAULT_LIMITS, AudioTooLargeError, InvalidOptionError, MimoAudioError
@@ -243,3 +243,23 @@ def test_raw_ac3_behind_an_id3_tag_is_fitted_like_the_bare_stream(
     assert fitted.info.format == "flac"
     assert fitted.info.duration_s == pytest.approx(expected.info.duration_s)
     assert fitted.data == expected.data
+
+
+def test_fit_formats_lists_what_fit_could_write_and_refuses_the_hopeless(
+    tmp_path: Path, write_audio: Callable[..., Path]
+) -> None:
+    from mimo_openai_ext import UnsupportedAudioFormatError
+    from mimo_openai_ext._audio.fit import fit_formats
+
+    wav, aiff = write_audio("a.wav", 0.5), write_audio("a.aiff", 0.5, format="AIFF")
+    assert fit_formats(wav) == ("wav", "flac", "mp3")  # kept as it is, or converted
+    assert fit_formats(aiff) == ("flac", "mp3")  # always converted
+    assert fit_formats(wav, max_bytes=1024) == ("flac", "mp3")  # too big to keep
+    assert fit_formats(aiff, model="mimo-v2.5-asr") == ("wav", "mp3")  # the ASR model takes no FLAC
+    module = tmp_path / "a.mod"
+    module.write_bytes(REFUSED["mod"][0])
+    with pytest.raises(UnsupportedAudioFormatError, match="tracker module") as caught:
+        fit_formats(module)
+    assert caught.value.convertible is False
+    with pytest.raises(UnsupportedAudioFormatError, match="tracker module"):
+        fit_audio(module)  # the same refusal fit itself gives

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from _audio import gated_tone
+from _formats import REFUSED
 
 from mimo_openai_ext._cli import main
 
@@ -322,3 +323,16 @@ def test_fit_notes_a_result_too_big_for_a_data_uri(
     text = capsys.readouterr().out
     assert "MP3" in text
     assert "note:" not in text
+
+
+def test_fit_refuses_a_hopeless_input_before_complaining_about_outputs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module, out = tmp_path / "a.mod", tmp_path / "out"
+    module.write_bytes(REFUSED["mod"][0])
+    out.mkdir()
+    (out / "a.flac").write_bytes(b"an earlier result")
+    assert main(["fit", str(module), "-o", f"{out}/"]) == 2
+    err = _one_error_line(capsys)
+    assert "tracker module" in err
+    assert "already exists" not in err
