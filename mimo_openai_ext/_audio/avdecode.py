@@ -147,6 +147,18 @@ def _float_samples(frame: Any, channels: int) -> NDArray[np.float32]:
     return out
 
 
+def _sample_bytes(stream: Any) -> int:
+    """Bytes per sample the decoder puts out (``s16`` 2, ``s32p`` 4; 4 when it does not say)."""
+    fmt = getattr(stream.codec_context, "format", None)
+    return int(getattr(fmt, "bytes", 0) or 4)
+
+
+def _lossless_subtype(codec: str, sample_bytes: int) -> str:
+    """What a lossless copy needs: 16 bits for a lossy codec or a 16-bit lossless one (a 16-bit
+    TTA or WavPack stays 16-bit), 24 for a lossless codec decoded to wider samples."""
+    return "PCM_24" if codec.startswith(_LOSSLESS_CODECS) and sample_bytes > 2 else "PCM_16"
+
+
 def _format_name(found: str) -> str:
     lowered = found.lower()
     for key, short in (("aiff", "aiff"), ("caf", "caf"), ("adts", "aac"), ("webm", "webm"), ("wma", "wma")):
@@ -212,9 +224,10 @@ def via_av(
             and (stream.duration or 0) > 0
         )
         duration_frames = int(stream.duration or 0)
+        sample_bytes = _sample_bytes(stream)
     if exact:
         info = SourceAudioInfo(_format_name(found), codec, duration_frames / rate, rate, channels, size, name)
-        subtype = "PCM_24" if codec.startswith(_LOSSLESS_CODECS) else "PCM_16"
+        subtype = _lossless_subtype(codec, sample_bytes)
         decoder = _AvStream(av, lambda: _open_container(av, file(), name, found), info, subtype)
         try:
             yield decoder
@@ -249,7 +262,7 @@ def _av_decode_to_flac(av: Any, file: Any, out_path: str, name: str, found: str)
             )
         rate = int(stream.codec_context.sample_rate or stream.rate)
         codec = str(stream.codec_context.name)
-        subtype = "PCM_24" if codec.startswith(_LOSSLESS_CODECS) else "PCM_16"
+        subtype = _lossless_subtype(codec, _sample_bytes(stream))
         written = 0
         with (
             decoding(name, found),

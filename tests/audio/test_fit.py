@@ -263,3 +263,11 @@ def test_fit_formats_lists_what_fit_could_write_and_refuses_the_hopeless(
     assert caught.value.convertible is False
     with pytest.raises(UnsupportedAudioFormatError, match="tracker module"):
         fit_audio(module)  # the same refusal fit itself gives
+
+
+@pytest.mark.parametrize("fixture", ["tta.tta", "wavpack.wv"])
+def test_a_16_bit_lossless_source_stays_16_bit(fixture_file: Callable[[str], Path], fixture: str) -> None:
+    fitted = fit_audio(fixture_file(fixture))
+    assert fitted.info.format == "flac"
+    assert sf.info(io.BytesIO(fitted.data)).subtype == "PCM_16"
+    assert "16-bit" in fitted.steps[0]
