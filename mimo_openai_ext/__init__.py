@@ -13,6 +13,7 @@ Nothing happens at import: no environment reads, no network, no optional extras.
 """
 
 import importlib as _importlib
+import sys as _sys
 import typing as _typing
 import warnings as _warnings
 
@@ -244,6 +245,10 @@ def __getattr__(name: str) -> object:
     where = None if name.startswith("__") else _moved_to(name)
     if where is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _sys._getframe(1).f_code.co_name == "_handle_fromlist":
+        # ``from mimo_openai_ext import old_name`` asks twice (the import system's hasattr,
+        # then the name itself): the second ask, at the user's line, warns
+        return getattr(_submodule(where), name)
     _warnings.warn(
         f"mimo_openai_ext.{name} moved to mimo_openai_ext.{where}.{name}; import it from there "
         "(the old name goes away in the next release)",

@@ -80,3 +80,26 @@ def test_lazy_names_are_the_submodules_objects() -> None:
     assert mimo_openai_ext.AdapterOptions is adapter.AdapterOptions
     assert mimo_openai_ext.emulator.run_emulator is not None
     assert "proxy" in dir(mimo_openai_ext)
+
+
+def test_a_moved_name_still_works_with_one_warning_per_use() -> None:
+    import warnings
+
+    from mimo_openai_ext.emulator import run_emulator
+
+    scope: dict[str, object] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        exec("from mimo_openai_ext import run_emulator", scope)  # the import system asks twice
+        assert scope["run_emulator"] is run_emulator
+        assert mimo_openai_ext.run_emulator is run_emulator  # type: ignore[attr-defined]
+    assert [w.category for w in caught] == [DeprecationWarning, DeprecationWarning]
+    assert "mimo_openai_ext.emulator.run_emulator" in str(caught[0].message)
+    assert caught[1].filename == __file__  # said at the user's line
+
+
+def test_an_unknown_name_is_an_attribute_error() -> None:
+    import pytest
+
+    with pytest.raises(AttributeError, match="no_such_name"):
+        mimo_openai_ext.no_such_name  # type: ignore[attr-defined]  # noqa: B018
