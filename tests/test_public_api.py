@@ -57,11 +57,13 @@ def _loaded_after(code: str) -> list[str]:
 
 def test_import_leaves_the_adapter_emulator_proxy_and_doctor_until_used() -> None:
     assert _loaded_after("import mimo_openai_ext") == []
-    # a CLI command imports only its own module: split needs none of them
+    # a CLI command imports only its own module: split, probe and ask (online) need none of them
     run = (
         "import contextlib, io\nfrom mimo_openai_ext._cli import main\n"
         "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
-        "    main(['split', '--help'])\n"
+        "    for command in ('split', 'probe', 'ask'):\n"
+        "        with contextlib.suppress(SystemExit):\n"
+        "            main([command, '--help'])\n"
     )
     assert _loaded_after(run) == []
     # ... and each still arrives on first use, by attribute or by from-import
