@@ -198,7 +198,7 @@ __all__ = [
     "user_message",
 ]
 
-if _typing.TYPE_CHECKING:  # loaded on first use (see __getattr__): they cost a third of the import
+if _typing.TYPE_CHECKING:  # loaded on first use (see __getattr__), not by every import
     from . import adapter, doctor, emulator, proxy
     from ._adapter._rules import AdapterOptions
     from ._adapter._transport import mimo_async_http_client, mimo_http_client

@@ -165,3 +165,18 @@ def test_a_video_without_sound_gets_no_convert_flag_or_fit_hint(
         assert "no audio track" in err
         assert "--convert" not in err
         assert "mimo-audio fit" not in err
+
+
+def test_each_command_is_registered_by_the_module_the_dispatch_table_names() -> None:
+    import argparse
+
+    from mimo_openai_ext._cli import _COMMAND_MODULE, build_parser
+
+    def commands(parser: argparse.ArgumentParser) -> set[str]:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return set(sub.choices)
+
+    assert commands(build_parser()) == set(_COMMAND_MODULE)  # none missing from the table
+    for command in _COMMAND_MODULE:
+        assert command in commands(build_parser(command))
+    assert commands(build_parser("no-such-command")) == set(_COMMAND_MODULE)  # argparse lists them all
