@@ -142,9 +142,9 @@ _OPTION_NAMES = frozenset(f.name for f in dataclasses.fields(AskOptions)) - {"cr
 
 def _check_create_options(options: Mapping[str, Any]) -> None:
     """Refuse, before anything is read or sent, ``create`` options whose answer would be lost or
-    that the SDK cannot send: ``stream`` (one answer is read whole: ``ask_stream()`` streams),
+    that the SDK cannot send: ``stream=True`` (one answer is read whole: ``ask_stream()`` streams),
     ``n`` other than 1 (one answer is read) and a NaN or infinite number (not JSON)."""
-    if "stream" in options:
+    if options.get("stream", False) is not False:  # stream=False (the default) changes nothing
         raise InvalidOptionError(
             f"stream={options['stream']!r}: not a create option here: ask() and its kin read one "
             "whole answer; use ask_stream() (or ask_stream_async()) for the answer as it arrives",

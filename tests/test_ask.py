@@ -232,3 +232,10 @@ def test_a_spoken_reply_is_refused_before_any_request(
 def test_an_audio_output_parameter_is_refused_in_the_options() -> None:
     with pytest.raises(UnsupportedFeatureError, match=r"^audio=\{'voice': 'alloy'.*answer in text only"):
         AskOptions(create_options={"audio": {"voice": "alloy", "format": "wav"}})
+
+
+def test_stream_false_and_n_1_change_nothing(client: Any, tmp_path: Path) -> None:
+    wav = tmp_path / "a.wav"
+    wav.write_bytes(encode_silence(0.5))
+    answer = ask(client, wav, "What is it?", stream=False, n=1)
+    assert answer.text

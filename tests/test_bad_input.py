@@ -259,7 +259,8 @@ def test_useless_options_raise_our_error_before_any_request(wav: Path, mimo_emul
         ("ask_stream", {"top_p": float("-inf")}, "top_p", "not a finite number"),
         ("ask_across_chunks", {"n": 3}, "n", "only n=1"),
         ("ask_stream_async", {"temperature": float("nan")}, "temperature", "not a finite number"),
-        ("audio_chat", {"stream": False}, "stream", "ask_stream()"),
+        ("audio_chat", {"stream": True}, "stream", "ask_stream()"),
+        ("ask", {"stream": 1}, "stream", "ask_stream()"),
     ],
 )
 def test_options_the_sdk_or_the_answer_cannot_take_are_refused_up_front(
