@@ -23,7 +23,6 @@ from typing import Any
 
 from .._batch.ask import ask_batch_async, refuse_transcription_model
 from .._batch.estimate import estimate_batch
-from .._batch.inputs import collect_sources
 from .._batch.results import BatchResults, without_source
 from .._batch.results_file import resume_state
 from .._config import DEFAULT_LIMITS, DEFAULT_MODEL, REASONING_EFFORTS
@@ -31,6 +30,7 @@ from .._exceptions import MimoAudioError, ResultsFileError, UnsupportedAudioForm
 from .._retry import RetryPolicy
 from . import CliUsageError
 from ._connection import add_connection_arguments, open_async_client
+from ._sources import collect_and_note
 from ._types import positive_int
 
 __all__ = ["register"]
@@ -41,22 +41,7 @@ _SHOWN_FAILURES = 10
 
 def _collect(arguments: list[str], *, convert: bool, recursive: bool) -> list[str]:
     """The batch's sources; says on stderr which files and subfolders of a folder were left out."""
-    collected = collect_sources(arguments, convert=convert, recursive=recursive)
-    for folder, subfolders in collected.not_searched:
-        shown = ", ".join(subfolders[:3]) + (", ..." if len(subfolders) > 3 else "")
-        print(
-            f"mimo-audio: note: {folder}: {len(subfolders)} subfolder(s) not searched ({shown}); "
-            "--recursive is off: add it to include their audio",
-            file=sys.stderr,
-        )
-    for folder, names in collected.left_out:
-        kinds = ", ".join(sorted({os.path.splitext(n)[1].lower() for n in names}))
-        print(
-            f"mimo-audio: note: {folder}: skipped {len(names)} file(s) in formats MiMo does not "
-            f"accept ({kinds}); add --convert to convert and include them",
-            file=sys.stderr,
-        )
-    return list(collected.sources)
+    return list(collect_and_note(arguments, convert=convert, recursive=recursive).sources)
 
 
 def _pending(sources: list[str], question: str, args: argparse.Namespace) -> tuple[list[str], int]:

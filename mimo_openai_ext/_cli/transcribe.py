@@ -25,7 +25,6 @@ from typing import Any
 from .._asr_request import asr_model, longest_piece_s
 from .._audio.datauri import is_url
 from .._audio.vad import VAD_KINDS, fallback_note
-from .._batch.inputs import collect_sources
 from .._batch.results import without_source
 from .._config import ASR_LANGUAGES, DEFAULT_ASR_MODEL, DEFAULT_LIMITS
 from .._sample import sample_audio_path
@@ -41,6 +40,7 @@ from .._transcribe_files import (
 )
 from . import CliUsageError
 from ._connection import add_connection_arguments, open_async_client, retry_reporter
+from ._sources import collect_and_note
 from ._stdin import STDIN_NAME, is_stdin, stdin_bytes
 from ._types import positive_float, positive_int
 from .ask import usage_line
@@ -124,20 +124,7 @@ def _sources(args: argparse.Namespace) -> tuple[list[Any], bool, str | None]:
     urls = [a for a in args.inputs if is_url(a)]
     if urls:
         raise CliUsageError(f"{urls[0]}: MiMo's ASR model takes local audio only; download it first")
-    collected = collect_sources(list(args.inputs), convert=args.convert, recursive=args.recursive)
-    for folder, subfolders in collected.not_searched:
-        print(
-            f"mimo-audio: note: {folder}: {len(subfolders)} subfolder(s) not searched; add --recursive to "
-            "include their audio",
-            file=sys.stderr,
-        )
-    for folder, names in collected.left_out:
-        kinds = ", ".join(sorted({os.path.splitext(n)[1].lower() for n in names}))
-        print(
-            f"mimo-audio: note: {folder}: skipped {len(names)} file(s) in formats MiMo does not accept "
-            f"({kinds}); add --convert to convert and include them",
-            file=sys.stderr,
-        )
+    collected = collect_and_note(args.inputs, convert=args.convert, recursive=args.recursive)
     into_folder = len(collected.sources) > 1 or any(
         os.path.isdir(a) or (not os.path.exists(a) and any(c in a for c in "*?[")) for a in args.inputs
     )

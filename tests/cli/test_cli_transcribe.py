@@ -10,6 +10,7 @@ import pytest
 import srt
 from _audio import encode, sentences, with_noise
 
+from mimo_openai_ext import sample_audio_path
 from mimo_openai_ext._cli import main
 from mimo_openai_ext._cli.transcribe import _PiecesBar
 from mimo_openai_ext._transcribe import TranscribeProgress
@@ -302,3 +303,17 @@ def test_several_recordings_into_a_file_name_are_refused_before_sending(
     )  # fmt: skip
     assert code == 0, err
     assert sorted(p.name for p in (tmp_path / "subs.v2").iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_a_folder_says_what_it_left_out_as_batch_does(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Subfolders not searched and files in other formats are named on stderr, as ``batch`` names them."""
+    folder = tmp_path / "calls"
+    (folder / "monday").mkdir(parents=True)
+    (folder / "a.mp3").write_bytes(sample_audio_path().read_bytes())
+    (folder / "b.webm").write_bytes(b"\x1aE\xdf\xa3 not really")
+    code, _, err = run(capsys, "transcribe", "--offline", str(folder), "-o", str(tmp_path / "out"))
+    assert code == 0, err
+    assert f"{folder}: 1 subfolder(s) not searched (monday); --recursive is off" in err
+    assert f"{folder}: skipped 1 file(s) in formats MiMo does not accept (.webm); add --convert" in err
