@@ -208,6 +208,24 @@ def test_bad_options_and_clients_are_refused(client: openai.OpenAI, mimo_emulato
     assert mimo_emulator.completions() == []
 
 
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [({"input": ""}, "input=''"), ({"input": "  "}, "input='  '"), ({"instructions": 5}, "instructions=5")],
+)
+def test_mistakes_are_named_as_openai_names_them(
+    client: openai.OpenAI, mimo_emulator: EmulatorHandle, call: dict[str, Any], named: str
+) -> None:
+    """The shim speaks OpenAI's words (input, instructions), not speak()'s (text, style)."""
+    arguments: dict[str, Any] = {"model": "tts-1", "voice": "alloy", "input": TEXT, **call}
+    with pytest.raises(InvalidOptionError) as caught:
+        speech(client).create(**arguments)
+    assert str(caught.value).startswith(named)
+    assert caught.value.option == named.split("=")[0]
+    assert "text=" not in str(caught.value)
+    assert "style=" not in str(caught.value)
+    assert mimo_emulator.completions() == []
+
+
 def test_the_plain_sdk_call_fails_on_mimo_the_way_the_guide_says(client: openai.OpenAI) -> None:
     with pytest.raises(openai.NotFoundError):
         client.audio.speech.create(model="tts-1", voice="alloy", input=TEXT)

@@ -36,7 +36,7 @@ from .._batch.rate import RateLimiter
 from .._checks import check_count, check_limits, check_type
 from .._client import check_client
 from .._config import OPENAI_SPEECH_MODEL_MAP, Limits, SpeechFormat
-from .._exceptions import InvalidTypeError, UnsupportedFeatureError
+from .._exceptions import InvalidOptionError, InvalidTypeError, UnsupportedFeatureError
 from .._retry import RetryPolicy
 from .._transcription_plan import is_unset
 from .plan import SpeakOptions, plan_speech, speech_model
@@ -151,6 +151,7 @@ class _Speech(Generic[_ClientT]):
 
     def _options(
         self,
+        input: object,
         model: str,
         voice: object,
         instructions: str | None,
@@ -159,8 +160,15 @@ class _Speech(Generic[_ClientT]):
         stream_format: object,
         extra: Mapping[str, object],
     ) -> SpeakOptions:
-        """The call as ``speak()`` options, checked (nothing is sent yet)."""
+        """The call as ``speak()`` options, checked (nothing is sent yet) and named as OpenAI names them."""
         _check_extras(extra)
+        if not isinstance(input, str) or not input.strip():
+            raise InvalidOptionError(
+                f"input={input!r:.60}: audio.speech.create needs the text to say (a non-empty str)",
+                option="input",
+            )
+        if not is_unset(instructions):
+            check_type(instructions, str, option="instructions", expected="a str (how to say it)", none=True)
         fmt = "mp3" if is_unset(response_format) else response_format
         formats = [f for f in OPENAI_SPEECH_FORMATS if f == fmt]
         if not formats:
@@ -232,7 +240,9 @@ class MimoSpeech(_Speech["OpenAI"]):
         **extra: object,
     ) -> Speech:
         """``create``'s call, returning the :class:`Speech` itself (format, duration, usage)."""
-        options = self._options(model, voice, instructions, response_format, speed, stream_format, extra)
+        options = self._options(
+            input, model, voice, instructions, response_format, speed, stream_format, extra
+        )
         return _openai_pcm(speak_plan(self._client, plan_speech(input, options), options))
 
     @property
@@ -284,7 +294,9 @@ class AsyncMimoSpeech(_Speech["AsyncOpenAI"]):
         **extra: object,
     ) -> Speech:
         """``create``'s call, returning the :class:`Speech` itself."""
-        options = self._options(model, voice, instructions, response_format, speed, stream_format, extra)
+        options = self._options(
+            input, model, voice, instructions, response_format, speed, stream_format, extra
+        )
         plan = await asyncio.to_thread(plan_speech, input, options)
         spoken = await speak_plan_async(self._client, plan, options)
         return await asyncio.to_thread(_openai_pcm, spoken)
