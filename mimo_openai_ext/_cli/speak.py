@@ -9,10 +9,12 @@ line about it on stderr (``-o -`` writes the audio to standard output).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
 from .._config import DEFAULT_SPEECH_MODELS, MODELS, SPEECH_FORMATS, SpeechFormat
+from .._exceptions import InvalidOptionError
 from .._speech.result import EXTENSIONS, Speech, check_speech_target, formats_for_path, speech_endings
 from .._speech.speak import speak
 from . import CliUsageError
@@ -112,6 +114,39 @@ def _summary(out: str, speech: Speech) -> str:
     )
 
 
+_FLAGS = {
+    "voice_design": "--voice-design",
+    "voice_clone": "--voice-clone",
+    "max_chars": "--max-chars",
+    "concurrency": "--concurrency",
+    "voice": "--voice",
+    "style": "--style",
+    "speed": "--speed",
+    "format": "--format",
+    "model": "--model",
+    "text": "TEXT",
+}
+_OPTION = re.compile(
+    r"(?<![\w.-])(?:(voice_design|voice_clone|max_chars)(=)?|(concurrency|voice|style|speed|format|model|text)=)"
+)
+
+
+def in_flags(message: str) -> str:
+    """``speak()``'s message in the command's words: ``voice='Bob'`` -> ``--voice 'Bob'``,
+    ``voice_design`` -> ``--voice-design``, ``text=`` -> ``TEXT=`` (English words stay)."""
+
+    def swap(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(3)
+        flag = _FLAGS[name]
+        said = bool(match.group(2)) or match.group(3) is not None
+        rest = match.string[match.end() : match.end() + 1]
+        if not said or rest in ("", " ", ")", ",", ";"):  # a name, not a value: drop the "="
+            return flag
+        return f"{flag}=" if not flag.startswith("--") else f"{flag} "
+
+    return _OPTION.sub(swap, message).replace("speak() needs", "mimo-audio speak needs")
+
+
 def run_speak(args: argparse.Namespace) -> int:
     fmt = _format(args)
     if not is_stdin(args.output):  # before anything is sent: a folder, a missing folder, a file kept
@@ -122,20 +157,23 @@ def run_speak(args: argparse.Namespace) -> int:
             )
     text = _text(args.text)
     with open_client(args) as client:
-        spoken = speak(
-            client,
-            text,
-            voice=args.voice,
-            format=fmt,
-            model=args.model,
-            voice_design=args.voice_design,
-            voice_clone=args.voice_clone,
-            style=args.style,
-            speed=1.0 if args.speed is None else args.speed,
-            max_chars=args.max_chars,
-            concurrency=args.concurrency,
-            retry=retry_reporter(),
-        )
+        try:
+            spoken = speak(
+                client,
+                text,
+                voice=args.voice,
+                format=fmt,
+                model=args.model,
+                voice_design=args.voice_design,
+                voice_clone=args.voice_clone,
+                style=args.style,
+                speed=1.0 if args.speed is None else args.speed,
+                max_chars=args.max_chars,
+                concurrency=args.concurrency,
+                retry=retry_reporter(),
+            )
+        except InvalidOptionError as exc:  # checked before anything is sent: say it with the flags
+            raise CliUsageError(in_flags(str(exc))) from exc
     if is_stdin(args.output):
         sys.stdout.buffer.write(spoken.data)
         sys.stdout.buffer.flush()

@@ -90,7 +90,7 @@ def test_mistakes_are_one_line_and_exit_2(
     assert main(["speak", "Hi.", "-o", str(tmp_path / "x.wav"), "--format", "mp3", "--offline"]) == 2
     assert "the name says wav, but --format is mp3; name it x.mp3" in capsys.readouterr().err
     assert main(["speak", "Hi.", "-o", str(tmp_path / "y.wav"), "--voice", "Bob", "--offline"]) == 2
-    assert "error: voice='Bob'" in capsys.readouterr().err
+    assert "error: --voice 'Bob'" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", _Terminal(""))
     assert main(["speak", "-", "-o", str(tmp_path / "z.wav"), "--offline"]) == 2
     assert "nothing is piped in" in capsys.readouterr().err
@@ -152,3 +152,31 @@ def test_a_missing_key_suggests_this_command_offline(
     assert "no MiMo API key" in err
     assert err.rstrip().endswith("`mimo-audio speak ... --offline`")
     assert "ask --offline" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--voice", "Mia", "--voice-design", "deep"], "--voice 'Mia' with --voice-design: "),
+        (["--voice", "Mia", "--voice-design", "deep"], "drop --voice (the --voice-design is the voice)"),
+        (["--speed", "9"], "error: --speed 9.0: must be from 0.25 to 4"),
+        (["--max-chars", "3"], "error: --max-chars 3: must be >= 20"),
+        (["--voice", "Bob"], "describe it (--voice-design) or clone it from a recording (--voice-clone)"),
+    ],
+)
+def test_mistakes_are_said_with_the_commands_flags(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    assert main(["speak", "Hi.", "-o", str(tmp_path / "x.wav"), *argv, "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert said in err
+    assert "voice=" not in err
+    assert "voice_design" not in err
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_blank_text_is_named_as_the_commands_argument(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["speak", "  ", "-o", str(tmp_path / "x.wav"), "--offline"]) == 2
+    assert "error: TEXT='  ': mimo-audio speak needs the words to say" in capsys.readouterr().err
