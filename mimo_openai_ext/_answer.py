@@ -16,7 +16,7 @@ from ._checks import check_bool, check_str, check_type
 from ._exceptions import InvalidOptionError, InvalidTypeError, TruncatedAnswerWarning
 from ._format import GAP, Number, details, esc, grid, heading, money, pre, short
 from ._request_estimate import RequestEstimate, estimate_html
-from ._response import check_completion
+from ._response import check_completion, field_of
 from ._usage import UsageReport, usage_html
 from ._warn import warn
 
@@ -37,24 +37,14 @@ __all__ = [
 TRUNCATED_FINISH_REASONS = frozenset({"length", "repetition_truncation"})
 
 
-def _field(obj: Any, name: str) -> Any:
-    """``obj.name`` for SDK objects, ``obj[name]`` for plain JSON dicts (``model_dump()``, raw bodies)."""
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    value = getattr(obj, name, None)
-    if value is None:  # a field the SDK's model does not declare (MiMo's reasoning_content)
-        value = (getattr(obj, "model_extra", None) or {}).get(name)
-    return value
-
-
 def _first_choice(completion: ChatCompletion | Mapping[str, Any]) -> Any:
-    choices = _field(completion, "choices")
+    choices = field_of(completion, "choices")
     return choices[0] if choices else None
 
 
 def _message(completion: ChatCompletion | Mapping[str, Any]) -> Any:
     choice = _first_choice(completion)
-    return None if choice is None else _field(choice, "message")
+    return None if choice is None else field_of(choice, "message")
 
 
 _EXPECTED = (
@@ -115,7 +105,7 @@ def _message_of(obj: object) -> tuple[Any, Any]:
 
 
 def _text_field(message: Any, name: str) -> str:
-    value = None if message is None else _field(message, name)
+    value = None if message is None else field_of(message, name)
     return value if isinstance(value, str) else ""
 
 
@@ -130,7 +120,7 @@ def read_reasoning(completion: ChatCompletion | ChatCompletionMessage | Mapping[
 
 def _finish_reason(completion: ChatCompletion | Mapping[str, Any]) -> str | None:
     choice = _first_choice(completion)
-    reason = None if choice is None else _field(choice, "finish_reason")
+    reason = None if choice is None else field_of(choice, "finish_reason")
     return str(reason) if reason is not None else None
 
 
@@ -168,8 +158,8 @@ def read_answer(
     message, whole = _message_of(completion)
     text, _ = answer_text(_text_field(message, "content"), _text_field(message, "reasoning_content"))
     if warn and whole is not None:
-        usage = _field(whole, "usage")
-        tokens = None if usage is None else _field(usage, "completion_tokens")
+        usage = field_of(whole, "usage")
+        tokens = None if usage is None else field_of(usage, "completion_tokens")
         warn_if_truncated(_finish_reason(whole), completion_tokens=tokens)
     return text
 

@@ -34,7 +34,7 @@ from ._exceptions import (
 )
 from ._heard import check_audio_heard
 from ._request_estimate import RequestEstimate
-from ._response import body_start, check_chunk
+from ._response import body_start, check_chunk, field_of
 from ._usage import UsageReport
 
 if TYPE_CHECKING:
@@ -80,8 +80,7 @@ class Collector:
         out: list[StreamDelta] = []
         for choice in chunk.choices[:1]:
             delta = getattr(choice, "delta", None)
-            extra = getattr(delta, "model_extra", None) or {}
-            reasoning = getattr(delta, "reasoning_content", None) or extra.get("reasoning_content")
+            reasoning = field_of(delta, "reasoning_content")
             if isinstance(reasoning, str) and reasoning:
                 self.reasoning.append(reasoning)
                 out.append(StreamDelta("reasoning", reasoning))

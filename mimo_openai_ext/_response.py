@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 from ._exceptions import InvalidResponseError
 from ._redact import mask
 
-__all__ = ["BODY_START_CHARS", "body_start", "check_chunk", "check_completion", "not_json_error"]
+__all__ = ["BODY_START_CHARS", "body_start", "check_chunk", "check_completion", "field_of", "not_json_error"]
 
 _T = TypeVar("_T")
 
@@ -29,7 +29,9 @@ BODY_START_CHARS = 300
 """How much of a bad body an error keeps (enough to recognise it, never a whole page)."""
 
 
-def _field(obj: object, name: str) -> Any:
+def field_of(obj: object, name: str) -> Any:
+    """``obj.name`` for SDK objects, ``obj[name]`` for plain JSON dicts (``model_dump()``, raw bodies);
+    a field the SDK's model does not declare (MiMo's ``reasoning_content``) from ``model_extra``."""
     if isinstance(obj, Mapping):
         return obj.get(name)
     value = getattr(obj, name, None)
@@ -69,18 +71,18 @@ def _problem(value: object) -> str | None:
         return "a body that is not JSON" if value else "an empty body"
     if not isinstance(value, Mapping) and not hasattr(value, "choices"):
         return f"a JSON {type(value).__name__}, not an object"
-    error = _field(value, "error")
+    error = field_of(value, "error")
     if error is not None:
         message = (
-            _field(error, "message") if isinstance(error, Mapping) or hasattr(error, "message") else error
+            field_of(error, "message") if isinstance(error, Mapping) or hasattr(error, "message") else error
         )
         return f"an error object ({str(message)[:120]})" if message else "an error object"
-    choices = _field(value, "choices")
+    choices = field_of(value, "choices")
     if not isinstance(choices, list):
         return "no choices"
     if not choices:
         return "an empty choices list"
-    if _field(choices[0], "message") is None:
+    if field_of(choices[0], "message") is None:
         return "a choice without a message"
     return None
 
@@ -101,7 +103,7 @@ def check_completion(value: _T, *, secrets: Iterable[str] = ()) -> _T:
 
 def check_chunk(value: Any, *, number: int, secrets: Iterable[str] = ()) -> str | None:
     """Why ``value`` is not a chat completion chunk (None when it is one): ``choices`` must be a list."""
-    choices = _field(value, "choices") if not isinstance(value, (str, bytes)) else None
+    choices = field_of(value, "choices") if not isinstance(value, (str, bytes)) else None
     if isinstance(choices, list) and (isinstance(value, Mapping) or hasattr(value, "choices")):
         return None
     return f"chunk {number} of the stream is not a chat completion chunk ({body_start(value, secrets)!r})"

@@ -19,16 +19,35 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .._client import mimo_async_client, mimo_client
-from .._config import DEFAULT_BASE_URL, DEFAULT_MODEL, ENV_API_KEY, ENV_BASE_URL
+from .._config import DEFAULT_BASE_URL, DEFAULT_LIMITS, DEFAULT_MODEL, ENV_API_KEY, ENV_BASE_URL
 from .._retry import DEFAULT_RETRY, RetryEvent, RetryPolicy
 from . import CliUsageError
-from ._types import model_id, positive_float
+from ._types import model_id, positive_float, positive_int
 
 if TYPE_CHECKING:
     from openai import AsyncOpenAI, OpenAI
 
 
-__all__ = ["add_connection_arguments", "open_async_client", "open_client", "retry_reporter"]
+__all__ = [
+    "add_connection_arguments",
+    "add_pace_arguments",
+    "open_async_client",
+    "open_client",
+    "retry_reporter",
+]
+
+
+def add_pace_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--concurrency`` and ``--rpm``, as every command that sends many requests takes them."""
+    parser.add_argument(
+        "--concurrency", type=positive_int, default=8, metavar="N", help="requests at once (default: 8)"
+    )
+    parser.add_argument(
+        "--rpm",
+        type=positive_int,
+        metavar="N",
+        help=f"requests per minute, retries included (default: {DEFAULT_LIMITS.requests_per_minute})",
+    )
 
 
 def add_connection_arguments(

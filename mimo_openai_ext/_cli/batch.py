@@ -25,11 +25,11 @@ from .._batch.ask import ask_batch_async, refuse_transcription_model
 from .._batch.estimate import estimate_batch
 from .._batch.results import BatchResults, without_source
 from .._batch.results_file import resume_state
-from .._config import DEFAULT_LIMITS, DEFAULT_MODEL, REASONING_EFFORTS
+from .._config import DEFAULT_MODEL, REASONING_EFFORTS
 from .._exceptions import MimoAudioError, ResultsFileError, UnsupportedAudioFormatError
 from .._retry import RetryPolicy
 from . import CliUsageError
-from ._connection import add_connection_arguments, open_async_client
+from ._connection import add_connection_arguments, add_pace_arguments, open_async_client
 from ._sources import collect_and_note
 from ._types import positive_int
 
@@ -240,15 +240,7 @@ def _add_work_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("-q", "--question", required=True, help="the question asked about every file")
     parser.add_argument("-o", "--output", metavar="RESULTS.jsonl", help="the JSONL results file")
-    parser.add_argument(
-        "--concurrency", type=positive_int, default=8, metavar="N", help="requests at once (default: 8)"
-    )
-    parser.add_argument(
-        "--rpm",
-        type=positive_int,
-        metavar="N",
-        help=f"requests per minute, retries included (default: {DEFAULT_LIMITS.requests_per_minute})",
-    )
+    add_pace_arguments(parser)
 
 
 def _add_results_file_arguments(parser: argparse.ArgumentParser) -> None:

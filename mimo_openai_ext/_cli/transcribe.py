@@ -39,10 +39,10 @@ from .._transcribe_files import (
     transcribe_files,
 )
 from . import CliUsageError
-from ._connection import add_connection_arguments, open_async_client, retry_reporter
+from ._connection import add_connection_arguments, add_pace_arguments, open_async_client, retry_reporter
 from ._sources import collect_and_note
 from ._stdin import STDIN_NAME, is_stdin, stdin_bytes
-from ._types import positive_float, positive_int
+from ._types import positive_float
 from .ask import usage_line
 
 __all__ = ["register"]
@@ -325,15 +325,7 @@ def register(subparsers: Any) -> None:
         "--resume", action="store_true", help="keep the transcripts already whole, do the rest"
     )
     parser.add_argument("--overwrite", action="store_true", help="replace existing transcripts")
-    parser.add_argument(
-        "--concurrency", type=positive_int, default=8, metavar="N", help="requests at once (default: 8)"
-    )
-    parser.add_argument(
-        "--rpm",
-        type=positive_int,
-        metavar="N",
-        help=f"requests per minute, retries included (default: {DEFAULT_LIMITS.requests_per_minute})",
-    )
+    add_pace_arguments(parser)
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_connection_arguments(parser, model_help=f"ASR model id (default: {DEFAULT_ASR_MODEL})")
     parser.set_defaults(func=_run_transcribe)

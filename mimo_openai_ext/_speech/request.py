@@ -19,16 +19,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
 from typing import Any
 
 from .._audio.probe import probe_bytes
 from .._exceptions import InvalidResponseError, MimoAudioError
+from .._response import body_start, field_of
 from .plan import SpeechPlan
 
 __all__ = ["read_speech", "speech_request"]
-
-_BODY_CHARS = 200
 
 
 def speech_request(plan: SpeechPlan, piece: str) -> dict[str, Any]:
@@ -45,23 +43,8 @@ def speech_request(plan: SpeechPlan, piece: str) -> dict[str, Any]:
     return {"model": plan.model.id, "messages": messages, "audio": audio}
 
 
-def _field(obj: object, name: str) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(name)
-    value = getattr(obj, name, None)
-    if value is None:
-        value = (getattr(obj, "model_extra", None) or {}).get(name)
-    return value
-
-
-def _shown(completion: object) -> str:
-    dump = getattr(completion, "model_dump_json", None)
-    text = dump(exclude_unset=True) if callable(dump) else repr(completion)
-    return text if len(text) <= _BODY_CHARS else text[: _BODY_CHARS - 3] + "..."
-
-
 def _invalid(why: str, completion: object, what: str) -> InvalidResponseError:
-    body = _shown(completion)
+    body = body_start(completion)
     return InvalidResponseError(
         f"{what}: MiMo answered 200 without speech ({why}): {body!r}; retried like a server error. "
         "A text in place of audio may mean the text was refused: check the model is a speech model",
@@ -76,14 +59,14 @@ def read_speech(completion: object, plan: SpeechPlan, *, piece: int = 0) -> byte
     does not decode, or bytes that are not the format asked for.
     """
     what = f"speech piece {piece + 1} of {len(plan.pieces)}"
-    choices = _field(completion, "choices")
+    choices = field_of(completion, "choices")
     if not isinstance(choices, list) or not choices:
         raise _invalid("no choices", completion, what)
-    message = _field(choices[0], "message")
-    audio = _field(message, "audio") if message is not None else None
-    data = _field(audio, "data") if audio is not None else None
+    message = field_of(choices[0], "message")
+    audio = field_of(message, "audio") if message is not None else None
+    data = field_of(audio, "data") if audio is not None else None
     if not isinstance(data, str) or not data:
-        content = _field(message, "content") if message is not None else None
+        content = field_of(message, "content") if message is not None else None
         why = "no message.audio.data" + (f"; content {str(content)[:80]!r}" if content else "")
         raise _invalid(why, completion, what)
     try:
