@@ -12,13 +12,13 @@ endpoint).
 Nothing happens at import: no environment reads, no network, no optional extras.
 """
 
-import importlib as _importlib
 import sys as _sys
-import typing as _typing
 import warnings as _warnings
 
-from . import audio, batch, config, migrate, retry, streaming
+from . import adapter, audio, batch, config, doctor, emulator, migrate, proxy, retry, streaming
 from ._across import AcrossChunksAnswer, ChunkAnswer, ask_across_chunks, ask_across_chunks_async
+from ._adapter._rules import AdapterOptions
+from ._adapter._transport import mimo_async_http_client, mimo_http_client
 from ._answer import Answer, AnswersTable, compare_answers, read_answer, read_reasoning
 from ._ask import ask, ask_async, ask_stream, ask_stream_async
 from ._ask_request import AudioInput, thinking
@@ -198,65 +198,28 @@ __all__ = [
     "user_message",
 ]
 
-if _typing.TYPE_CHECKING:  # loaded on first use (see __getattr__), not by every import
-    from . import adapter, doctor, emulator, proxy
-    from ._adapter._rules import AdapterOptions
-    from ._adapter._transport import mimo_async_http_client, mimo_http_client
-
-_LAZY_MODULES = frozenset({"adapter", "doctor", "emulator", "proxy"})
-_LAZY_NAMES = {
-    "AdapterOptions": "adapter",
-    "mimo_async_http_client": "adapter",
-    "mimo_http_client": "adapter",
+_MOVED = {
+    module.__name__.rpartition(".")[2]: module
+    for module in (audio, batch, config, doctor, emulator, migrate, retry, streaming)
 }
-"""Public submodules and top names imported on first access, so ``import mimo_openai_ext`` and
-the ``mimo-audio`` command stay quick; ``from mimo_openai_ext import adapter`` works as before."""
-
-_MOVED = ("audio", "batch", "config", "doctor", "emulator", "migrate", "retry", "streaming")
-_moved_names: dict[str, str] = {}
-"""Names that left the top namespace in 0.2 for a named submodule; kept as deprecated aliases
-(filled on the first unknown name, which imports the lazy submodules)."""
-
-
-def _submodule(name: str) -> object:
-    module = _importlib.import_module(f"{__name__}.{name}")
-    globals()[name] = module  # the next access is a plain attribute
-    return module
-
-
-def _moved_to(name: str) -> str | None:
-    if not _moved_names:
-        for where in _MOVED:
-            module = _submodule(where)
-            exported: list[str] = getattr(module, "__all__", [])
-            _moved_names.update({n: where for n in exported if n not in __all__})
-    return _moved_names.get(name)
+_MOVED_NAMES = {
+    name: where for where, module in _MOVED.items() for name in module.__all__ if name not in __all__
+}
+"""Names that left the top namespace in 0.2 for a named submodule; kept as deprecated aliases."""
 
 
 def __getattr__(name: str) -> object:
-    """Lazy submodules and names; a name that moved to a submodule still works for one release,
-    with a ``DeprecationWarning``."""
-    if name in _LAZY_MODULES:
-        return _submodule(name)
-    if name in _LAZY_NAMES:
-        value = getattr(_submodule(_LAZY_NAMES[name]), name)
-        globals()[name] = value
-        return value
-    where = None if name.startswith("__") else _moved_to(name)
+    """A name that moved to a submodule still works for one release, with a ``DeprecationWarning``."""
+    where = _MOVED_NAMES.get(name)
     if where is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    if _sys._getframe(1).f_code.co_name == "_handle_fromlist":
+    if _sys._getframe(1).f_code.co_name != "_handle_fromlist":
         # ``from mimo_openai_ext import old_name`` asks twice (the import system's hasattr,
-        # then the name itself): the second ask, at the user's line, warns
-        return getattr(_submodule(where), name)
-    _warnings.warn(
-        f"mimo_openai_ext.{name} moved to mimo_openai_ext.{where}.{name}; import it from there "
-        "(the old name goes away in the next release)",
-        DeprecationWarning,
-        stacklevel=2,
-    )
-    return getattr(_submodule(where), name)
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY_MODULES | set(_LAZY_NAMES))
+        # then the name itself): only the second ask, at the user's line, warns
+        _warnings.warn(
+            f"mimo_openai_ext.{name} moved to mimo_openai_ext.{where}.{name}; import it from there "
+            "(the old name goes away in the next release)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+    return getattr(_MOVED[where], name)

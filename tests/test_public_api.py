@@ -46,39 +46,11 @@ def test_import_loads_no_heavy_or_optional_modules() -> None:
     assert out == ""
 
 
-_LAZY = tuple(f"mimo_openai_ext.{m}" for m in ("adapter", "emulator", "proxy", "doctor"))
-
-
-def _loaded_after(code: str) -> list[str]:
-    probe = f"import sys\n{code}\nprint(','.join(m for m in {_LAZY!r} if m in sys.modules))\n"
-    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    return [m for m in out.stdout.strip().split(",") if m]
-
-
-def test_import_leaves_the_adapter_emulator_proxy_and_doctor_until_used() -> None:
-    assert _loaded_after("import mimo_openai_ext") == []
-    # a CLI command imports only its own module: split, probe and ask (online) need none of them
-    run = (
-        "import contextlib, io\nfrom mimo_openai_ext._cli import main\n"
-        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
-        "    for command in ('split', 'probe', 'ask'):\n"
-        "        with contextlib.suppress(SystemExit):\n"
-        "            main([command, '--help'])\n"
-    )
-    assert _loaded_after(run) == []
-    # ... and each still arrives on first use, by attribute or by from-import
-    used = (
-        "import mimo_openai_ext as m\n"
-        "from mimo_openai_ext import adapter, mimo_http_client\n"
-        "m.doctor, m.proxy, m.emulator"
-    )
-    assert sorted(_loaded_after(used)) == sorted(_LAZY)
-
-
-def test_lazy_names_are_the_submodules_objects() -> None:
+def test_the_public_submodules_and_adapter_names_are_the_submodules_objects() -> None:
     from mimo_openai_ext import adapter
 
     assert mimo_openai_ext.mimo_http_client is adapter.mimo_http_client
+    assert mimo_openai_ext.mimo_async_http_client is adapter.mimo_async_http_client
     assert mimo_openai_ext.AdapterOptions is adapter.AdapterOptions
     assert mimo_openai_ext.emulator.run_emulator is not None
     assert "proxy" in dir(mimo_openai_ext)

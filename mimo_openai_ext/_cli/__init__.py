@@ -74,8 +74,7 @@ _COMMAND_MODULE = {
     "batch": "batch",
     "doctor": "doctor",
 }
-"""Which module registers each command: a run loads only its own command's module (and what
-that imports), so ``mimo-audio split`` does not pay for the emulator, the proxy or the adapter."""
+"""Which module registers each command: a run imports and registers only its own command's module."""
 
 
 class CliUsageError(Exception):

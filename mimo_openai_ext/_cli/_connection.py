@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import importlib
 import sys
 from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from .._client import mimo_async_client, mimo_client
 from .._config import DEFAULT_BASE_URL, DEFAULT_LIMITS, DEFAULT_MODEL, ENV_API_KEY, ENV_BASE_URL
 from .._retry import DEFAULT_RETRY, RetryEvent, RetryPolicy
+from ..emulator import run_emulator
 from . import CliUsageError
 from ._types import model_id, positive_float, positive_int
 
@@ -113,7 +113,6 @@ def _connection(
         raise CliUsageError("--offline talks to a local emulator: drop --base-url / --api-key")
 
     # loaded here, for --offline only: the other runs of these commands never pay for it
-    run_emulator = importlib.import_module("mimo_openai_ext.emulator").run_emulator
     emulator = stack.enter_context(run_emulator(**(emulator_options or {})))
     return emulator.api_key, emulator.base_url
 
